@@ -1,0 +1,49 @@
+//! Genesys Cloud regions: which API and login hosts an org lives on.
+//!
+//! Admins know their region either by name (`eu-west-1`) or by the domain in their browser
+//! (`mypurecloud.ie`); both are accepted, so neither has to be looked up.
+
+/// `(region name, domain)`, as Genesys publishes them.
+pub const REGIONS: [(&str, &str); 17] = [
+    ("us-east-1", "mypurecloud.com"),
+    ("us-east-2", "use2.us-gov-pure.cloud"),
+    ("us-west-2", "usw2.pure.cloud"),
+    ("ca-central-1", "cac1.pure.cloud"),
+    ("sa-east-1", "sae1.pure.cloud"),
+    ("mx-central-1", "mxc1.pure.cloud"),
+    ("eu-west-1", "mypurecloud.ie"),
+    ("eu-west-2", "euw2.pure.cloud"),
+    ("eu-central-1", "mypurecloud.de"),
+    ("eu-central-2", "euc2.pure.cloud"),
+    ("me-central-1", "mec1.pure.cloud"),
+    ("ap-south-1", "aps1.pure.cloud"),
+    ("ap-southeast-1", "apse1.pure.cloud"),
+    ("ap-southeast-2", "mypurecloud.com.au"),
+    ("ap-northeast-1", "mypurecloud.jp"),
+    ("ap-northeast-2", "apne2.pure.cloud"),
+    ("ap-northeast-3", "apne3.pure.cloud"),
+];
+
+/// The domain of a region given by name or by domain (trimmed, case-insensitive).
+pub fn domain_of(region: &str) -> Option<&'static str> {
+    let wanted = region.trim();
+    REGIONS
+        .iter()
+        .find(|(name, domain)| {
+            name.eq_ignore_ascii_case(wanted) || domain.eq_ignore_ascii_case(wanted)
+        })
+        .map(|(_, domain)| *domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_domains_both_resolve() {
+        assert_eq!(domain_of("eu-west-1"), Some("mypurecloud.ie"));
+        assert_eq!(domain_of(" MyPureCloud.ie "), Some("mypurecloud.ie"));
+        assert_eq!(domain_of("ap-northeast-3"), Some("apne3.pure.cloud"));
+        assert_eq!(domain_of("mars-north-1"), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! The OAuth client-credentials token: fetched once, shared by every call, renewed early.
+//!
+//! Genesys rate-limits the token endpoint per client, so a token request per call would be
+//! a defect. The cache is single-flight, after smithy-rs's identity cache: a lock-free-ish
+//! read path for the common case, one renewal at a time under an async mutex, and a second
+//! look after taking the mutex so callers that queued behind a renewal use its result instead
+//! of starting their own. Expiry is measured on the monotonic clock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::time::{Instant, timeout_at};
+
+use super::error_body::genesys_said;
+use super::transport::Transport;
+use crate::config::GenesysSettings;
+use crate::outcome::{ErrorCode, Failure};
+
+/// Renew when less than this share of the lifetime is left...
+const RENEW_FRACTION: u32 = 10;
+/// ...or this much, whichever is smaller.
+const RENEW_MARGIN: Duration = Duration::from_secs(60);
+
+/// A bearer token and when to stop using it.
+pub struct AccessToken {
+    value: SecretString,
+    renew_at: Instant,
+    expires_at: Instant,
+}
+
+impl AccessToken {
+    /// The token, for the one line that builds the `Authorization` header.
+    pub fn expose(&self) -> &str {
+        self.value.expose_secret()
+    }
+}
+
+pub struct TokenCache {
+    transport: Transport,
+    token_url: String,
+    client_id: String,
+    client_secret: SecretString,
+    current: RwLock<Option<Arc<AccessToken>>>,
+    /// Held while one caller renews; the value is the last renewal's failure, if it failed.
+    renewal: tokio::sync::Mutex<Option<Failure>>,
+    /// Completed renewal attempts, so a queued caller can tell that one finished while it waited.
+    attempts: AtomicU64,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Option<String>,
+    expires_in: Option<u64>,
+}
+
+impl TokenCache {
+    pub fn new(transport: Transport, settings: &GenesysSettings) -> Self {
+        TokenCache {
+            transport,
+            token_url: format!("{}/oauth/token", settings.login_url),
+            client_id: settings.client_id.clone(),
+            client_secret: settings.client_secret.clone(),
+            current: RwLock::new(None),
+            renewal: tokio::sync::Mutex::new(None),
+            attempts: AtomicU64::new(0),
+        }
+    }
+
+    /// A token that is good for now, renewing it first if it is due.
+    pub async fn get(&self, deadline: Instant) -> Result<Arc<AccessToken>, Failure> {
+        if let Some(token) = self.cached(|t| Instant::now() < t.renew_at) {
+            return Ok(token);
+        }
+        let attempts_seen = self.attempts.load(Ordering::Acquire);
+        let mut last_failure = timeout_at(deadline, self.renewal.lock())
+            .await
+            .map_err(|_| timeout_failure())?;
+        // Someone renewed while we queued: use their result rather than asking again.
+        if let Some(token) = self.cached(|t| Instant::now() < t.renew_at) {
+            return Ok(token);
+        }
+        if self.attempts.load(Ordering::Acquire) != attempts_seen
+            && let Some(failure) = last_failure.as_ref()
+        {
+            return self.still_valid().ok_or_else(|| failure.clone());
+        }
+        let result = self.fetch(deadline).await;
+        self.attempts.fetch_add(1, Ordering::AcqRel);
+        match result {
+            Ok(token) => {
+                *last_failure = None;
+                *self.current.write().expect("token lock") = Some(token.clone());
+                Ok(token)
+            }
+            Err(failure) => {
+                *last_failure = Some(failure.clone());
+                // A renewal that fails early leaves the old token usable until it expires.
+                self.still_valid().ok_or(failure)
+            }
+        }
+    }
+
+    /// Drops `rejected` after Genesys answered 401 to it, so the next `get` renews. A token
+    /// that was already replaced is left alone: concurrent 401s renew once, not once each.
+    pub fn reject(&self, rejected: &Arc<AccessToken>) {
+        let mut current = self.current.write().expect("token lock");
+        if current.as_ref().is_some_and(|t| Arc::ptr_eq(t, rejected)) {
+            *current = None;
+        }
+    }
+
+    /// How many token requests have completed, successful or not.
+    pub fn renewals(&self) -> u64 {
+        self.attempts.load(Ordering::Acquire)
+    }
+
+    fn cached(&self, usable: impl Fn(&AccessToken) -> bool) -> Option<Arc<AccessToken>> {
+        let current = self.current.read().expect("token lock");
+        current.as_ref().filter(|t| usable(t)).cloned()
+    }
+
+    fn still_valid(&self) -> Option<Arc<AccessToken>> {
+        self.cached(|t| Instant::now() < t.expires_at)
+    }
+
+    async fn fetch(&self, deadline: Instant) -> Result<Arc<AccessToken>, Failure> {
+        let requested_at = Instant::now();
+        let reply = self
+            .transport
+            .send(
+                || {
+                    self.transport
+                        .http()
+                        .post(&self.token_url)
+                        .basic_auth(&self.client_id, Some(self.client_secret.expose_secret()))
+                        .header(reqwest::header::ACCEPT, "application/json")
+                        .form(&[("grant_type", "client_credentials")])
+                },
+                deadline,
+            )
+            .await
+            .map_err(|e| e.into_failure("The Genesys login service", false))?;
+        let failure = |code, message: String| Failure {
+            code,
+            message,
+            upstream_status: reply.status,
+            correlation_id: reply.correlation_id.clone(),
+        };
+        match reply.status {
+            200..=299 => {
+                let parsed: Option<TokenResponse> = serde_json::from_slice(&reply.body).ok();
+                let Some(TokenResponse {
+                    access_token: Some(value),
+                    expires_in,
+                }) = parsed
+                else {
+                    return Err(failure(
+                        ErrorCode::InvalidUpstreamResponse,
+                        "The Genesys login service answered without an access_token. Check COBROWSE_GENESYS_LOGIN_URL points at a Genesys login service.".to_owned(),
+                    ));
+                };
+                // Genesys always sends expires_in; if it ever does not, assume the shortest
+                // lifetime an OAuth client can have (5 minutes) rather than forever.
+                let lifetime = Duration::from_secs(expires_in.unwrap_or(300));
+                let margin = (lifetime / RENEW_FRACTION).min(RENEW_MARGIN);
+                let expires_at = requested_at + lifetime;
+                tracing::info!(
+                    lifetime_s = lifetime.as_secs(),
+                    "obtained a Genesys access token"
+                );
+                Ok(Arc::new(AccessToken {
+                    value: SecretString::from(value),
+                    renew_at: expires_at - margin,
+                    expires_at,
+                }))
+            }
+            400 | 401 | 403 => Err(failure(
+                ErrorCode::GenesysAuthFailed,
+                format!(
+                    "Genesys refused the OAuth client credentials{}. Check COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET, that the OAuth client uses the Client Credentials grant, and that it belongs to this region's org.",
+                    genesys_said(&reply.body)
+                ),
+            )),
+            429 => Err(failure(
+                ErrorCode::RateLimited,
+                "Genesys is rate limiting token requests for this OAuth client; try again in a minute. Other services sharing the client may be asking too often.".to_owned(),
+            )),
+            status => Err(failure(
+                ErrorCode::GenesysUnavailable,
+                format!(
+                    "The Genesys login service answered {status}{}; try again shortly, and check status.mypurecloud.com if it persists.",
+                    genesys_said(&reply.body)
+                ),
+            )),
+        }
+    }
+}
+
+fn timeout_failure() -> Failure {
+    Failure::local(
+        ErrorCode::UpstreamTimeout,
+        "Genesys did not issue an access token within the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS); nothing was started. Try again.",
+    )
+}

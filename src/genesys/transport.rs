@@ -1,0 +1,234 @@
+//! The one HTTP client every Genesys request goes through, and the rules for retrying.
+//!
+//! Starting a cobrowse session is not idempotent, so the rules are narrow: retry only what
+//! Genesys tells us it did not act on (429 and 503, after `Retry-After`) and connections that
+//! never opened. A timeout, a broken connection or a 502/504 may hide a session that did
+//! start, so those are reported, never retried. Every attempt and every wait stays inside
+//! one deadline: the call's total budget.
+
+use std::time::Duration;
+
+use reqwest::RequestBuilder;
+
+use crate::outcome::{ErrorCode, Failure};
+use tokio::time::{Instant, sleep_until, timeout_at};
+
+/// The most attempts one call makes, however generous the budget.
+const MAX_ATTEMPTS: u32 = 4;
+/// Wait before retrying a 429/503 that carries no usable `Retry-After`.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Wait before retrying a connection that did not open.
+const CONNECT_RETRY_DELAY: Duration = Duration::from_millis(200);
+/// Genesys answers are a few hundred bytes; anything past this is not a Genesys answer.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A complete Genesys answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// `ININ-Correlation-Id`, `""` when absent.
+    pub correlation_id: String,
+    pub body: Vec<u8>,
+    /// Attempts made before this answer, for the call's log line.
+    pub retries: u32,
+}
+
+/// Why no complete answer came back.
+#[derive(Debug)]
+pub enum TransportError {
+    /// The budget ran out. The request may have reached Genesys.
+    Timeout,
+    /// No connection could be opened: nothing was sent.
+    Connect(String),
+    /// The connection failed after the request was sent: it may have been acted on.
+    Broken(String),
+    /// The answer body was larger than [`MAX_BODY_BYTES`].
+    TooLarge { status: u16, correlation_id: String },
+}
+
+/// One pooled client, cloned cheaply (it is reference-counted inside).
+#[derive(Clone)]
+pub struct Transport {
+    http: reqwest::Client,
+}
+
+impl Transport {
+    pub fn new(connect_timeout: Duration) -> Self {
+        // reqwest is built without a bundled crypto provider so that rustls uses `ring`
+        // (fast to build, no cmake). Installing twice is harmless: the first one stays.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .user_agent(concat!("cobrowse-proxy/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the TLS backend initialises");
+        Transport { http }
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Sends the request built by `make` until it has a final answer or `deadline` passes.
+    /// `make` is called once per attempt because a request cannot be sent twice.
+    pub async fn send(
+        &self,
+        make: impl Fn() -> RequestBuilder,
+        deadline: Instant,
+    ) -> Result<Reply, TransportError> {
+        let mut retries = 0;
+        loop {
+            let wait = match timeout_at(deadline, attempt(make())).await {
+                Err(_elapsed) => return Err(TransportError::Timeout),
+                Ok(Ok(reply)) if matches!(reply.status, 429 | 503) => {
+                    let wait = reply.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+                    if retries + 1 >= MAX_ATTEMPTS || Instant::now() + wait >= deadline {
+                        return Ok(reply.finish(retries));
+                    }
+                    wait
+                }
+                Ok(Ok(reply)) => return Ok(reply.finish(retries)),
+                Ok(Err(AttemptError::Connect(why))) => {
+                    if retries + 1 >= MAX_ATTEMPTS
+                        || Instant::now() + CONNECT_RETRY_DELAY >= deadline
+                    {
+                        return Err(TransportError::Connect(why));
+                    }
+                    CONNECT_RETRY_DELAY
+                }
+                Ok(Err(AttemptError::Final(error))) => return Err(error),
+            };
+            retries += 1;
+            tracing::debug!(
+                retries,
+                wait_ms = wait.as_millis() as u64,
+                "retrying Genesys"
+            );
+            sleep_until(Instant::now() + wait).await;
+        }
+    }
+}
+
+struct RawReply {
+    status: u16,
+    correlation_id: String,
+    body: Vec<u8>,
+    retry_after: Option<Duration>,
+}
+
+impl RawReply {
+    fn finish(self, retries: u32) -> Reply {
+        Reply {
+            status: self.status,
+            correlation_id: self.correlation_id,
+            body: self.body,
+            retries,
+        }
+    }
+}
+
+enum AttemptError {
+    Connect(String),
+    Final(TransportError),
+}
+
+async fn attempt(request: RequestBuilder) -> Result<RawReply, AttemptError> {
+    let mut response = request.send().await.map_err(|e| {
+        if e.is_connect() {
+            AttemptError::Connect(describe(e))
+        } else if e.is_timeout() {
+            AttemptError::Final(TransportError::Timeout)
+        } else {
+            AttemptError::Final(TransportError::Broken(describe(e)))
+        }
+    })?;
+    let status = response.status().as_u16();
+    let headers = response.headers();
+    // Header names are case-insensitive in `HeaderMap`, as they are on the wire.
+    let correlation_id = headers
+        .get("inin-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let retry_after = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY_BYTES => {
+                return Err(AttemptError::Final(TransportError::TooLarge {
+                    status,
+                    correlation_id,
+                }));
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => return Err(AttemptError::Final(TransportError::Broken(describe(e)))),
+        }
+    }
+    Ok(RawReply {
+        status,
+        correlation_id,
+        body,
+        retry_after,
+    })
+}
+
+/// The error and its causes, without the URL (which is ours and adds nothing to a flow's message).
+fn describe(error: reqwest::Error) -> String {
+    use std::error::Error;
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl TransportError {
+    /// The failure a flow sees. `may_have_acted` is true for requests that change state in
+    /// Genesys: the message then warns that the session may have started.
+    pub fn into_failure(self, service: &str, may_have_acted: bool) -> Failure {
+        let caution = if may_have_acted {
+            " The session may or may not have started: check the conversation before starting again."
+        } else {
+            " Nothing was started; try again."
+        };
+        match self {
+            TransportError::Timeout => Failure::local(
+                ErrorCode::UpstreamTimeout,
+                format!(
+                    "{service} did not answer within the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS).{caution}"
+                ),
+            ),
+            TransportError::Connect(why) => Failure::local(
+                ErrorCode::GenesysUnavailable,
+                format!(
+                    "{service} could not be reached ({why}). Nothing was sent; check the service's network access to Genesys and try again."
+                ),
+            ),
+            TransportError::Broken(why) => Failure::local(
+                ErrorCode::GenesysUnavailable,
+                format!("{service}: the connection failed mid-request ({why}).{caution}"),
+            ),
+            TransportError::TooLarge {
+                status,
+                correlation_id,
+            } => Failure {
+                code: ErrorCode::InvalidUpstreamResponse,
+                message: format!(
+                    "{service} answered {status} with a body over {MAX_BODY_BYTES} bytes, which is not a Genesys answer: check the COBROWSE_GENESYS_* URLs.{caution}"
+                ),
+                upstream_status: status,
+                correlation_id,
+            },
+        }
+    }
+}

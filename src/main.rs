@@ -1,0 +1,40 @@
+//! Parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use cobrowse_proxy::cli::{Cli, Command};
+use cobrowse_proxy::config::Settings;
+use cobrowse_proxy::startup::Application;
+use cobrowse_proxy::{sandbox, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            // Fail before binding, with every problem at once; logging is not set up yet
+            // (its format is part of the configuration), so this goes to stderr as text.
+            let settings = match Settings::from_env() {
+                Ok(settings) => settings,
+                Err(err) => {
+                    eprintln!("cobrowse-proxy: {err}");
+                    return ExitCode::from(2);
+                }
+            };
+            telemetry::init(settings.log_format);
+            runtime.block_on(async { Application::build(&settings)?.run_until_stopped().await })
+        }
+        Command::Sandbox { listen } => runtime.block_on(sandbox::run(listen)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("cobrowse-proxy: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! The one reply shape of `POST /v1/cobrowse/start` and the catalogue of error codes.
+//!
+//! Every answer the endpoint gives, success or failure, is a [`FlatReply`]: one flat JSON
+//! object whose fields are always present, so an Architect flow can map each one onto a
+//! variable without nested paths. Every failure is a [`Failure`] carrying an [`ErrorCode`];
+//! the code owns its stable name and its HTTP status, and this is the only place that
+//! decides either.
+
+use actix_web::http::StatusCode;
+use serde::Serialize;
+
+/// Stable, machine-readable failure codes. Flows branch on these names: never rename one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The body matched JSON but not the input contract, or a value could not be parsed.
+    InvalidInput,
+    /// The inbound credential was missing or wrong.
+    Unauthorized,
+    /// The body was not JSON, or not a JSON object.
+    MalformedRequest,
+    /// The body was larger than the service accepts.
+    PayloadTooLarge,
+    /// The request did not declare a JSON content type.
+    UnsupportedMediaType,
+    /// No route matches the method and path.
+    UnknownRoute,
+    /// Genesys refused the OAuth client credentials or the access token.
+    GenesysAuthFailed,
+    /// The OAuth client lacks the permission to start cobrowse.
+    MissingPermission,
+    /// Genesys does not know the conversation.
+    ConversationNotFound,
+    /// Genesys refused the request for another reason (other 4xx).
+    RejectedByGenesys,
+    /// Genesys kept answering 429 until the time budget ran out.
+    RateLimited,
+    /// Genesys answered 5xx or could not be reached.
+    GenesysUnavailable,
+    /// Genesys did not answer within the time budget.
+    UpstreamTimeout,
+    /// Genesys answered something that is not the documented response.
+    InvalidUpstreamResponse,
+}
+
+impl ErrorCode {
+    /// Every code, in the order the README documents them.
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::Unauthorized,
+        ErrorCode::MalformedRequest,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::UnknownRoute,
+        ErrorCode::GenesysAuthFailed,
+        ErrorCode::MissingPermission,
+        ErrorCode::ConversationNotFound,
+        ErrorCode::RejectedByGenesys,
+        ErrorCode::RateLimited,
+        ErrorCode::GenesysUnavailable,
+        ErrorCode::UpstreamTimeout,
+        ErrorCode::InvalidUpstreamResponse,
+    ];
+
+    /// The stable name flows see in `errorCode`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "INVALID_INPUT",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::MalformedRequest => "MALFORMED_REQUEST",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnknownRoute => "UNKNOWN_ROUTE",
+            ErrorCode::GenesysAuthFailed => "GENESYS_AUTH_FAILED",
+            ErrorCode::MissingPermission => "MISSING_PERMISSION",
+            ErrorCode::ConversationNotFound => "CONVERSATION_NOT_FOUND",
+            ErrorCode::RejectedByGenesys => "REJECTED_BY_GENESYS",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::GenesysUnavailable => "GENESYS_UNAVAILABLE",
+            ErrorCode::UpstreamTimeout => "UPSTREAM_TIMEOUT",
+            ErrorCode::InvalidUpstreamResponse => "INVALID_UPSTREAM_RESPONSE",
+        }
+    }
+
+    /// The HTTP status that fits the failure. Requests that never reach the contract
+    /// always get it; contract-level failures get it only in `status` error mode.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::InvalidInput | ErrorCode::MalformedRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnknownRoute | ErrorCode::ConversationNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MissingPermission => StatusCode::FORBIDDEN,
+            ErrorCode::RejectedByGenesys => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::GenesysAuthFailed | ErrorCode::InvalidUpstreamResponse => {
+                StatusCode::BAD_GATEWAY
+            }
+            ErrorCode::GenesysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    /// True for failures found before the body reached the contract: these are answered
+    /// with their status even in `inline` mode, because there is no valid call to answer.
+    pub fn is_before_contract(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::Unauthorized
+                | ErrorCode::MalformedRequest
+                | ErrorCode::PayloadTooLarge
+                | ErrorCode::UnsupportedMediaType
+                | ErrorCode::UnknownRoute
+        )
+    }
+}
+
+/// A failed call: what went wrong, what to do, and what Genesys said about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub code: ErrorCode,
+    pub message: String,
+    /// HTTP status of the last Genesys answer; 0 when Genesys was not called or did not answer.
+    pub upstream_status: u16,
+    /// `ININ-Correlation-Id` of the last Genesys answer, `""` when there was none.
+    pub correlation_id: String,
+}
+
+impl Failure {
+    /// A failure decided by this service alone (Genesys was not asked).
+    pub fn local(code: ErrorCode, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            upstream_status: 0,
+            correlation_id: String::new(),
+        }
+    }
+}
+
+/// The session Genesys started, as the flow sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StartedSession {
+    pub session_id: String,
+    pub session_name: String,
+    pub join_code: String,
+    pub websocket_url: String,
+    pub date_offer_ends: String,
+    pub communication_type: String,
+    pub upstream_status: u16,
+    pub correlation_id: String,
+}
+
+/// What the call was about, echoed back so a flow can log it beside the result. On success
+/// these are the parsed values; on failure whatever strings the flow sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Echo {
+    pub conversation_id: String,
+    pub agent_id: String,
+    pub cobrowse_type: String,
+}
+
+/// The flat reply; field names and types are `schemas/start-cobrowse.output.json`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FlatReply {
+    pub success: bool,
+    pub conversation_id: String,
+    pub agent_id: String,
+    pub cobrowse_type: String,
+    pub session_id: String,
+    pub session_name: String,
+    pub join_code: String,
+    pub websocket_url: String,
+    pub date_offer_ends: String,
+    pub communication_type: String,
+    pub error_code: String,
+    pub error_message: String,
+    pub upstream_status: u16,
+    pub correlation_id: String,
+    pub request_id: String,
+}
+
+impl FlatReply {
+    pub fn success(request_id: &str, echo: Echo, session: StartedSession) -> Self {
+        FlatReply {
+            success: true,
+            conversation_id: echo.conversation_id,
+            agent_id: echo.agent_id,
+            cobrowse_type: echo.cobrowse_type,
+            session_id: session.session_id,
+            session_name: session.session_name,
+            join_code: session.join_code,
+            websocket_url: session.websocket_url,
+            date_offer_ends: session.date_offer_ends,
+            communication_type: session.communication_type,
+            error_code: String::new(),
+            error_message: String::new(),
+            upstream_status: session.upstream_status,
+            correlation_id: session.correlation_id,
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    pub fn failure(request_id: &str, echo: Echo, failure: Failure) -> Self {
+        FlatReply {
+            success: false,
+            conversation_id: echo.conversation_id,
+            agent_id: echo.agent_id,
+            cobrowse_type: echo.cobrowse_type,
+            session_id: String::new(),
+            session_name: String::new(),
+            join_code: String::new(),
+            websocket_url: String::new(),
+            date_offer_ends: String::new(),
+            communication_type: String::new(),
+            error_code: failure.code.as_str().to_owned(),
+            error_message: failure.message,
+            upstream_status: failure.upstream_status,
+            correlation_id: failure.correlation_id,
+            request_id: request_id.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_screaming_snake_case() {
+        let mut names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        );
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn every_code_has_an_error_status() {
+        for code in ErrorCode::ALL {
+            assert!(
+                code.status().is_client_error() || code.status().is_server_error(),
+                "{code:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! `POST /v1/cobrowse/start`: the data action's target.
+//!
+//! The request path, in order: inbound credential -> content type -> size -> JSON object ->
+//! input contract -> domain parse -> Genesys -> flat reply. Each step either passes typed data
+//! on or ends the call with a [`Failure`]; whatever happens, the caller gets one [`FlatReply`]
+//! and the log gets one line.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+
+use crate::config::ErrorMode;
+use crate::domain::StartRequest;
+use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
+use crate::startup::AppState;
+
+/// Flow inputs are three short strings; 16 KiB leaves room for any Architect quirk.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+pub async fn start_cobrowse(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut echo = Echo::default();
+    let result = handle(&request, payload, &state, &mut echo).await;
+    let (status, reply) = match result {
+        Ok(session) => (
+            StatusCode::OK,
+            FlatReply::success(&request_id, echo, session),
+        ),
+        Err(failure) => {
+            let status = match state.error_mode {
+                _ if failure.code.is_before_contract() => failure.code.status(),
+                ErrorMode::Status => failure.code.status(),
+                ErrorMode::Inline => StatusCode::OK,
+            };
+            (status, FlatReply::failure(&request_id, echo, failure))
+        }
+    };
+    log_call(&reply, started);
+    let mut response = HttpResponse::build(status).json(&reply);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
+    response
+}
+
+async fn handle(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    echo: &mut Echo,
+) -> Result<crate::outcome::StartedSession, Failure> {
+    if !state.inbound.admits(request) {
+        return Err(Failure::local(
+            ErrorCode::Unauthorized,
+            "Missing or wrong credential. Give the data action integration a Basic Auth credential matching COBROWSE_AUTH_USERNAME and COBROWSE_AUTH_PASSWORD.",
+        ));
+    }
+    check_content_type(request)?;
+    let body = read_body(request, payload).await?;
+    let body = parse_object(&body)?;
+    let Value::Object(input) = &body else {
+        unreachable!("parse_object only returns objects")
+    };
+    *echo = echo_of(input);
+
+    state.contract.check_input(&body).map_err(invalid_input)?;
+    let start = StartRequest::parse(input, state.default_cobrowse_type).map_err(invalid_input)?;
+    echo.conversation_id = start.conversation_id.to_string();
+    echo.agent_id = start.agent_id.map(|a| a.to_string()).unwrap_or_default();
+    echo.cobrowse_type = start.cobrowse_type.as_str().to_owned();
+
+    state.genesys.start_cobrowse(&start).await
+}
+
+fn invalid_input(problems: Vec<String>) -> Failure {
+    Failure::local(ErrorCode::InvalidInput, problems.join("; "))
+}
+
+fn check_content_type(request: &HttpRequest) -> Result<(), Failure> {
+    let is_json = matches!(
+        request.mime_type(),
+        Ok(Some(mime)) if mime.type_() == mime::APPLICATION
+            && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+    );
+    if is_json {
+        Ok(())
+    } else {
+        Err(Failure::local(
+            ErrorCode::UnsupportedMediaType,
+            "The body must be JSON sent with Content-Type: application/json; set that header in the data action's request configuration.",
+        ))
+    }
+}
+
+fn too_large() -> Failure {
+    Failure::local(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "The body is over {MAX_BODY_BYTES} bytes. Send only the flow inputs (requestTemplate ${{input.rawRequest}})."
+        ),
+    )
+}
+
+async fn read_body(request: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, Failure> {
+    // Refuse a declared oversize body before reading any of it.
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(256));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            Failure::local(
+                ErrorCode::MalformedRequest,
+                format!("The request body could not be read ({e}); send it again."),
+            )
+        })?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn parse_object(body: &[u8]) -> Result<Value, Failure> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(input @ Value::Object(_)) => Ok(input),
+        Ok(_) => Err(Failure::local(
+            ErrorCode::MalformedRequest,
+            "The body must be a JSON object of flow inputs, such as {\"conversationId\": \"...\"}; use requestTemplate ${input.rawRequest}.",
+        )),
+        Err(e) => Err(Failure::local(
+            ErrorCode::MalformedRequest,
+            format!(
+                "The body is not valid JSON ({e}); use requestTemplate ${{input.rawRequest}} rather than building JSON by hand."
+            ),
+        )),
+    }
+}
+
+/// The inputs as the flow sent them, for the reply of a call that fails before parsing.
+fn echo_of(input: &Map<String, Value>) -> Echo {
+    let text = |field: &str| match input.get(field) {
+        Some(Value::String(s)) => s.chars().take(64).collect(),
+        _ => String::new(),
+    };
+    Echo {
+        conversation_id: text("conversationId"),
+        agent_id: text("agentId"),
+        cobrowse_type: text("cobrowseType"),
+    }
+}
+
+/// The call's one log line: what an operator needs to find it and to ask Genesys about it.
+fn log_call(reply: &FlatReply, started: Instant) {
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if reply.success {
+        tracing::info!(
+            request_id = %reply.request_id,
+            conversation_id = %reply.conversation_id,
+            outcome = "started",
+            upstream_status = reply.upstream_status,
+            correlation_id = %reply.correlation_id,
+            latency_ms,
+            "cobrowse call"
+        );
+    } else {
+        tracing::warn!(
+            request_id = %reply.request_id,
+            conversation_id = %reply.conversation_id,
+            outcome = "failed",
+            error_code = %reply.error_code,
+            upstream_status = reply.upstream_status,
+            correlation_id = %reply.correlation_id,
+            latency_ms,
+            error_message = %reply.error_message,
+            "cobrowse call"
+        );
+    }
+}

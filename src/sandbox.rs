@@ -1,0 +1,296 @@
+//! `cobrowse-proxy sandbox`: the real service wired to a simulated Genesys on loopback.
+//!
+//! A flow designer can try every output without an org: the simulated login service issues
+//! tokens to a fixed demo client, and the simulated API starts a fake session for any
+//! conversation id except the special ones in [`SPECIAL_CONVERSATIONS`], which fail the way
+//! Genesys does. The sandbox's settings are built here in code and never read from the
+//! environment, and `serve` never builds them, so a production `serve` cannot end up on it.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use secrecy::SecretString;
+use serde_json::json;
+
+use crate::config::{ErrorMode, GenesysSettings, InboundAuth, LogFormat, RequestBody, Settings};
+use crate::domain::CobrowseType;
+use crate::startup::Application;
+use crate::telemetry;
+
+/// The inbound Basic credential the sandbox accepts.
+pub const DEMO_USERNAME: &str = "demo";
+pub const DEMO_PASSWORD: &str = "demo-password";
+const DEMO_CLIENT_ID: &str = "sandbox-client";
+const DEMO_CLIENT_SECRET: &str = "sandbox-secret";
+const DEMO_TOKEN: &str = "sandbox-access-token";
+/// Short, so the slow case answers within seconds.
+const SANDBOX_BUDGET: Duration = Duration::from_secs(3);
+
+/// Conversation ids that make the simulated API fail, and how.
+pub const FORBIDDEN: &str = "00000000-0000-4000-8000-000000000403";
+pub const NOT_FOUND: &str = "00000000-0000-4000-8000-000000000404";
+pub const RATE_LIMITED: &str = "00000000-0000-4000-8000-000000000429";
+pub const UNAVAILABLE: &str = "00000000-0000-4000-8000-000000000503";
+pub const SLOW: &str = "00000000-0000-4000-8000-000000000408";
+
+/// The special ids with what each shows, for the start-up instructions.
+pub const SPECIAL_CONVERSATIONS: [(&str, &str); 5] = [
+    (
+        FORBIDDEN,
+        "403: the OAuth client lacks the cobrowse permission",
+    ),
+    (NOT_FOUND, "404: no such conversation"),
+    (
+        RATE_LIMITED,
+        "429 with Retry-After: 60, longer than the budget",
+    ),
+    (
+        UNAVAILABLE,
+        "503 with Retry-After: 60, longer than the budget",
+    ),
+    (SLOW, "answers after 5 s, past the sandbox's 3 s budget"),
+];
+
+/// A running sandbox: the service and its simulated Genesys.
+pub struct Sandbox {
+    pub application: Application,
+    pub genesys_port: u16,
+    genesys: actix_web::dev::Server,
+}
+
+impl Sandbox {
+    /// Starts the simulated Genesys on a free loopback port and builds the service on
+    /// `listen`, which must be a loopback address: demo credentials never face a network.
+    pub fn start(listen: SocketAddr) -> io::Result<Self> {
+        if !listen.ip().is_loopback() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("the sandbox serves on loopback only (127.0.0.1 or ::1), not {listen}"),
+            ));
+        }
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let genesys_port = listener.local_addr()?.port();
+        let genesys = HttpServer::new(|| {
+            App::new()
+                .route("/oauth/token", web::post().to(token))
+                .route(
+                    "/api/v2/conversations/{id}/cobrowse",
+                    web::post().to(start_cobrowse),
+                )
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .listen(listener)?
+        .run();
+        let genesys_url = format!("http://127.0.0.1:{genesys_port}");
+        let settings = Settings {
+            listen,
+            genesys: GenesysSettings {
+                api_url: genesys_url.clone(),
+                login_url: genesys_url,
+                client_id: DEMO_CLIENT_ID.to_owned(),
+                client_secret: SecretString::from(DEMO_CLIENT_SECRET),
+            },
+            inbound_auth: InboundAuth::Basic {
+                username: DEMO_USERNAME.to_owned(),
+                password: SecretString::from(DEMO_PASSWORD),
+            },
+            upstream_timeout: SANDBOX_BUDGET,
+            default_cobrowse_type: CobrowseType::View,
+            request_body: RequestBody::AgentPayload,
+            error_mode: ErrorMode::Inline,
+            log_format: LogFormat::Pretty,
+        };
+        let application = Application::build(&settings)?;
+        Ok(Sandbox {
+            application,
+            genesys_port,
+            genesys,
+        })
+    }
+
+    /// Serves until SIGTERM/SIGINT, then stops the simulated Genesys too.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        let genesys_handle = self.genesys.handle();
+        tokio::spawn(self.genesys);
+        let result = self.application.run_until_stopped().await;
+        genesys_handle.stop(true).await;
+        result
+    }
+}
+
+/// `cobrowse-proxy sandbox`: start, say how to use it, serve.
+pub async fn run(listen: SocketAddr) -> io::Result<()> {
+    telemetry::init(LogFormat::Pretty);
+    let sandbox = Sandbox::start(listen)?;
+    let address = SocketAddr::new(listen.ip(), sandbox.application.port());
+    println!("{}", instructions(address));
+    sandbox.run_until_stopped().await
+}
+
+fn instructions(address: SocketAddr) -> String {
+    let mut text = format!(
+        "\ncobrowse-proxy sandbox: the service on http://{address}, talking to a simulated Genesys.\n\
+         Start a cobrowse session:\n\n  \
+         curl -s -u {DEMO_USERNAME}:{DEMO_PASSWORD} -H 'Content-Type: application/json' \\\n    \
+         -d '{{\"conversationId\":\"5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60\",\"agentId\":\"0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6\",\"cobrowseType\":\"view\"}}' \\\n    \
+         http://{address}/v1/cobrowse/start\n\n\
+         Use one of these conversation ids to see a failure:\n"
+    );
+    for (id, what) in SPECIAL_CONVERSATIONS {
+        text.push_str(&format!("  {id}  {what}\n"));
+    }
+    text.push_str("Stop with Ctrl-C.\n");
+    text
+}
+
+async fn token(request: HttpRequest, form: web::Bytes) -> HttpResponse {
+    use base64::Engine;
+    let expected = base64::engine::general_purpose::STANDARD
+        .encode(format!("{DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET}"));
+    let authorised = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        == Some(format!("Basic {expected}").as_str());
+    if !authorised || form.as_ref() != b"grant_type=client_credentials" {
+        return HttpResponse::Unauthorized().json(json!({
+            "error": "invalid_client",
+            "description": "authentication failed",
+            "error_description": "authentication failed"
+        }));
+    }
+    HttpResponse::Ok().json(json!({
+        "access_token": DEMO_TOKEN,
+        "token_type": "bearer",
+        "expires_in": 86400
+    }))
+}
+
+async fn start_cobrowse(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    let correlation_id = uuid::Uuid::new_v4().to_string();
+    let bearer = format!("Bearer {DEMO_TOKEN}");
+    if request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        != Some(bearer.as_str())
+    {
+        return genesys_error(
+            401,
+            "bad.credentials",
+            "Invalid login credentials.",
+            &correlation_id,
+        );
+    }
+    let id = id.into_inner();
+    match id.as_str() {
+        FORBIDDEN => genesys_error(
+            403,
+            "missing.any.permissions",
+            "Unable to perform the requested action. You are missing the following permission(s): [conversation:cobrowse:add, conversation:cobrowseVoice:add]",
+            &correlation_id,
+        ),
+        NOT_FOUND => genesys_error(
+            404,
+            "not.found",
+            "The requested resource was not found.",
+            &correlation_id,
+        ),
+        RATE_LIMITED => retry_later(genesys_error(
+            429,
+            "too.many.requests.retry.after",
+            "Rate limit exceeded the maximum. Retry the request in [60] seconds",
+            &correlation_id,
+        )),
+        UNAVAILABLE => retry_later(genesys_error(
+            503,
+            "service.unavailable",
+            "Service Unavailable",
+            &correlation_id,
+        )),
+        SLOW => {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            session(&id, &correlation_id)
+        }
+        _ => session(&id, &correlation_id),
+    }
+}
+
+fn retry_later(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from_static("60"),
+    );
+    response
+}
+
+fn session(conversation_id: &str, correlation_id: &str) -> HttpResponse {
+    let session_id = uuid::Uuid::new_v4();
+    let join_code = &session_id.simple().to_string()[..6];
+    let offer_ends = std::time::SystemTime::now() + Duration::from_secs(300);
+    let offer_ends = offer_ends
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    HttpResponse::Ok()
+        .insert_header(("ININ-Correlation-Id", correlation_id))
+        .json(json!({
+            "id": session_id.to_string(),
+            "name": format!("Sandbox cobrowse on {conversation_id}"),
+            "joinCode": join_code,
+            "websocketUrl": format!("wss://sandbox.invalid/cobrowse/{session_id}"),
+            "dateOfferEnds": rfc3339(offer_ends),
+            "communicationType": "Call",
+            "selfUri": format!("/api/v2/conversations/{conversation_id}/cobrowse/{session_id}")
+        }))
+}
+
+fn genesys_error(status: u16, code: &str, message: &str, correlation_id: &str) -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).expect("valid status"))
+        .insert_header(("ININ-Correlation-Id", correlation_id))
+        .json(json!({
+            "message": message,
+            "code": code,
+            "status": status,
+            "contextId": correlation_id,
+            "details": [],
+            "errors": []
+        }))
+}
+
+/// Seconds since the epoch as an ISO-8601 UTC time, without a date-time dependency.
+fn rfc3339(epoch_seconds: u64) -> String {
+    let days = epoch_seconds / 86_400;
+    let seconds = epoch_seconds % 86_400;
+    // Civil-from-days, Howard Hinnant's algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_iso_8601() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_536_000), "2026-11-24T16:00:00.000Z");
+    }
+}

@@ -1,0 +1,86 @@
+//! Building the application from [`Settings`] and running it until it is told to stop.
+//!
+//! Everything shared by requests (the compiled contract, the Genesys client with its pooled
+//! connections and token cache) is built once here and handed to every worker. Binding is
+//! separate from running so tests can bind port 0 and learn the port.
+
+use std::io;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
+
+use crate::config::{ErrorMode, InboundAuth, Settings};
+use crate::contract::Contract;
+use crate::domain::CobrowseType;
+use crate::genesys::GenesysClient;
+use crate::inbound_auth::InboundCredential;
+use crate::routes;
+
+/// What every request handler shares.
+pub struct AppState {
+    pub contract: Contract,
+    pub genesys: GenesysClient,
+    pub inbound: InboundCredential,
+    pub error_mode: ErrorMode,
+    pub default_cobrowse_type: CobrowseType,
+}
+
+/// A bound, not yet running, service.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listener and prepares the server; nothing is served until
+    /// [`Application::run_until_stopped`] is awaited.
+    pub fn build(settings: &Settings) -> io::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)?;
+        let port = listener.local_addr()?.port();
+        if matches!(settings.inbound_auth, InboundAuth::Disabled) {
+            tracing::warn!(
+                "inbound authentication is disabled (COBROWSE_AUTH_DISABLED=true): anyone who can reach this port can start cobrowse sessions"
+            );
+        }
+        let state = web::Data::new(AppState {
+            contract: Contract::compile(),
+            genesys: GenesysClient::new(
+                &settings.genesys,
+                settings.upstream_timeout,
+                settings.request_body,
+            ),
+            inbound: InboundCredential::new(&settings.inbound_auth),
+            error_mode: settings.error_mode,
+            default_cobrowse_type: settings.default_cobrowse_type,
+        });
+        // Calls in flight at SIGTERM get their whole upstream budget, and a second to answer.
+        let grace = settings.upstream_timeout + Duration::from_secs(1);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(grace.as_secs().max(1))
+        .run();
+        tracing::info!(address = %settings.listen, port, "cobrowse-proxy listening");
+        Ok(Application { port, server })
+    }
+
+    /// The port actually bound (useful when the settings asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or SIGINT (or a handle's `stop`), letting calls in flight finish.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.server.await
+    }
+}
