@@ -1,0 +1,46 @@
+//! Liveness and readiness.
+
+use serde_json::{Value, json};
+use wiremock::matchers::path;
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn healthz_answers_without_genesys() {
+    let app = spawn_app_with(&[]).await;
+    let response = app
+        .http
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.genesys.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn readyz_is_200_only_when_a_token_can_be_had() {
+    let app = spawn_app_with(&[]).await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app.genesys)
+        .await;
+    app.mount_token(86_400).await;
+    let readyz = || app.http.get(format!("{}/readyz", app.address)).send();
+
+    let not_ready = readyz().await.unwrap();
+    assert_eq!(not_ready.status(), 503);
+    let body: Value = not_ready.json().await.unwrap();
+    assert_eq!(body["errorCode"], "GENESYS_AUTH_FAILED");
+
+    assert_eq!(readyz().await.unwrap().status(), 200);
+    assert_eq!(readyz().await.unwrap().status(), 200);
+    assert_eq!(
+        app.requests_to("/oauth/token").await,
+        2,
+        "probes use the cached token"
+    );
+}

@@ -1,0 +1,196 @@
+//! One way to start the real service for a test: on port 0, against a `wiremock` Genesys.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use cobrowse_proxy::config::Settings;
+use cobrowse_proxy::contract::OUTPUT_SCHEMA;
+use cobrowse_proxy::startup::Application;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const USERNAME: &str = "genesys-integration";
+pub const PASSWORD: &str = "inbound-p4ssword-XYZ";
+pub const CLIENT_ID: &str = "test-client-id";
+pub const CLIENT_SECRET: &str = "client-s3cret-ABC";
+pub const ACCESS_TOKEN: &str = "access-token-QWERTY";
+
+pub const CONVERSATION: &str = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
+pub const AGENT: &str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
+pub const COBROWSE_PATH: &str =
+    "/api/v2/conversations/5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60/cobrowse";
+
+pub struct TestApp {
+    pub address: String,
+    pub genesys: MockServer,
+    pub http: reqwest::Client,
+}
+
+/// The service with test credentials, a 2 s budget, and `overrides` (`("ERROR_MODE", "status")`).
+/// No Genesys route is mounted: each test says what Genesys answers.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let genesys = MockServer::start().await;
+    let mut vars = vec![
+        ("LISTEN", "127.0.0.1:0".to_owned()),
+        ("GENESYS_API_URL", genesys.uri()),
+        ("GENESYS_LOGIN_URL", genesys.uri()),
+        ("GENESYS_CLIENT_ID", CLIENT_ID.to_owned()),
+        ("GENESYS_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+        ("AUTH_USERNAME", USERNAME.to_owned()),
+        ("AUTH_PASSWORD", PASSWORD.to_owned()),
+        ("UPSTREAM_TIMEOUT_MS", "2000".to_owned()),
+    ];
+    for (name, value) in overrides {
+        vars.retain(|(n, _)| n != name);
+        vars.push((name, (*value).to_owned()));
+    }
+    let settings = Settings::from_vars(
+        vars.into_iter()
+            .map(|(name, value)| (format!("COBROWSE_{name}"), value)),
+    )
+    .expect("test settings are valid");
+    let application = Application::build(&settings).expect("the service binds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        genesys,
+        http: http(),
+    }
+}
+
+/// A test client; reqwest is built without a bundled crypto provider, so install ours.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// The service with a Genesys that issues a day-long token.
+pub async fn spawn_app() -> TestApp {
+    let app = spawn_app_with(&[]).await;
+    app.mount_token(86_400).await;
+    app
+}
+
+impl TestApp {
+    /// Genesys's login service issues `ACCESS_TOKEN` for the test client.
+    pub async fn mount_token(&self, expires_in: u64) {
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": ACCESS_TOKEN,
+                "token_type": "bearer",
+                "expires_in": expires_in
+            })))
+            .mount(&self.genesys)
+            .await;
+    }
+
+    /// The cobrowse route answers `template`.
+    pub async fn mount_cobrowse(&self, template: ResponseTemplate) {
+        Mock::given(method("POST"))
+            .and(path_regex(r"^/api/v2/conversations/[^/]+/cobrowse$"))
+            .respond_with(template)
+            .mount(&self.genesys)
+            .await;
+    }
+
+    /// POSTs `body` (any JSON) to the start endpoint with the right credential.
+    pub async fn start(&self, body: &Value) -> reqwest::Response {
+        self.post_raw(body.to_string(), "application/json", true)
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        body: impl Into<reqwest::Body>,
+        content_type: &str,
+        authenticated: bool,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/v1/cobrowse/start", self.address))
+            .header("Content-Type", content_type)
+            .body(body);
+        if authenticated {
+            request = request.basic_auth(USERNAME, Some(PASSWORD));
+        }
+        request.send().await.expect("the service answers")
+    }
+
+    /// How many requests Genesys received on `route` (`"/oauth/token"`, or `"cobrowse"` for
+    /// any cobrowse call).
+    pub async fn requests_to(&self, route: &str) -> usize {
+        self.genesys
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| {
+                let p = r.url.path();
+                if route == "cobrowse" {
+                    p.ends_with("/cobrowse")
+                } else {
+                    p == route
+                }
+            })
+            .count()
+    }
+}
+
+/// Reads a reply, checks it against the output contract, and returns it.
+pub async fn flat_reply(response: reqwest::Response) -> Value {
+    let body: Value = response.json().await.expect("the reply is JSON");
+    assert_fits_output_contract(&body);
+    body
+}
+
+static OUTPUT: LazyLock<(jsonschema::Validator, BTreeSet<String>)> = LazyLock::new(|| {
+    let schema: Value = serde_json::from_str(OUTPUT_SCHEMA).unwrap();
+    let fields = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    (jsonschema::draft4::new(&schema).unwrap(), fields)
+});
+
+/// Every reply is one flat object with exactly the fields of the output schema.
+pub fn assert_fits_output_contract(body: &Value) {
+    let (validator, fields) = &*OUTPUT;
+    let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?} in {body}");
+    let keys: BTreeSet<String> = body.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(&keys, fields, "reply fields differ from the output schema");
+}
+
+/// A typical Genesys `CobrowseWebMessagingSession`.
+pub fn session_body() -> Value {
+    json!({
+        "id": "b1a2c3d4-0000-4000-8000-000000000001",
+        "name": "Cobrowse session",
+        "joinCode": "123456",
+        "websocketUrl": "wss://cobrowse.example/ws/b1a2",
+        "dateOfferEnds": "2026-11-24T16:05:00.000Z",
+        "communicationType": "Call",
+        "selfUri": "/api/v2/conversations/x/cobrowse/b1a2"
+    })
+}
+
+/// A Genesys `ErrorBody`.
+pub fn genesys_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("ININ-Correlation-Id", "corr-from-genesys")
+        .set_body_json(json!({
+            "message": message,
+            "code": code,
+            "status": status,
+            "contextId": "corr-from-genesys"
+        }))
+}
+
+pub fn valid_input() -> Value {
+    json!({"conversationId": CONVERSATION, "agentId": AGENT})
+}

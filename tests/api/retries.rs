@@ -1,0 +1,99 @@
+//! Retries: 429 and 503 after Retry-After while the budget allows; nothing that may have
+//! started a session is ever sent twice.
+
+use std::time::{Duration, Instant};
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::helpers::*;
+
+async fn fail_first_with(app: &TestApp, template: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(COBROWSE_PATH))
+        .respond_with(template)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app.genesys)
+        .await;
+    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
+        .await;
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after() {
+    let app = spawn_app().await;
+    fail_first_with(
+        &app,
+        genesys_error(429, "too.many.requests.retry.after", "slow down")
+            .insert_header("Retry-After", "1"),
+    )
+    .await;
+    let started = Instant::now();
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_eq!(reply["success"], true, "{reply}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert_eq!(app.requests_to("cobrowse").await, 2);
+}
+
+#[tokio::test]
+async fn a_503_is_retried() {
+    let app = spawn_app().await;
+    fail_first_with(
+        &app,
+        genesys_error(503, "service.unavailable", "later").insert_header("Retry-After", "0"),
+    )
+    .await;
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_eq!(reply["success"], true, "{reply}");
+    assert_eq!(app.requests_to("cobrowse").await, 2);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_budget_is_rate_limited_at_once() {
+    let app = spawn_app().await;
+    app.mount_cobrowse(
+        genesys_error(429, "too.many.requests.retry.after", "slow down")
+            .insert_header("Retry-After", "30"),
+    )
+    .await;
+    let started = Instant::now();
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_eq!(reply["errorCode"], "RATE_LIMITED", "{reply}");
+    assert_eq!(reply["upstreamStatus"], 429);
+    assert_eq!(reply["correlationId"], "corr-from-genesys");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "no pointless wait"
+    );
+    assert_eq!(app.requests_to("cobrowse").await, 1);
+}
+
+#[tokio::test]
+async fn a_429_storm_ends_in_rate_limited_within_the_budget() {
+    let app = spawn_app().await;
+    app.mount_cobrowse(
+        genesys_error(429, "too.many.requests", "slow down").insert_header("Retry-After", "0"),
+    )
+    .await;
+    let started = Instant::now();
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_eq!(reply["errorCode"], "RATE_LIMITED");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let attempts = app.requests_to("cobrowse").await;
+    assert!((2..=4).contains(&attempts), "{attempts} attempts");
+}
+
+#[tokio::test]
+async fn gateway_errors_and_timeouts_are_never_retried() {
+    for status in [502, 504] {
+        let app = spawn_app().await;
+        fail_first_with(&app, genesys_error(status, "gateway", "maybe")).await;
+        let reply = flat_reply(app.start(&valid_input()).await).await;
+        assert_eq!(reply["errorCode"], "GENESYS_UNAVAILABLE");
+        assert_eq!(app.requests_to("cobrowse").await, 1, "{status} retried");
+    }
+}

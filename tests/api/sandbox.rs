@@ -1,0 +1,48 @@
+//! The built-in sandbox shows a flow designer every outcome without an org.
+
+use cobrowse_proxy::sandbox::{self, DEMO_PASSWORD, DEMO_USERNAME, Sandbox};
+use serde_json::json;
+
+use crate::helpers::{AGENT, CONVERSATION, flat_reply, http};
+
+#[tokio::test]
+async fn the_sandbox_starts_sessions_and_shows_each_failure() {
+    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/v1/cobrowse/start",
+        sandbox.application.port()
+    );
+    tokio::spawn(sandbox.run_until_stopped());
+    let http = http();
+    let cases = [
+        (CONVERSATION, ""),
+        (sandbox::FORBIDDEN, "MISSING_PERMISSION"),
+        (sandbox::NOT_FOUND, "CONVERSATION_NOT_FOUND"),
+        (sandbox::RATE_LIMITED, "RATE_LIMITED"),
+        (sandbox::UNAVAILABLE, "GENESYS_UNAVAILABLE"),
+        (sandbox::SLOW, "UPSTREAM_TIMEOUT"),
+    ];
+    for (conversation, code) in cases {
+        let response = http
+            .post(&url)
+            .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
+            .json(&json!({"conversationId": conversation, "agentId": AGENT}))
+            .send()
+            .await
+            .unwrap();
+        let reply = flat_reply(response).await;
+        assert_eq!(reply["errorCode"], code, "{reply}");
+        assert_eq!(reply["success"], code.is_empty());
+        if code.is_empty() {
+            assert!(!reply["joinCode"].as_str().unwrap().is_empty());
+        }
+    }
+}
+
+#[test]
+fn the_sandbox_refuses_a_non_loopback_address() {
+    let err = Sandbox::start("0.0.0.0:0".parse().unwrap())
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("loopback"));
+}

@@ -1,0 +1,249 @@
+//! The binary as an operator runs it: start-up checks, log lines, secrets, graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_cobrowse-proxy");
+const CLIENT_SECRET: &str = "client-secret-SHOULD-NOT-LEAK";
+const PASSWORD: &str = "inbound-password-SHOULD-NOT-LEAK";
+const ACCESS_TOKEN: &str = "access-token-SHOULD-NOT-LEAK";
+const CONVERSATION: &str = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
+const AGENT: &str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
+
+/// A test client; reqwest is built without a bundled crypto provider, so install ours.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+fn command(vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BINARY);
+    command.env_clear();
+    for (name, value) in vars {
+        command.env(format!("COBROWSE_{name}"), value);
+    }
+    command
+}
+
+#[test]
+fn serve_without_configuration_names_every_missing_variable_and_exits() {
+    let output = command(&[("UPSTREAM_TIMEOUT_MS", "0")])
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for name in [
+        "COBROWSE_GENESYS_API_URL",
+        "COBROWSE_GENESYS_LOGIN_URL",
+        "COBROWSE_GENESYS_CLIENT_ID",
+        "COBROWSE_GENESYS_CLIENT_SECRET",
+        "COBROWSE_AUTH_USERNAME",
+        "COBROWSE_UPSTREAM_TIMEOUT_MS",
+    ] {
+        assert!(stderr.contains(name), "{name} missing from:\n{stderr}");
+    }
+    assert!(output.stdout.is_empty(), "nothing ran");
+}
+
+#[test]
+fn no_subcommand_means_serve_never_the_sandbox() {
+    let output = command(&[]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("COBROWSE_GENESYS_CLIENT_ID"), "{stderr}");
+}
+
+/// A running binary whose stdout lines are collected.
+struct Running {
+    child: Child,
+    port: u16,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+fn start(vars: &[(&str, &str)]) -> Running {
+    let mut child = command(vars)
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let (port_tx, port_rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let collected = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Ok(event) = serde_json::from_str::<Value>(&line)
+                && event["message"] == "cobrowse-proxy listening"
+            {
+                let _ = port_tx.send(event["port"].as_u64().unwrap() as u16);
+            }
+            collected.lock().unwrap().push(line);
+        }
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the service logs its port");
+    Running { child, port, lines }
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+async fn genesys(delay: Duration) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 86400
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex("/cobrowse$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("ININ-Correlation-Id", "corr-cli")
+                .set_body_json(json!({"id": "s1", "joinCode": "123456"}))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+fn vars(genesys: &MockServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("LISTEN", "127.0.0.1:0".to_owned()),
+        ("GENESYS_API_URL", genesys.uri()),
+        ("GENESYS_LOGIN_URL", genesys.uri()),
+        ("GENESYS_CLIENT_ID", "client".to_owned()),
+        ("GENESYS_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+        ("AUTH_USERNAME", "genesys".to_owned()),
+        ("AUTH_PASSWORD", PASSWORD.to_owned()),
+    ]
+}
+
+fn borrowed<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn each_call_logs_one_json_line_and_no_secret_ever() {
+    let genesys = genesys(Duration::ZERO).await;
+    let vars = vars(&genesys);
+    let running = start(&borrowed(&vars));
+    let http = http();
+    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+    let ok: Value = http
+        .post(&url)
+        .basic_auth("genesys", Some(PASSWORD))
+        .json(&json!({"conversationId": CONVERSATION, "agentId": AGENT}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["success"], true, "{ok}");
+    // A wrong password, which must not be logged either.
+    http.post(&url)
+        .basic_auth("genesys", Some("guess-SHOULD-NOT-LEAK"))
+        .json(&json!({"conversationId": CONVERSATION}))
+        .send()
+        .await
+        .unwrap();
+
+    terminate(&running.child);
+    let output = running.child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = running.lines.lock().unwrap().join("\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for secret in [CLIENT_SECRET, PASSWORD, ACCESS_TOKEN, "SHOULD-NOT-LEAK"] {
+        assert!(!stdout.contains(secret), "{secret} in logs:\n{stdout}");
+        assert!(!stderr.contains(secret), "{secret} in stderr:\n{stderr}");
+    }
+    let calls: Vec<Value> = running
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["message"] == "cobrowse call")
+        .collect();
+    assert_eq!(calls.len(), 2, "one line per call:\n{stdout}");
+    let started = &calls[0];
+    assert_eq!(started["request_id"], ok["requestId"]);
+    assert_eq!(started["conversation_id"], CONVERSATION);
+    assert_eq!(started["outcome"], "started");
+    assert_eq!(started["upstream_status"], 200);
+    assert_eq!(started["correlation_id"], "corr-cli");
+    assert!(started["latency_ms"].is_number());
+    assert_eq!(calls[1]["error_code"], "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn sigterm_lets_calls_in_flight_finish_and_exits_zero() {
+    let genesys = genesys(Duration::from_millis(800)).await;
+    let vars = vars(&genesys);
+    let mut running = start(&borrowed(&vars));
+    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+    let call = tokio::spawn(async move {
+        http()
+            .post(&url)
+            .basic_auth("genesys", Some(PASSWORD))
+            .json(&json!({"conversationId": CONVERSATION, "agentId": AGENT}))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    terminate(&running.child);
+
+    let reply = call.await.unwrap();
+    assert_eq!(reply["success"], true, "{reply}");
+    let status = running.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn disabled_inbound_auth_is_logged_as_a_warning() {
+    let mut running = start(&[
+        ("LISTEN", "127.0.0.1:0"),
+        ("GENESYS_REGION", "eu-west-1"),
+        ("GENESYS_CLIENT_ID", "client"),
+        ("GENESYS_CLIENT_SECRET", CLIENT_SECRET),
+        ("AUTH_DISABLED", "true"),
+    ]);
+    terminate(&running.child);
+    running.child.wait().unwrap();
+    let lines = running.lines.lock().unwrap();
+    let warning = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["level"] == "WARN")
+        .expect("a warning");
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .contains("authentication is disabled")
+    );
+}
