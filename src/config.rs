@@ -31,6 +31,8 @@ pub struct Settings {
     pub upstream_timeout: Duration,
     pub default_cobrowse_type: CobrowseType,
     pub request_body: RequestBody,
+    /// Check a flow-given agent is connected to the conversation before starting.
+    pub verify_agent: bool,
     pub error_mode: ErrorMode,
     pub log_format: LogFormat,
 }
@@ -117,6 +119,7 @@ struct RawEnv {
     upstream_timeout_ms: Option<String>,
     default_cobrowse_type: Option<String>,
     request_body: Option<String>,
+    verify_agent: Option<String>,
     error_mode: Option<String>,
     log_format: Option<String>,
     /// Whatever else carries the prefix: a typo, reported rather than ignored.
@@ -195,6 +198,13 @@ impl Settings {
                 )
             },
         );
+        let verify_agent = parse_or(
+            &mut problems,
+            "VERIFY_AGENT",
+            raw.verify_agent,
+            "false",
+            |v| choose(v, &[("true", true), ("false", false)]),
+        );
         let error_mode = parse_or(&mut problems, "ERROR_MODE", raw.error_mode, "inline", |v| {
             choose(
                 v,
@@ -215,6 +225,7 @@ impl Settings {
             upstream_timeout,
             default_cobrowse_type,
             request_body,
+            verify_agent,
             error_mode,
             log_format,
         ) {
@@ -225,6 +236,7 @@ impl Settings {
                 Some(upstream_timeout),
                 Some(default_cobrowse_type),
                 Some(request_body),
+                Some(verify_agent),
                 Some(error_mode),
                 Some(log_format),
             ) if problems.is_empty() => Ok(Settings {
@@ -234,6 +246,7 @@ impl Settings {
                 upstream_timeout,
                 default_cobrowse_type,
                 request_body,
+                verify_agent,
                 error_mode,
                 log_format,
             }),
@@ -426,6 +439,7 @@ mod tests {
         assert_eq!(s.upstream_timeout, Duration::from_secs(10));
         assert_eq!(s.default_cobrowse_type, CobrowseType::View);
         assert_eq!(s.request_body, RequestBody::AgentPayload);
+        assert!(!s.verify_agent);
         assert_eq!(s.error_mode, ErrorMode::Inline);
         assert_eq!(s.log_format, LogFormat::Json);
         assert_eq!(s.genesys.client_secret.expose_secret(), "s3cret");

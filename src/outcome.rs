@@ -30,6 +30,10 @@ pub enum ErrorCode {
     MissingPermission,
     /// Genesys does not know the conversation.
     ConversationNotFound,
+    /// No agent (or not the given agent) is connected to the conversation.
+    AgentNotConnected,
+    /// Every participant has left the conversation.
+    ConversationEnded,
     /// Genesys refused the request for another reason (other 4xx).
     RejectedByGenesys,
     /// Genesys kept answering 429 until the time budget ran out.
@@ -44,7 +48,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order the README documents them.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthorized,
         ErrorCode::MalformedRequest,
@@ -54,6 +58,8 @@ impl ErrorCode {
         ErrorCode::GenesysAuthFailed,
         ErrorCode::MissingPermission,
         ErrorCode::ConversationNotFound,
+        ErrorCode::AgentNotConnected,
+        ErrorCode::ConversationEnded,
         ErrorCode::RejectedByGenesys,
         ErrorCode::RateLimited,
         ErrorCode::GenesysUnavailable,
@@ -73,6 +79,8 @@ impl ErrorCode {
             ErrorCode::GenesysAuthFailed => "GENESYS_AUTH_FAILED",
             ErrorCode::MissingPermission => "MISSING_PERMISSION",
             ErrorCode::ConversationNotFound => "CONVERSATION_NOT_FOUND",
+            ErrorCode::AgentNotConnected => "AGENT_NOT_CONNECTED",
+            ErrorCode::ConversationEnded => "CONVERSATION_ENDED",
             ErrorCode::RejectedByGenesys => "REJECTED_BY_GENESYS",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::GenesysUnavailable => "GENESYS_UNAVAILABLE",
@@ -91,6 +99,8 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::UnknownRoute | ErrorCode::ConversationNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MissingPermission => StatusCode::FORBIDDEN,
+            ErrorCode::AgentNotConnected => StatusCode::CONFLICT,
+            ErrorCode::ConversationEnded => StatusCode::GONE,
             ErrorCode::RejectedByGenesys => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::GenesysAuthFailed | ErrorCode::InvalidUpstreamResponse => {
@@ -151,13 +161,17 @@ pub struct StartedSession {
     pub correlation_id: String,
 }
 
-/// What the call was about, echoed back so a flow can log it beside the result. On success
-/// these are the parsed values; on failure whatever strings the flow sent.
+/// What the call was about, echoed back so a flow can log it beside the result: the parsed
+/// values as far as the call got, and before that whatever strings the flow sent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Echo {
     pub conversation_id: String,
     pub agent_id: String,
     pub cobrowse_type: String,
+    /// The agent id came from the conversation, not from the flow.
+    pub agent_resolved: bool,
+    /// The media the agent is connected on, `""` when not looked up.
+    pub media_type: String,
 }
 
 /// The flat reply; field names and types are `schemas/start-cobrowse.output.json`.
@@ -167,7 +181,9 @@ pub struct FlatReply {
     pub success: bool,
     pub conversation_id: String,
     pub agent_id: String,
+    pub agent_resolved: bool,
     pub cobrowse_type: String,
+    pub media_type: String,
     pub session_id: String,
     pub session_name: String,
     pub join_code: String,
@@ -187,7 +203,9 @@ impl FlatReply {
             success: true,
             conversation_id: echo.conversation_id,
             agent_id: echo.agent_id,
+            agent_resolved: echo.agent_resolved,
             cobrowse_type: echo.cobrowse_type,
+            media_type: echo.media_type,
             session_id: session.session_id,
             session_name: session.session_name,
             join_code: session.join_code,
@@ -207,7 +225,9 @@ impl FlatReply {
             success: false,
             conversation_id: echo.conversation_id,
             agent_id: echo.agent_id,
+            agent_resolved: echo.agent_resolved,
             cobrowse_type: echo.cobrowse_type,
+            media_type: echo.media_type,
             session_id: String::new(),
             session_name: String::new(),
             join_code: String::new(),

@@ -34,9 +34,13 @@ pub const NOT_FOUND: &str = "00000000-0000-4000-8000-000000000404";
 pub const RATE_LIMITED: &str = "00000000-0000-4000-8000-000000000429";
 pub const UNAVAILABLE: &str = "00000000-0000-4000-8000-000000000503";
 pub const SLOW: &str = "00000000-0000-4000-8000-000000000408";
+pub const NO_AGENT: &str = "00000000-0000-4000-8000-000000000409";
+pub const ENDED: &str = "00000000-0000-4000-8000-000000000410";
+/// The agent connected to every other sandbox conversation.
+pub const SANDBOX_AGENT: &str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
 
 /// The special ids with what each shows, for the start-up instructions.
-pub const SPECIAL_CONVERSATIONS: [(&str, &str); 5] = [
+pub const SPECIAL_CONVERSATIONS: [(&str, &str); 7] = [
     (
         FORBIDDEN,
         "403: the OAuth client lacks the cobrowse permission",
@@ -51,6 +55,8 @@ pub const SPECIAL_CONVERSATIONS: [(&str, &str); 5] = [
         "503 with Retry-After: 60, longer than the budget",
     ),
     (SLOW, "answers after 5 s, past the sandbox's 3 s budget"),
+    (NO_AGENT, "still queued: no agent connected"),
+    (ENDED, "over: every participant has left"),
 ];
 
 /// A running sandbox: the service and its simulated Genesys.
@@ -79,6 +85,7 @@ impl Sandbox {
                     "/api/v2/conversations/{id}/cobrowse",
                     web::post().to(start_cobrowse),
                 )
+                .route("/api/v2/conversations/{id}", web::get().to(conversation))
         })
         .workers(1)
         .disable_signals()
@@ -101,6 +108,8 @@ impl Sandbox {
             upstream_timeout: SANDBOX_BUDGET,
             default_cobrowse_type: CobrowseType::View,
             request_body: RequestBody::AgentPayload,
+            // So the agent-presence cases show whether or not the flow passes agentId.
+            verify_agent: true,
             error_mode: ErrorMode::Inline,
             log_format: LogFormat::Pretty,
         };
@@ -170,21 +179,62 @@ async fn token(request: HttpRequest, form: web::Bytes) -> HttpResponse {
     }))
 }
 
-async fn start_cobrowse(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
-    let correlation_id = uuid::Uuid::new_v4().to_string();
+/// The simulated API's bearer check: `Some` is the 401 Genesys would answer.
+fn refuse_bearer(request: &HttpRequest, correlation_id: &str) -> Option<HttpResponse> {
     let bearer = format!("Bearer {DEMO_TOKEN}");
     if request
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        != Some(bearer.as_str())
+        == Some(bearer.as_str())
     {
-        return genesys_error(
+        None
+    } else {
+        Some(genesys_error(
             401,
             "bad.credentials",
             "Invalid login credentials.",
-            &correlation_id,
-        );
+            correlation_id,
+        ))
+    }
+}
+
+/// A conversation with a customer and, unless the id says otherwise, a connected agent.
+async fn conversation(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    let correlation_id = uuid::Uuid::new_v4().to_string();
+    if let Some(refused) = refuse_bearer(&request, &correlation_id) {
+        return refused;
+    }
+    let id = id.into_inner();
+    let (customer, agent) = match id.as_str() {
+        NOT_FOUND => {
+            return genesys_error(
+                404,
+                "not.found",
+                "The requested resource was not found.",
+                &correlation_id,
+            );
+        }
+        NO_AGENT => ("connected", "alerting"),
+        ENDED => ("disconnected", "disconnected"),
+        _ => ("connected", "connected"),
+    };
+    HttpResponse::Ok()
+        .insert_header(("ININ-Correlation-Id", correlation_id.as_str()))
+        .json(json!({
+            "id": id,
+            "participants": [
+                {"purpose": "customer", "calls": [{"state": customer}]},
+                {"purpose": "acd", "calls": [{"state": "disconnected"}]},
+                {"purpose": "agent", "userId": SANDBOX_AGENT, "calls": [{"state": agent}]}
+            ]
+        }))
+}
+
+async fn start_cobrowse(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    let correlation_id = uuid::Uuid::new_v4().to_string();
+    if let Some(refused) = refuse_bearer(&request, &correlation_id) {
+        return refused;
     }
     let id = id.into_inner();
     match id.as_str() {

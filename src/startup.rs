@@ -46,11 +46,7 @@ impl Application {
         }
         let state = web::Data::new(AppState {
             contract: Contract::compile(),
-            genesys: GenesysClient::new(
-                &settings.genesys,
-                settings.upstream_timeout,
-                settings.request_body,
-            ),
+            genesys: GenesysClient::new(settings),
             inbound: InboundCredential::new(&settings.inbound_auth),
             error_mode: settings.error_mode,
             default_cobrowse_type: settings.default_cobrowse_type,

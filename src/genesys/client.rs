@@ -1,9 +1,10 @@
-//! The cobrowse call: `POST /api/v2/conversations/{conversationId}/cobrowse`, and what its
-//! answer means for the flow.
+//! The Genesys calls one start makes: find the agent on the conversation when needed
+//! (`GET /api/v2/conversations/{id}`), then `POST /api/v2/conversations/{id}/cobrowse`.
 //!
-//! One [`GenesysClient`] serves every request: one pooled HTTP client, one token cache. A 401
-//! means the token went bad early (revoked, or the org rotated it): renew once and retry
-//! once, which is safe because Genesys did not act on a request it refused to authenticate.
+//! One [`GenesysClient`] serves every request: one pooled HTTP client, one token cache, and
+//! one deadline per start shared by both calls. A 401 means the token went bad early
+//! (revoked, or the org rotated it): renew once and retry once, which is safe because Genesys
+//! did not act on a request it refused to authenticate.
 
 use std::time::Duration;
 
@@ -11,11 +12,12 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use super::conversation::{AgentPresence, Conversation};
 use super::error_body::{ErrorBody, genesys_said};
 use super::token::TokenCache;
 use super::transport::{Reply, Transport};
-use crate::config::{GenesysSettings, RequestBody};
-use crate::domain::{ConversationId, StartRequest};
+use crate::config::{RequestBody, Settings};
+use crate::domain::{AgentId, ConversationId, StartRequest};
 use crate::outcome::{ErrorCode, Failure, StartedSession};
 
 const API: &str = "The Genesys Platform API";
@@ -25,7 +27,25 @@ pub struct GenesysClient {
     tokens: TokenCache,
     api_url: String,
     request_body: RequestBody,
+    verify_agent: bool,
     budget: Duration,
+}
+
+/// The agent a start is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentChoice {
+    pub agent_id: AgentId,
+    /// True when the id came from the conversation rather than the flow.
+    pub resolved: bool,
+    /// The media the agent is connected on (`call`, `message`, ...); `""` when not looked up.
+    pub media_type: String,
+}
+
+/// Which Genesys operation a reply answers: it decides what a refusal means.
+#[derive(Clone, Copy)]
+enum Operation {
+    ReadConversation,
+    StartCobrowse,
 }
 
 /// `CobrowseWebMessagingSession`, the fields the flow gets.
@@ -49,43 +69,128 @@ struct AgentPayload {
 }
 
 impl GenesysClient {
-    pub fn new(settings: &GenesysSettings, budget: Duration, request_body: RequestBody) -> Self {
+    pub fn new(settings: &Settings) -> Self {
+        let budget = settings.upstream_timeout;
         // Connecting should take milliseconds; leave most of the budget for Genesys itself.
         let transport = Transport::new(budget.min(Duration::from_secs(3)));
         GenesysClient {
-            tokens: TokenCache::new(transport.clone(), settings),
+            tokens: TokenCache::new(transport.clone(), &settings.genesys),
             transport,
-            api_url: settings.api_url.clone(),
-            request_body,
+            api_url: settings.genesys.api_url.clone(),
+            request_body: settings.request_body,
+            verify_agent: settings.verify_agent,
             budget,
         }
     }
 
-    /// Starts a cobrowse session on the conversation.
-    pub async fn start_cobrowse(&self, request: &StartRequest) -> Result<StartedSession, Failure> {
-        let body = match (self.request_body, request.agent_id) {
-            (RequestBody::Empty, _) => None,
-            (RequestBody::AgentPayload, Some(agent_id)) => Some(
+    /// When a start must be done by: everything it asks of Genesys shares one budget.
+    pub fn deadline(&self) -> Instant {
+        Instant::now() + self.budget
+    }
+
+    /// The agent to start cobrowse for: the flow's, checked against the conversation when
+    /// `COBROWSE_VERIFY_AGENT` is on, or the conversation's connected agent when the flow
+    /// gave none.
+    pub async fn choose_agent(
+        &self,
+        request: &StartRequest,
+        deadline: Instant,
+    ) -> Result<AgentChoice, Failure> {
+        if let Some(agent_id) = request.agent_id
+            && !self.verify_agent
+        {
+            return Ok(AgentChoice {
+                agent_id,
+                resolved: false,
+                media_type: String::new(),
+            });
+        }
+        let conversation_id = request.conversation_id;
+        let url = format!("{}/api/v2/conversations/{conversation_id}", self.api_url);
+        let reply = self
+            .send_authorized(deadline, Operation::ReadConversation, |token| {
+                self.transport
+                    .http()
+                    .get(&url)
+                    .bearer_auth(token)
+                    .header(ACCEPT, "application/json")
+            })
+            .await?;
+        if !(200..300).contains(&reply.status) {
+            return Err(refusal(reply, Operation::ReadConversation, conversation_id));
+        }
+        let about = |code, message: String| Failure {
+            code,
+            message,
+            upstream_status: reply.status,
+            correlation_id: reply.correlation_id.clone(),
+        };
+        let conversation: Conversation = serde_json::from_slice(&reply.body).map_err(|_| {
+            about(
+                ErrorCode::InvalidUpstreamResponse,
+                format!("Genesys answered {} to reading the conversation, but not with a conversation; check COBROWSE_GENESYS_API_URL. Nothing was started.", reply.status),
+            )
+        })?;
+        let presence = match request.agent_id {
+            Some(agent_id) => conversation.agent_presence(agent_id),
+            None => conversation.connected_agent(),
+        };
+        match (presence, request.agent_id) {
+            (
+                AgentPresence::Connected {
+                    agent_id,
+                    media_type,
+                },
+                given,
+            ) => Ok(AgentChoice {
+                agent_id,
+                resolved: given.is_none(),
+                media_type,
+            }),
+            (AgentPresence::Ended, _) => Err(about(
+                ErrorCode::ConversationEnded,
+                format!(
+                    "Conversation {conversation_id} is over: every participant has left. Nothing was started; cobrowse needs a live interaction."
+                ),
+            )),
+            (AgentPresence::NotConnected, Some(agent_id)) => Err(about(
+                ErrorCode::AgentNotConnected,
+                format!(
+                    "Agent {agent_id} is not connected to conversation {conversation_id} (not yet answered, transferred away, or a different agent). Nothing was started; pass the agent who holds the interaction, or leave agentId blank to use whoever is connected."
+                ),
+            )),
+            (AgentPresence::NotConnected, None) => Err(about(
+                ErrorCode::AgentNotConnected,
+                format!(
+                    "No agent is connected to conversation {conversation_id} yet (it may still be queued or alerting). Nothing was started; start cobrowse after an agent has answered."
+                ),
+            )),
+        }
+    }
+
+    /// Starts a cobrowse session on the conversation for `agent`.
+    pub async fn start_cobrowse(
+        &self,
+        request: &StartRequest,
+        agent: AgentId,
+        deadline: Instant,
+    ) -> Result<StartedSession, Failure> {
+        let body = match self.request_body {
+            RequestBody::Empty => None,
+            RequestBody::AgentPayload => Some(
                 serde_json::to_string(&AgentPayload {
-                    agent_id: agent_id.to_string(),
+                    agent_id: agent.to_string(),
                     cobrowse_type: request.cobrowse_type.as_str(),
                 })
                 .expect("a struct of strings serialises"),
             ),
-            (RequestBody::AgentPayload, None) => {
-                return Err(Failure::local(
-                    ErrorCode::InvalidInput,
-                    "agentId is required: pass the agent's Genesys user id (this service sends it to Genesys as COBROWSE_REQUEST_BODY=agent-payload)",
-                ));
-            }
         };
         let url = format!(
             "{}/api/v2/conversations/{}/cobrowse",
             self.api_url, request.conversation_id
         );
-        let deadline = Instant::now() + self.budget;
         let reply = self
-            .send_authorized(deadline, |token| {
+            .send_authorized(deadline, Operation::StartCobrowse, |token| {
                 let builder = self
                     .transport
                     .http()
@@ -99,7 +204,15 @@ impl GenesysClient {
                 }
             })
             .await?;
-        interpret_cobrowse_reply(reply, request.conversation_id)
+        if (200..300).contains(&reply.status) {
+            started_session(reply)
+        } else {
+            Err(refusal(
+                reply,
+                Operation::StartCobrowse,
+                request.conversation_id,
+            ))
+        }
     }
 
     /// Whether a token can be had now (for `/readyz`).
@@ -117,6 +230,7 @@ impl GenesysClient {
     async fn send_authorized(
         &self,
         deadline: Instant,
+        operation: Operation,
         make: impl Fn(&str) -> reqwest::RequestBuilder,
     ) -> Result<Reply, Failure> {
         let mut renewed = false;
@@ -126,7 +240,7 @@ impl GenesysClient {
                 .transport
                 .send(|| make(token.expose()), deadline)
                 .await
-                .map_err(|e| e.into_failure(API, true))?;
+                .map_err(|e| e.into_failure(API, operation.may_start_a_session()))?;
             if reply.status == 401 && !renewed {
                 tracing::info!("Genesys refused the access token; renewing it once");
                 self.tokens.reject(&token);
@@ -138,37 +252,47 @@ impl GenesysClient {
     }
 }
 
-fn interpret_cobrowse_reply(
-    reply: Reply,
-    conversation_id: ConversationId,
-) -> Result<StartedSession, Failure> {
-    let status = reply.status;
-    if (200..300).contains(&status) {
-        let session: CobrowseSession = if reply.body.iter().all(u8::is_ascii_whitespace) {
-            CobrowseSession::default()
-        } else {
-            serde_json::from_slice(&reply.body).map_err(|_| Failure {
-                code: ErrorCode::InvalidUpstreamResponse,
-                message: format!(
-                    "Genesys answered {status} but not with a cobrowse session. The session may have started: check the conversation before starting again."
-                ),
-                upstream_status: status,
-                correlation_id: reply.correlation_id.clone(),
-            })?
-        };
-        return Ok(StartedSession {
-            session_id: session.id.unwrap_or_default(),
-            session_name: session.name.unwrap_or_default(),
-            join_code: session.join_code.unwrap_or_default(),
-            websocket_url: session.websocket_url.unwrap_or_default(),
-            date_offer_ends: session.date_offer_ends.unwrap_or_default(),
-            communication_type: session.communication_type.unwrap_or_default(),
-            upstream_status: status,
-            correlation_id: reply.correlation_id,
-        });
+impl Operation {
+    fn may_start_a_session(self) -> bool {
+        matches!(self, Operation::StartCobrowse)
     }
+}
 
+fn started_session(reply: Reply) -> Result<StartedSession, Failure> {
+    let status = reply.status;
+    let session: CobrowseSession = if reply.body.iter().all(u8::is_ascii_whitespace) {
+        CobrowseSession::default()
+    } else {
+        serde_json::from_slice(&reply.body).map_err(|_| Failure {
+            code: ErrorCode::InvalidUpstreamResponse,
+            message: format!(
+                "Genesys answered {status} but not with a cobrowse session. The session may have started: check the conversation before starting again."
+            ),
+            upstream_status: status,
+            correlation_id: reply.correlation_id.clone(),
+        })?
+    };
+    Ok(StartedSession {
+        session_id: session.id.unwrap_or_default(),
+        session_name: session.name.unwrap_or_default(),
+        join_code: session.join_code.unwrap_or_default(),
+        websocket_url: session.websocket_url.unwrap_or_default(),
+        date_offer_ends: session.date_offer_ends.unwrap_or_default(),
+        communication_type: session.communication_type.unwrap_or_default(),
+        upstream_status: status,
+        correlation_id: reply.correlation_id,
+    })
+}
+
+/// What a non-2xx Genesys answer means for the flow.
+fn refusal(reply: Reply, operation: Operation, conversation_id: ConversationId) -> Failure {
+    let status = reply.status;
     let said = genesys_said(&reply.body);
+    let outcome = if operation.may_start_a_session() {
+        "The session may or may not have started: check the conversation before starting again."
+    } else {
+        "Nothing was started."
+    };
     let (code, message) = match status {
         401 => (
             ErrorCode::GenesysAuthFailed,
@@ -178,9 +302,14 @@ fn interpret_cobrowse_reply(
         ),
         403 => (
             ErrorCode::MissingPermission,
-            format!(
-                "The OAuth client may not start cobrowse{said}. Give its role conversation:cobrowse:add (messaging) and/or conversation:cobrowseVoice:add (voice) in Admin > Roles / Permissions."
-            ),
+            match operation {
+                Operation::StartCobrowse => format!(
+                    "The OAuth client may not start cobrowse{said}. Give its role conversation:cobrowse:add (messaging) and/or conversation:cobrowseVoice:add (voice) in Admin > Roles / Permissions."
+                ),
+                Operation::ReadConversation => format!(
+                    "The OAuth client may not read the conversation to find its agent{said}. Give its role conversation:communication:view in Admin > Roles / Permissions, or pass agentId from the flow."
+                ),
+            },
         ),
         404 => (
             ErrorCode::ConversationNotFound,
@@ -198,14 +327,12 @@ fn interpret_cobrowse_reply(
         400..=499 => (
             ErrorCode::RejectedByGenesys,
             format!(
-                "Genesys refused to start cobrowse with {status}{said}. Check the conversation is active and of a media type that supports cobrowse."
+                "Genesys refused the request with {status}{said}. Check the conversation is active and of a media type that supports cobrowse."
             ),
         ),
         502 | 504 => (
             ErrorCode::GenesysUnavailable,
-            format!(
-                "Genesys answered {status}{said}. The session may or may not have started: check the conversation before starting again."
-            ),
+            format!("Genesys answered {status}{said}. {outcome}"),
         ),
         500..=599 => (
             ErrorCode::GenesysUnavailable,
@@ -216,7 +343,7 @@ fn interpret_cobrowse_reply(
         _ => (
             ErrorCode::InvalidUpstreamResponse,
             format!(
-                "Genesys answered with unexpected status {status}; check COBROWSE_GENESYS_API_URL."
+                "Genesys answered with unexpected status {status}; check COBROWSE_GENESYS_API_URL. {outcome}"
             ),
         ),
     };
@@ -225,10 +352,10 @@ fn interpret_cobrowse_reply(
     } else {
         reply.correlation_id
     };
-    Err(Failure {
+    Failure {
         code,
         message,
         upstream_status: status,
         correlation_id,
-    })
+    }
 }

@@ -1,7 +1,8 @@
 //! `POST /v1/cobrowse/start`: the data action's target.
 //!
 //! The request path, in order: inbound credential -> content type -> size -> JSON object ->
-//! input contract -> domain parse -> Genesys -> flat reply. Each step either passes typed data
+//! input contract -> domain parse -> agent (from the conversation when needed) -> cobrowse
+//! -> flat reply. Each step either passes typed data
 //! on or ends the call with a [`Failure`]; whatever happens, the caller gets one [`FlatReply`]
 //! and the log gets one line.
 
@@ -80,7 +81,16 @@ async fn handle(
     echo.agent_id = start.agent_id.map(|a| a.to_string()).unwrap_or_default();
     echo.cobrowse_type = start.cobrowse_type.as_str().to_owned();
 
-    state.genesys.start_cobrowse(&start).await
+    let deadline = state.genesys.deadline();
+    let agent = state.genesys.choose_agent(&start, deadline).await?;
+    echo.agent_id = agent.agent_id.to_string();
+    echo.agent_resolved = agent.resolved;
+    echo.media_type = agent.media_type;
+
+    state
+        .genesys
+        .start_cobrowse(&start, agent.agent_id, deadline)
+        .await
 }
 
 fn invalid_input(problems: Vec<String>) -> Failure {
@@ -164,6 +174,7 @@ fn echo_of(input: &Map<String, Value>) -> Echo {
         conversation_id: text("conversationId"),
         agent_id: text("agentId"),
         cobrowse_type: text("cobrowseType"),
+        ..Echo::default()
     }
 }
 

@@ -217,10 +217,6 @@ async fn invalid_input_names_the_field_and_never_reaches_genesys() {
             "unknown input extra",
         ),
         (
-            json!({"conversationId": CONVERSATION}),
-            "agentId is required",
-        ),
-        (
             json!({"conversationId": CONVERSATION.repeat(3), "agentId": AGENT}),
             "longer than 64",
         ),

@@ -66,11 +66,42 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-/// The service with a Genesys that issues a day-long token.
+/// The service with a Genesys that issues a day-long token and on whose conversations
+/// `AGENT` is connected on a call (tests mount their own conversation to override it).
 pub async fn spawn_app() -> TestApp {
     let app = spawn_app_with(&[]).await;
     app.mount_token(86_400).await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/api/v2/conversations/[^/]+$"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(conversation_with(&[(
+                AGENT,
+                "calls",
+                "connected",
+                "2026-11-24T10:00:00.000Z",
+            )])),
+        )
+        .with_priority(200)
+        .mount(&app.genesys)
+        .await;
     app
+}
+
+/// A Genesys conversation: a connected customer, an ACD leg, and agent participants given
+/// as `(userId, media list, state, connectedTime)`, in the order they joined.
+pub fn conversation_with(agents: &[(&str, &str, &str, &str)]) -> Value {
+    let mut participants = vec![
+        json!({"purpose": "customer", "calls": [{"state": "connected"}], "messages": []}),
+        json!({"purpose": "acd", "calls": [{"state": "disconnected"}]}),
+    ];
+    for (user_id, media, state, since) in agents {
+        participants.push(json!({
+            "purpose": "agent",
+            "userId": user_id,
+            *media: [{"state": state, "connectedTime": since}]
+        }));
+    }
+    json!({"id": CONVERSATION, "participants": participants})
 }
 
 impl TestApp {
@@ -91,6 +122,15 @@ impl TestApp {
     pub async fn mount_cobrowse(&self, template: ResponseTemplate) {
         Mock::given(method("POST"))
             .and(path_regex(r"^/api/v2/conversations/[^/]+/cobrowse$"))
+            .respond_with(template)
+            .mount(&self.genesys)
+            .await;
+    }
+
+    /// The conversation lookup answers `template` (over the default conversation).
+    pub async fn mount_conversation(&self, template: ResponseTemplate) {
+        Mock::given(method("GET"))
+            .and(path_regex(r"^/api/v2/conversations/[^/]+$"))
             .respond_with(template)
             .mount(&self.genesys)
             .await;
@@ -119,8 +159,8 @@ impl TestApp {
         request.send().await.expect("the service answers")
     }
 
-    /// How many requests Genesys received on `route` (`"/oauth/token"`, or `"cobrowse"` for
-    /// any cobrowse call).
+    /// How many requests Genesys received on `route` (`"/oauth/token"`, `"cobrowse"` for
+    /// any cobrowse call, `"conversation"` for any conversation lookup).
     pub async fn requests_to(&self, route: &str) -> usize {
         self.genesys
             .received_requests()
@@ -129,10 +169,12 @@ impl TestApp {
             .iter()
             .filter(|r| {
                 let p = r.url.path();
-                if route == "cobrowse" {
-                    p.ends_with("/cobrowse")
-                } else {
-                    p == route
+                match route {
+                    "cobrowse" => p.ends_with("/cobrowse"),
+                    "conversation" => {
+                        p.starts_with("/api/v2/conversations/") && !p.ends_with("/cobrowse")
+                    }
+                    _ => p == route,
                 }
             })
             .count()

@@ -21,6 +21,8 @@ async fn the_sandbox_starts_sessions_and_shows_each_failure() {
         (sandbox::RATE_LIMITED, "RATE_LIMITED"),
         (sandbox::UNAVAILABLE, "GENESYS_UNAVAILABLE"),
         (sandbox::SLOW, "UPSTREAM_TIMEOUT"),
+        (sandbox::NO_AGENT, "AGENT_NOT_CONNECTED"),
+        (sandbox::ENDED, "CONVERSATION_ENDED"),
     ];
     for (conversation, code) in cases {
         let response = http

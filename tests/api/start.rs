@@ -26,6 +26,8 @@ async fn a_started_session_comes_back_flat() {
     assert_eq!(reply["success"], true);
     assert_eq!(reply["conversationId"], CONVERSATION);
     assert_eq!(reply["agentId"], AGENT);
+    assert_eq!(reply["agentResolved"], false);
+    assert_eq!(reply["mediaType"], "", "the conversation was not looked up");
     assert_eq!(reply["cobrowseType"], "view");
     assert_eq!(reply["sessionId"], "b1a2c3d4-0000-4000-8000-000000000001");
     assert_eq!(reply["sessionName"], "Cobrowse session");
@@ -73,14 +75,27 @@ async fn genesys_receives_the_agent_payload_with_the_bearer_token() {
 }
 
 #[tokio::test]
-async fn the_empty_body_mode_sends_no_body_and_needs_no_agent() {
+async fn the_empty_body_mode_sends_no_body() {
     let app = spawn_app_with(&[("REQUEST_BODY", "empty")]).await;
     app.mount_token(86_400).await;
     app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
         .await;
 
+    app.mount_conversation(
+        ResponseTemplate::new(200).set_body_json(conversation_with(&[(
+            AGENT,
+            "messages",
+            "connected",
+            "2026-11-24T10:00:00.000Z",
+        )])),
+    )
+    .await;
     let reply = flat_reply(app.start(&json!({"conversationId": CONVERSATION})).await).await;
     assert_eq!(reply["success"], true, "{reply}");
+    assert_eq!(
+        reply["agentId"], AGENT,
+        "resolved even though it is not sent"
+    );
     let requests = app.genesys.received_requests().await.unwrap();
     let call = requests
         .iter()
