@@ -1,8 +1,12 @@
-//! The command line: `serve` (the default) and `sandbox`.
+//! The command line: `serve` (the default) and `sandbox` run the service; `export-action` and
+//! `healthcheck` are for the admin and the container, and never read the service's settings.
 
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
+
+use crate::export::ActionOptions;
+use crate::healthcheck::HealthcheckOptions;
 
 #[derive(Parser, Debug)]
 #[command(name = "cobrowse-proxy", version, about)]
@@ -22,4 +26,10 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
+    /// Print the data action to import into Genesys Cloud (Admin > Integrations > Actions >
+    /// Import), built from the contract this binary enforces.
+    ExportAction(ActionOptions),
+    /// Ask the running service's GET /healthz; exit 0 when it answers 200, 1 otherwise
+    /// (for a container HEALTHCHECK).
+    Healthcheck(HealthcheckOptions),
 }

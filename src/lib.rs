@@ -2,13 +2,16 @@
 //! session on a conversation.
 //!
 //! The request path follows the module list: `routes` -> `contract` -> `domain` ->
-//! `genesys` -> `outcome`. Data flows one way along it.
+//! `genesys` -> `outcome`. Data flows one way along it. `export` (the data action an admin
+//! imports, built from `contract`) and `healthcheck` (the container's probe) stand beside it.
 
 pub mod cli;
 pub mod config;
 pub mod contract;
 pub mod domain;
+pub mod export;
 pub mod genesys;
+pub mod healthcheck;
 pub mod inbound_auth;
 pub mod outcome;
 pub mod routes;

@@ -6,14 +6,16 @@ use clap::Parser;
 use cobrowse_proxy::cli::{Cli, Command};
 use cobrowse_proxy::config::Settings;
 use cobrowse_proxy::startup::Application;
-use cobrowse_proxy::{sandbox, telemetry};
+use cobrowse_proxy::{export, healthcheck, sandbox, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("the tokio runtime starts")
+    };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             // Fail before binding, with every problem at once; logging is not set up yet
@@ -26,9 +28,31 @@ fn main() -> ExitCode {
                 }
             };
             telemetry::init(settings.log_format);
-            runtime.block_on(async { Application::build(&settings)?.run_until_stopped().await })
+            runtime().block_on(async { Application::build(&settings)?.run_until_stopped().await })
         }
-        Command::Sandbox { listen } => runtime.block_on(sandbox::run(listen)),
+        Command::Sandbox { listen } => runtime().block_on(sandbox::run(listen)),
+        // The admin commands need neither settings nor a runtime: print, or probe, and exit.
+        Command::ExportAction(options) => {
+            return match export::export_action_text(&options) {
+                Ok(action) => {
+                    print!("{action}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("cobrowse-proxy: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Command::Healthcheck(options) => {
+            return match healthcheck::check(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("cobrowse-proxy healthcheck: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

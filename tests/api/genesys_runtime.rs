@@ -1,0 +1,202 @@
+//! The exported data action run the way Genesys runs it: render the request template for a
+//! flow's inputs, call the real service with the integration's Basic credential, apply the
+//! response template, and check the result against the action's own success contract.
+//!
+//! This is the loop a unit test cannot close: that the templates, headers and URL the admin
+//! imports, and the schema Genesys checks replies against, fit the service as it is.
+
+use std::path::Path;
+use std::time::Duration;
+
+use cobrowse_proxy::export::{ActionOptions, export_action};
+use serde_json::Value;
+use wiremock::ResponseTemplate;
+
+use crate::helpers::*;
+
+/// The exit a Call Data Action step takes, as Genesys decides it.
+enum Exit {
+    /// 2xx, JSON, and the transformed result fits the success contract: the flow's outputs.
+    Success(Value),
+    /// Anything else; the flow learns nothing of the service's body.
+    Failure(String),
+    /// No answer within the action's `timeoutSeconds`.
+    Timeout,
+}
+
+struct GenesysRuntime {
+    action: Value,
+    http: reqwest::Client,
+}
+
+impl GenesysRuntime {
+    /// The action exported for `app`, as an admin would import it.
+    fn for_app(app: &TestApp) -> Self {
+        let mut options = ActionOptions::for_url(&app.address);
+        options.allow_http = true;
+        let action = export_action(&options).unwrap();
+        let timeout = Duration::from_secs(action["config"]["timeoutSeconds"].as_u64().unwrap());
+        let http = reqwest::Client::builder().timeout(timeout).build().unwrap();
+        GenesysRuntime { action, http }
+    }
+
+    /// Executes the action for `raw_request`, the flow inputs as one JSON object.
+    async fn execute(&self, raw_request: &str, credential: (&str, &str)) -> Exit {
+        let request = &self.action["config"]["request"];
+        let body = render(
+            request["requestTemplate"].as_str().unwrap(),
+            "${input.rawRequest}",
+            raw_request,
+        );
+        let method: reqwest::Method = request["requestType"].as_str().unwrap().parse().unwrap();
+        let mut call = self
+            .http
+            .request(method, request["requestUrlTemplate"].as_str().unwrap())
+            .basic_auth(credential.0, Some(credential.1))
+            .body(body);
+        for (name, value) in request["headers"].as_object().unwrap() {
+            call = call.header(name, value.as_str().unwrap());
+        }
+        let reply = match call.send().await {
+            Ok(reply) => reply,
+            Err(err) if err.is_timeout() => return Exit::Timeout,
+            Err(err) => return Exit::Failure(err.to_string()),
+        };
+        let status = reply.status();
+        let is_json = reply
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let raw_result = reply.text().await.unwrap();
+        if !status.is_success() || !is_json {
+            return Exit::Failure(format!("{status}: {raw_result}"));
+        }
+
+        let response = &self.action["config"]["response"];
+        assert_eq!(
+            response["translationMap"],
+            serde_json::json!({}),
+            "this runtime does not apply JSONPath translations"
+        );
+        let result = render(
+            response["successTemplate"].as_str().unwrap(),
+            "${rawResult}",
+            &raw_result,
+        );
+        let result: Value = match serde_json::from_str(&result) {
+            Ok(result) => result,
+            Err(err) => return Exit::Failure(format!("the result is not JSON: {err}")),
+        };
+        let schema = &self.action["contract"]["output"]["successSchema"];
+        let validator = jsonschema::draft4::new(schema).unwrap();
+        let problems: Vec<String> = validator
+            .iter_errors(&result)
+            .map(|e| e.to_string())
+            .collect();
+        if problems.is_empty() {
+            Exit::Success(result)
+        } else {
+            Exit::Failure(format!(
+                "the result does not fit the contract: {problems:?}"
+            ))
+        }
+    }
+}
+
+/// Velocity, as far as the exported action uses it: one reference, replaced by its value.
+/// Anything more in the template means this runtime no longer renders it faithfully.
+fn render(template: &str, reference: &str, value: &str) -> String {
+    let rest = template.replacen(reference, "", 1);
+    assert!(
+        !rest.contains('$') && !rest.contains('#'),
+        "the template {template:?} uses more Velocity than {reference}"
+    );
+    template.replacen(reference, value, 1)
+}
+
+fn flow_payloads() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut payloads: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "json")
+                && path.file_name().is_some_and(|n| n != "expectations.json")
+        })
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    payloads.sort();
+    assert!(payloads.len() >= 6, "the sample flow payloads are missing");
+    payloads
+}
+
+#[tokio::test]
+async fn every_sample_flow_payload_reaches_the_flow_on_the_success_path() {
+    let app = spawn_app().await;
+    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
+        .await;
+    let runtime = GenesysRuntime::for_app(&app);
+    let expectations: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/expectations.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+
+    for (name, payload) in flow_payloads() {
+        match runtime.execute(&payload, (USERNAME, PASSWORD)).await {
+            // Even a refused input is a Success-path result: the flow can read why.
+            Exit::Success(outputs) => {
+                assert_eq!(
+                    outputs["success"], expectations[&name]["reply"]["success"],
+                    "{name}: {outputs}"
+                );
+                if outputs["success"] == false {
+                    assert_ne!(outputs["errorCode"], "", "{name}: no errorCode");
+                }
+            }
+            Exit::Failure(why) => panic!("{name} took the Failure path: {why}"),
+            Exit::Timeout => panic!("{name} took the Timeout path"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_slow_genesys_still_reaches_the_flow_before_the_action_times_out() {
+    let app = spawn_app().await;
+    app.mount_cobrowse(
+        ResponseTemplate::new(200)
+            .set_body_json(session_body())
+            .set_delay(Duration::from_secs(30)),
+    )
+    .await;
+    let runtime = GenesysRuntime::for_app(&app);
+    match runtime
+        .execute(&valid_input().to_string(), (USERNAME, PASSWORD))
+        .await
+    {
+        Exit::Success(outputs) => assert_eq!(outputs["errorCode"], "UPSTREAM_TIMEOUT"),
+        Exit::Failure(why) => panic!("took the Failure path: {why}"),
+        Exit::Timeout => panic!("took the Timeout path: the flow never learns why"),
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_integration_credential_takes_the_failure_path() {
+    // The one failure a flow cannot be told about: the credential Genesys sends is wrong.
+    let app = spawn_app().await;
+    let runtime = GenesysRuntime::for_app(&app);
+    match runtime
+        .execute(&valid_input().to_string(), (USERNAME, "not-the-password"))
+        .await
+    {
+        Exit::Failure(why) => assert!(why.contains("401"), "{why}"),
+        Exit::Success(outputs) => panic!("a wrong credential reached the flow: {outputs}"),
+        Exit::Timeout => panic!("took the Timeout path"),
+    }
+}

@@ -1,0 +1,238 @@
+//! `deploy/kubernetes/`: the manifests parse, agree with each other, and configure the
+//! service the way it actually starts (port, probe paths, settings it knows).
+
+use std::collections::BTreeMap;
+
+use cobrowse_proxy::config::Settings;
+use serde_json::Value;
+
+use crate::{default_settings, documented_settings, files_in, read};
+
+/// Every manifest, by file name.
+fn manifests() -> BTreeMap<String, Value> {
+    let files = files_in("deploy/kubernetes", ".yaml");
+    assert!(files.len() >= 5, "manifests are missing: {files:?}");
+    files
+        .into_iter()
+        .map(|file| {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&file).unwrap();
+            let manifest: Value = serde_norway::from_str(&text)
+                .unwrap_or_else(|err| panic!("{name} is not YAML: {err}"));
+            (name, manifest)
+        })
+        .collect()
+}
+
+fn of_kind(manifests: &BTreeMap<String, Value>, kind: &str) -> Value {
+    let found: Vec<_> = manifests.values().filter(|m| m["kind"] == kind).collect();
+    assert_eq!(found.len(), 1, "expected one {kind}");
+    found[0].clone()
+}
+
+fn container(deployment: &Value) -> &Value {
+    let containers = deployment["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .expect("the Deployment has containers");
+    assert_eq!(containers.len(), 1);
+    &containers[0]
+}
+
+/// A port given by name or number, as the container's port number.
+fn resolve_port(port: &Value, container: &Value) -> u64 {
+    match port {
+        Value::Number(number) => number.as_u64().unwrap(),
+        Value::String(name) => container["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name.as_str())
+            .and_then(|p| p["containerPort"].as_u64())
+            .unwrap_or_else(|| panic!("the container has no port named {name}")),
+        other => panic!("{other} is not a port"),
+    }
+}
+
+/// `selector` matches `labels`: every key/value in it is among them.
+fn selects(selector: &Value, labels: &Value) -> bool {
+    let selector = selector.as_object().expect("a selector");
+    !selector.is_empty() && selector.iter().all(|(key, value)| &labels[key] == value)
+}
+
+#[test]
+fn every_manifest_is_a_named_kubernetes_object() {
+    for (name, manifest) in manifests() {
+        if name == "kustomization.yaml" {
+            continue;
+        }
+        for field in ["apiVersion", "kind"] {
+            assert!(manifest[field].is_string(), "{name} has no {field}");
+        }
+        assert!(
+            manifest["metadata"]["name"].is_string(),
+            "{name} has no name"
+        );
+    }
+}
+
+#[test]
+fn the_container_port_and_probes_are_the_services() {
+    let manifests = manifests();
+    let deployment = of_kind(&manifests, "Deployment");
+    let container = container(&deployment);
+    let port = u64::from(default_settings().listen.port());
+    let container_port = resolve_port(&Value::from("http"), container);
+    assert_eq!(
+        container_port, port,
+        "the container port is not COBROWSE_LISTEN's default"
+    );
+    for (probe, path) in [("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")] {
+        let get = &container[probe]["httpGet"];
+        assert_eq!(get["path"], path, "{probe}");
+        assert_eq!(resolve_port(&get["port"], container), port, "{probe} port");
+    }
+}
+
+#[test]
+fn the_service_the_autoscaler_and_the_budget_find_the_pods() {
+    let manifests = manifests();
+    let deployment = of_kind(&manifests, "Deployment");
+    let name = &deployment["metadata"]["name"];
+    let labels = &deployment["spec"]["template"]["metadata"]["labels"];
+    assert!(selects(
+        &deployment["spec"]["selector"]["matchLabels"],
+        labels
+    ));
+
+    let service = of_kind(&manifests, "Service");
+    assert!(
+        selects(&service["spec"]["selector"], labels),
+        "the Service selects no pod"
+    );
+    for port in service["spec"]["ports"].as_array().unwrap() {
+        assert_eq!(
+            resolve_port(&port["targetPort"], container(&deployment)),
+            u64::from(default_settings().listen.port()),
+            "the Service's targetPort is not the container's"
+        );
+    }
+
+    let autoscaler = of_kind(&manifests, "HorizontalPodAutoscaler");
+    assert_eq!(autoscaler["apiVersion"], "autoscaling/v2");
+    assert_eq!(autoscaler["spec"]["scaleTargetRef"]["kind"], "Deployment");
+    assert_eq!(&autoscaler["spec"]["scaleTargetRef"]["name"], name);
+
+    let budget = of_kind(&manifests, "PodDisruptionBudget");
+    assert!(
+        selects(&budget["spec"]["selector"]["matchLabels"], labels),
+        "the PodDisruptionBudget selects no pod"
+    );
+    // Otherwise a node drain could never evict a pod.
+    assert!(
+        autoscaler["spec"]["minReplicas"].as_u64() > budget["spec"]["minAvailable"].as_u64(),
+        "minReplicas must exceed the budget's minAvailable"
+    );
+}
+
+#[test]
+fn the_pod_runs_unprivileged_with_resources_set() {
+    let deployment = of_kind(&manifests(), "Deployment");
+    let pod = &deployment["spec"]["template"]["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    let container = container(&deployment);
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(
+        container["securityContext"]["allowPrivilegeEscalation"],
+        false
+    );
+    for kind in ["requests", "limits"] {
+        for resource in ["cpu", "memory"] {
+            assert!(
+                container["resources"][kind][resource].is_string(),
+                "no {kind}.{resource}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_environment_is_one_the_service_starts_with() {
+    let manifests = manifests();
+    let deployment = of_kind(&manifests, "Deployment");
+    let secret = of_kind(&manifests, "Secret");
+    let secret_values = secret["stringData"].as_object().expect("stringData");
+    let known = documented_settings();
+    let mut vars = Vec::new();
+    for variable in container(&deployment)["env"].as_array().unwrap() {
+        let name = variable["name"].as_str().unwrap();
+        assert!(
+            known.iter().any(|k| k == name),
+            "{name} is not a setting in the README's configuration table"
+        );
+        let value = match variable["valueFrom"]["secretKeyRef"].as_object() {
+            Some(reference) => {
+                assert_eq!(reference["name"], secret["metadata"]["name"], "{name}");
+                let key = reference["key"].as_str().unwrap();
+                secret_values
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{name}: the Secret has no {key}"))
+                    .as_str()
+                    .unwrap()
+            }
+            None => variable["value"].as_str().unwrap(),
+        };
+        vars.push((name.to_owned(), value.to_owned()));
+    }
+    for secret_setting in [
+        "COBROWSE_GENESYS_CLIENT_ID",
+        "COBROWSE_GENESYS_CLIENT_SECRET",
+        "COBROWSE_AUTH_USERNAME",
+        "COBROWSE_AUTH_PASSWORD",
+    ] {
+        let variable = container(&deployment)["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == secret_setting)
+            .unwrap_or_else(|| panic!("{secret_setting} is not set"));
+        assert!(
+            variable["valueFrom"]["secretKeyRef"].is_object(),
+            "{secret_setting} must come from the Secret"
+        );
+    }
+    if let Err(err) = Settings::from_vars(vars) {
+        panic!("the service would not start with the Deployment's environment: {err}");
+    }
+}
+
+#[test]
+fn the_example_secret_holds_only_placeholders() {
+    let secret = of_kind(&manifests(), "Secret");
+    for (key, value) in secret["stringData"].as_object().unwrap() {
+        assert!(
+            value.as_str().unwrap().starts_with("REPLACE-WITH-"),
+            "{key} in the example Secret looks like a real value"
+        );
+    }
+    assert!(read("deploy/kubernetes/secret.example.yaml").contains("EXAMPLE ONLY"));
+}
+
+#[test]
+fn kustomize_applies_everything_but_the_example_secret() {
+    let manifests = manifests();
+    let kustomization = &manifests["kustomization.yaml"];
+    let mut listed: Vec<&str> = kustomization["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut expected: Vec<&str> = manifests
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !matches!(*name, "kustomization.yaml" | "secret.example.yaml"))
+        .collect();
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected);
+}
