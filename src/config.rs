@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -17,6 +18,7 @@ use url::Url;
 
 use crate::domain::CobrowseType;
 use crate::genesys::region;
+use crate::tls::{self, TlsConfig};
 
 /// The prefix of every variable this service reads.
 pub const PREFIX: &str = "COBROWSE_";
@@ -25,10 +27,18 @@ pub const PREFIX: &str = "COBROWSE_";
 #[derive(Debug)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// Serve HTTPS directly when set (`COBROWSE_TLS_CERT`/`COBROWSE_TLS_KEY`).
+    pub tls: Option<TlsConfig>,
     pub genesys: GenesysSettings,
     pub inbound_auth: InboundAuth,
     /// Total time for one call to Genesys, retries and token renewal included.
     pub upstream_timeout: Duration,
+    /// How long a client may take to send its request head and body.
+    pub client_timeout: Duration,
+    /// Calls served at once; more are answered `OVERLOADED` at once.
+    pub max_in_flight: usize,
+    /// Genesys API requests per second this instance sends at most; `None` is no limit.
+    pub genesys_max_rps: Option<NonZeroU32>,
     pub default_cobrowse_type: CobrowseType,
     pub request_body: RequestBody,
     /// Check a flow-given agent is connected to the conversation before starting.
@@ -48,15 +58,24 @@ pub struct GenesysSettings {
     pub client_secret: SecretString,
 }
 
-/// The credential the data action integration must present.
+/// The credentials the data action integration may present: any one of them is accepted, so
+/// a secret can be rotated without downtime (see the README).
 #[derive(Debug)]
 pub enum InboundAuth {
-    Basic {
-        username: String,
-        password: SecretString,
+    Required {
+        basic: Option<BasicAuth>,
+        /// `Authorization: Bearer <token>`, for a Genesys "User Defined" credential.
+        bearer_tokens: Vec<SecretString>,
     },
     /// Only with `COBROWSE_AUTH_DISABLED=true`; logged as a warning at start-up.
     Disabled,
+}
+
+/// `Authorization: Basic` with this user name and any of these passwords.
+#[derive(Debug)]
+pub struct BasicAuth {
+    pub username: String,
+    pub passwords: Vec<SecretString>,
 }
 
 /// Which body the cobrowse request carries.
@@ -115,6 +134,9 @@ struct RawEnv {
     genesys_client_secret: Option<SecretString>,
     auth_username: Option<String>,
     auth_password: Option<SecretString>,
+    auth_password_next: Option<SecretString>,
+    auth_bearer_token: Option<SecretString>,
+    auth_bearer_token_next: Option<SecretString>,
     auth_disabled: Option<String>,
     upstream_timeout_ms: Option<String>,
     default_cobrowse_type: Option<String>,
@@ -122,6 +144,11 @@ struct RawEnv {
     verify_agent: Option<String>,
     error_mode: Option<String>,
     log_format: Option<String>,
+    max_in_flight: Option<String>,
+    genesys_max_rps: Option<String>,
+    client_timeout_ms: Option<String>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
     /// Whatever else carries the prefix: a typo, reported rather than ignored.
     #[serde(flatten)]
     unknown: BTreeMap<String, String>,
@@ -218,38 +245,63 @@ impl Settings {
             )
         });
 
-        match (
-            listen,
-            genesys,
-            inbound_auth,
-            upstream_timeout,
-            default_cobrowse_type,
-            request_body,
-            verify_agent,
-            error_mode,
-            log_format,
-        ) {
-            (
-                Some(listen),
-                Some(genesys),
-                Some(inbound_auth),
-                Some(upstream_timeout),
-                Some(default_cobrowse_type),
-                Some(request_body),
-                Some(verify_agent),
-                Some(error_mode),
-                Some(log_format),
-            ) if problems.is_empty() => Ok(Settings {
-                listen,
-                genesys,
-                inbound_auth,
-                upstream_timeout,
-                default_cobrowse_type,
-                request_body,
-                verify_agent,
-                error_mode,
-                log_format,
-            }),
+        let max_in_flight = parse_or(
+            &mut problems,
+            "MAX_IN_FLIGHT",
+            raw.max_in_flight,
+            "100",
+            |v| match v.parse::<usize>() {
+                Ok(n @ 1..=100_000) => Ok(n),
+                _ => Err("must be a whole number from 1 to 100000".to_owned()),
+            },
+        );
+        let genesys_max_rps = parse_or(
+            &mut problems,
+            "GENESYS_MAX_RPS",
+            raw.genesys_max_rps,
+            "5",
+            |v| {
+                v.parse::<u32>().map(NonZeroU32::new).map_err(|_| {
+                    "must be a whole number of requests per second (0 turns the limit off)"
+                        .to_owned()
+                })
+            },
+        );
+        let client_timeout = parse_or(
+            &mut problems,
+            "CLIENT_TIMEOUT_MS",
+            raw.client_timeout_ms,
+            "5000",
+            |v| match v.parse::<u64>() {
+                Ok(ms @ 100..=60_000) => Ok(Duration::from_millis(ms)),
+                _ => Err("must be a whole number of milliseconds from 100 to 60000".to_owned()),
+            },
+        );
+        let tls = tls::from_files(
+            &mut problems,
+            set(raw.tls_cert.clone()),
+            set(raw.tls_key.clone()),
+        );
+
+        let settings = (|| {
+            Some(Settings {
+                listen: listen?,
+                tls: tls?,
+                genesys: genesys?,
+                inbound_auth: inbound_auth?,
+                upstream_timeout: upstream_timeout?,
+                client_timeout: client_timeout?,
+                max_in_flight: max_in_flight?,
+                genesys_max_rps: genesys_max_rps?,
+                default_cobrowse_type: default_cobrowse_type?,
+                request_body: request_body?,
+                verify_agent: verify_agent?,
+                error_mode: error_mode?,
+                log_format: log_format?,
+            })
+        })();
+        match settings {
+            Some(settings) if problems.is_empty() => Ok(settings),
             _ => Err(ConfigError { problems }),
         }
     }
@@ -370,41 +422,79 @@ fn base_url(
 }
 
 fn inbound_auth(problems: &mut Vec<String>, raw: &RawEnv) -> Option<InboundAuth> {
-    let disabled = match set(raw.auth_disabled.clone()) {
-        None => false,
-        Some(v) => match choose(&v, &[("true", true), ("false", false)]) {
-            Ok(flag) => flag,
-            Err(why) => {
-                problems.push(format!("{PREFIX}AUTH_DISABLED={v:?} {why}"));
-                return None;
-            }
-        },
-    };
+    let disabled = parse_or(
+        problems,
+        "AUTH_DISABLED",
+        raw.auth_disabled.clone(),
+        "false",
+        |v| choose(v, &[("true", true), ("false", false)]),
+    )?;
     let username = set(raw.auth_username.clone());
-    let password = secret_set(raw.auth_password.clone());
-    match (username, password, disabled) {
-        (Some(username), Some(password), false) => Some(InboundAuth::Basic { username, password }),
-        (None, None, true) => Some(InboundAuth::Disabled),
-        (None, None, false) => {
-            problems.push(format!(
-                "{PREFIX}AUTH_USERNAME and {PREFIX}AUTH_PASSWORD are missing: the Basic credential the data action integration sends (or {PREFIX}AUTH_DISABLED=true to run without inbound authentication, never on the internet)"
-            ));
-            None
-        }
-        (Some(_), None, false) => {
+    let passwords = secrets(
+        problems,
+        "AUTH_PASSWORD",
+        &raw.auth_password,
+        &raw.auth_password_next,
+    );
+    let bearer_tokens = secrets(
+        problems,
+        "AUTH_BEARER_TOKEN",
+        &raw.auth_bearer_token,
+        &raw.auth_bearer_token_next,
+    );
+    let basic = match (username, passwords.is_empty()) {
+        (Some(username), false) => Some(BasicAuth {
+            username,
+            passwords,
+        }),
+        (None, true) => None,
+        (Some(_), true) => {
             problems.push(format!("{PREFIX}AUTH_PASSWORD is missing: {PREFIX}AUTH_USERNAME is set, and both are needed"));
-            None
+            return None;
         }
-        (None, Some(_), false) => {
+        (None, false) => {
             problems.push(format!("{PREFIX}AUTH_USERNAME is missing: {PREFIX}AUTH_PASSWORD is set, and both are needed"));
+            return None;
+        }
+    };
+    match (basic, bearer_tokens.is_empty(), disabled) {
+        (None, true, true) => Some(InboundAuth::Disabled),
+        (None, true, false) => {
+            problems.push(format!(
+                "{PREFIX}AUTH_USERNAME and {PREFIX}AUTH_PASSWORD are missing: the Basic credential the data action integration sends (or {PREFIX}AUTH_BEARER_TOKEN for a User Defined credential, or {PREFIX}AUTH_DISABLED=true to run without inbound authentication, never on the internet)"
+            ));
             None
         }
         (_, _, true) => {
             problems.push(format!(
-                "{PREFIX}AUTH_DISABLED=true contradicts the credential in {PREFIX}AUTH_USERNAME/{PREFIX}AUTH_PASSWORD: remove one or the other"
+                "{PREFIX}AUTH_DISABLED=true contradicts the inbound credentials that are set: remove one or the other"
             ));
             None
         }
+        (basic, _, false) => Some(InboundAuth::Required {
+            basic,
+            bearer_tokens,
+        }),
+    }
+}
+
+/// A secret and its rotation successor (`..._NEXT`), both accepted while a rotation is under way.
+fn secrets(
+    problems: &mut Vec<String>,
+    name: &str,
+    current: &Option<SecretString>,
+    next: &Option<SecretString>,
+) -> Vec<SecretString> {
+    match (secret_set(current.clone()), secret_set(next.clone())) {
+        (Some(current), Some(next)) => vec![current, next],
+        (Some(current), None) => vec![current],
+        (None, Some(_)) => {
+            problems.push(format!(
+                "{PREFIX}{name}_NEXT is set without {PREFIX}{name}: _NEXT only adds a second accepted value during a rotation"
+            ));
+            Vec::new()
+        }
+        (None, None) => Vec::new(),
     }
 }
 
@@ -488,6 +578,47 @@ mod tests {
         pairs.push(("AUTH_DISABLED", "true"));
         let s = Settings::from_vars(vars(&pairs)).unwrap();
         assert!(matches!(s.inbound_auth, InboundAuth::Disabled));
+    }
+
+    #[test]
+    fn a_bearer_token_alone_is_enough_and_next_values_need_a_current_one() {
+        let mut pairs = minimal();
+        pairs.retain(|(k, _)| !k.starts_with("AUTH_"));
+        pairs.push(("AUTH_BEARER_TOKEN", "t1"));
+        pairs.push(("AUTH_BEARER_TOKEN_NEXT", "t2"));
+        let s = Settings::from_vars(vars(&pairs)).unwrap();
+        match s.inbound_auth {
+            InboundAuth::Required {
+                basic: None,
+                bearer_tokens,
+            } => assert_eq!(bearer_tokens.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        let mut pairs = minimal();
+        pairs.push(("AUTH_BEARER_TOKEN_NEXT", "t2"));
+        let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("AUTH_BEARER_TOKEN_NEXT is set without"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn limits_have_sane_defaults_and_zero_turns_the_rate_limit_off() {
+        let s = Settings::from_vars(vars(&minimal())).unwrap();
+        assert_eq!(s.max_in_flight, 100);
+        assert_eq!(s.genesys_max_rps, NonZeroU32::new(5));
+        assert_eq!(s.client_timeout, Duration::from_secs(5));
+        assert!(s.tls.is_none());
+        let mut pairs = minimal();
+        pairs.push(("GENESYS_MAX_RPS", "0"));
+        pairs.push(("MAX_IN_FLIGHT", "0"));
+        let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+        assert!(
+            err.contains("MAX_IN_FLIGHT") && !err.contains("GENESYS_MAX_RPS"),
+            "{err}"
+        );
     }
 
     #[test]

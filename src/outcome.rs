@@ -44,11 +44,15 @@ pub enum ErrorCode {
     UpstreamTimeout,
     /// Genesys answered something that is not the documented response.
     InvalidUpstreamResponse,
+    /// This instance already serves `COBROWSE_MAX_IN_FLIGHT` calls.
+    Overloaded,
+    /// The client did not send its request in time.
+    RequestTimeout,
 }
 
 impl ErrorCode {
     /// Every code, in the order the README documents them.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthorized,
         ErrorCode::MalformedRequest,
@@ -65,6 +69,8 @@ impl ErrorCode {
         ErrorCode::GenesysUnavailable,
         ErrorCode::UpstreamTimeout,
         ErrorCode::InvalidUpstreamResponse,
+        ErrorCode::Overloaded,
+        ErrorCode::RequestTimeout,
     ];
 
     /// The stable name flows see in `errorCode`.
@@ -86,6 +92,8 @@ impl ErrorCode {
             ErrorCode::GenesysUnavailable => "GENESYS_UNAVAILABLE",
             ErrorCode::UpstreamTimeout => "UPSTREAM_TIMEOUT",
             ErrorCode::InvalidUpstreamResponse => "INVALID_UPSTREAM_RESPONSE",
+            ErrorCode::Overloaded => "OVERLOADED",
+            ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
         }
     }
 
@@ -106,7 +114,10 @@ impl ErrorCode {
             ErrorCode::GenesysAuthFailed | ErrorCode::InvalidUpstreamResponse => {
                 StatusCode::BAD_GATEWAY
             }
-            ErrorCode::GenesysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::GenesysUnavailable | ErrorCode::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
         }
     }
@@ -121,6 +132,7 @@ impl ErrorCode {
                 | ErrorCode::PayloadTooLarge
                 | ErrorCode::UnsupportedMediaType
                 | ErrorCode::UnknownRoute
+                | ErrorCode::RequestTimeout
         )
     }
 }
@@ -190,7 +202,7 @@ pub struct FlatReply {
     pub websocket_url: String,
     pub date_offer_ends: String,
     pub communication_type: String,
-    pub error_code: String,
+    pub error_code: &'static str,
     pub error_message: String,
     pub upstream_status: u16,
     pub correlation_id: String,
@@ -212,7 +224,7 @@ impl FlatReply {
             websocket_url: session.websocket_url,
             date_offer_ends: session.date_offer_ends,
             communication_type: session.communication_type,
-            error_code: String::new(),
+            error_code: "",
             error_message: String::new(),
             upstream_status: session.upstream_status,
             correlation_id: session.correlation_id,
@@ -234,7 +246,7 @@ impl FlatReply {
             websocket_url: String::new(),
             date_offer_ends: String::new(),
             communication_type: String::new(),
-            error_code: failure.code.as_str().to_owned(),
+            error_code: failure.code.as_str(),
             error_message: failure.message,
             upstream_status: failure.upstream_status,
             correlation_id: failure.correlation_id,

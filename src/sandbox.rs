@@ -14,7 +14,9 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use secrecy::SecretString;
 use serde_json::json;
 
-use crate::config::{ErrorMode, GenesysSettings, InboundAuth, LogFormat, RequestBody, Settings};
+use crate::config::{
+    BasicAuth, ErrorMode, GenesysSettings, InboundAuth, LogFormat, RequestBody, Settings,
+};
 use crate::domain::CobrowseType;
 use crate::startup::Application;
 use crate::telemetry;
@@ -101,11 +103,18 @@ impl Sandbox {
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: SecretString::from(DEMO_CLIENT_SECRET),
             },
-            inbound_auth: InboundAuth::Basic {
-                username: DEMO_USERNAME.to_owned(),
-                password: SecretString::from(DEMO_PASSWORD),
+            tls: None,
+            inbound_auth: InboundAuth::Required {
+                basic: Some(BasicAuth {
+                    username: DEMO_USERNAME.to_owned(),
+                    passwords: vec![SecretString::from(DEMO_PASSWORD)],
+                }),
+                bearer_tokens: Vec::new(),
             },
             upstream_timeout: SANDBOX_BUDGET,
+            client_timeout: Duration::from_secs(5),
+            max_in_flight: 100,
+            genesys_max_rps: None,
             default_cobrowse_type: CobrowseType::View,
             request_body: RequestBody::AgentPayload,
             // So the agent-presence cases show whether or not the flow passes agentId.

@@ -6,16 +6,19 @@
 
 use std::io;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
+use tokio::sync::Semaphore;
 
 use crate::config::{ErrorMode, InboundAuth, Settings};
 use crate::contract::Contract;
 use crate::domain::CobrowseType;
 use crate::genesys::GenesysClient;
 use crate::inbound_auth::InboundCredential;
+use crate::metrics::Metrics;
 use crate::routes;
 
 /// What every request handler shares.
@@ -25,6 +28,11 @@ pub struct AppState {
     pub inbound: InboundCredential,
     pub error_mode: ErrorMode,
     pub default_cobrowse_type: CobrowseType,
+    /// How long a client may take to send its body (the head is bounded by actix).
+    pub client_timeout: Duration,
+    /// One permit per call in flight: a full semaphore answers `OVERLOADED` at once.
+    pub in_flight: Arc<Semaphore>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// A bound, not yet running, service.
@@ -44,12 +52,16 @@ impl Application {
                 "inbound authentication is disabled (COBROWSE_AUTH_DISABLED=true): anyone who can reach this port can start cobrowse sessions"
             );
         }
+        let metrics = Arc::new(Metrics::default());
         let state = web::Data::new(AppState {
             contract: Contract::compile(),
-            genesys: GenesysClient::new(settings),
+            genesys: GenesysClient::new(settings, metrics.clone()),
             inbound: InboundCredential::new(&settings.inbound_auth),
             error_mode: settings.error_mode,
             default_cobrowse_type: settings.default_cobrowse_type,
+            client_timeout: settings.client_timeout,
+            in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
+            metrics,
         });
         // Calls in flight at SIGTERM get their whole upstream budget, and a second to answer.
         let grace = settings.upstream_timeout + Duration::from_secs(1);
@@ -58,10 +70,20 @@ impl Application {
                 .app_data(state.clone())
                 .configure(routes::configure)
         })
-        .listen(listener)?
-        .shutdown_timeout(grace.as_secs().max(1))
+        // Slow-loris clients lose their connection rather than holding a worker.
+        .client_request_timeout(settings.client_timeout)
+        .shutdown_timeout(grace.as_secs().max(1));
+        let server = match &settings.tls {
+            Some(tls) => server.listen_rustls_0_23(listener, (*tls.0).clone())?,
+            None => server.listen(listener)?,
+        }
         .run();
-        tracing::info!(address = %settings.listen, port, "cobrowse-proxy listening");
+        let scheme = if settings.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        tracing::info!(address = %settings.listen, port, scheme, "cobrowse-proxy listening");
         Ok(Application { port, server })
     }
 

@@ -160,9 +160,15 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
         .await
         .unwrap();
     assert_eq!(ok["success"], true, "{ok}");
-    // A wrong password, which must not be logged either.
+    // A wrong password and a guessed bearer token, which must not be logged either.
     http.post(&url)
         .basic_auth("genesys", Some("guess-SHOULD-NOT-LEAK"))
+        .json(&json!({"conversationId": CONVERSATION}))
+        .send()
+        .await
+        .unwrap();
+    http.post(&url)
+        .bearer_auth("bearer-guess-SHOULD-NOT-LEAK")
         .json(&json!({"conversationId": CONVERSATION}))
         .send()
         .await
@@ -185,7 +191,7 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|e| e["message"] == "cobrowse call")
         .collect();
-    assert_eq!(calls.len(), 2, "one line per call:\n{stdout}");
+    assert_eq!(calls.len(), 3, "one line per call:\n{stdout}");
     let started = &calls[0];
     assert_eq!(started["request_id"], ok["requestId"]);
     assert_eq!(started["conversation_id"], CONVERSATION);
@@ -194,6 +200,8 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
     assert_eq!(started["correlation_id"], "corr-cli");
     assert!(started["latency_ms"].is_number());
     assert_eq!(calls[1]["error_code"], "UNAUTHORIZED");
+    assert_eq!(calls[2]["error_code"], "UNAUTHORIZED");
+    assert!(calls[2]["peer"].as_str().unwrap().starts_with("127.0.0.1"));
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 //! (revoked, or the org rotated it): renew once and retry once, which is safe because Genesys
 //! did not act on a request it refused to authenticate.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -15,9 +16,10 @@ use tokio::time::Instant;
 use super::conversation::{AgentPresence, Conversation};
 use super::error_body::{ErrorBody, genesys_said};
 use super::token::TokenCache;
-use super::transport::{Reply, Transport};
+use super::transport::{Operation, Reply, Transport};
 use crate::config::{RequestBody, Settings};
 use crate::domain::{AgentId, ConversationId, StartRequest};
+use crate::metrics::Metrics;
 use crate::outcome::{ErrorCode, Failure, StartedSession};
 
 const API: &str = "The Genesys Platform API";
@@ -41,13 +43,6 @@ pub struct AgentChoice {
     pub media_type: String,
 }
 
-/// Which Genesys operation a reply answers: it decides what a refusal means.
-#[derive(Clone, Copy)]
-enum Operation {
-    ReadConversation,
-    StartCobrowse,
-}
-
 /// `CobrowseWebMessagingSession`, the fields the flow gets.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
@@ -69,12 +64,16 @@ struct AgentPayload {
 }
 
 impl GenesysClient {
-    pub fn new(settings: &Settings) -> Self {
+    pub fn new(settings: &Settings, metrics: Arc<Metrics>) -> Self {
         let budget = settings.upstream_timeout;
         // Connecting should take milliseconds; leave most of the budget for Genesys itself.
-        let transport = Transport::new(budget.min(Duration::from_secs(3)));
+        let transport = Transport::new(
+            budget.min(Duration::from_secs(3)),
+            metrics.clone(),
+            settings.genesys_max_rps,
+        );
         GenesysClient {
-            tokens: TokenCache::new(transport.clone(), &settings.genesys),
+            tokens: TokenCache::new(transport.clone(), &settings.genesys, metrics),
             transport,
             api_url: settings.genesys.api_url.clone(),
             request_body: settings.request_body,
@@ -238,7 +237,7 @@ impl GenesysClient {
             let token = self.tokens.get(deadline).await?;
             let reply = self
                 .transport
-                .send(|| make(token.expose()), deadline)
+                .send(operation, || make(token.expose()), deadline)
                 .await
                 .map_err(|e| e.into_failure(API, operation.may_start_a_session()))?;
             if reply.status == 401 && !renewed {
@@ -249,12 +248,6 @@ impl GenesysClient {
             }
             return Ok(reply);
         }
-    }
-}
-
-impl Operation {
-    fn may_start_a_session(self) -> bool {
-        matches!(self, Operation::StartCobrowse)
     }
 }
 
@@ -306,7 +299,7 @@ fn refusal(reply: Reply, operation: Operation, conversation_id: ConversationId) 
                 Operation::StartCobrowse => format!(
                     "The OAuth client may not start cobrowse{said}. Give its role conversation:cobrowse:add (messaging) and/or conversation:cobrowseVoice:add (voice) in Admin > Roles / Permissions."
                 ),
-                Operation::ReadConversation => format!(
+                Operation::ReadConversation | Operation::Token => format!(
                     "The OAuth client may not read the conversation to find its agent{said}. Give its role conversation:communication:view in Admin > Roles / Permissions, or pass agentId from the flow."
                 ),
             },

@@ -15,8 +15,9 @@ use serde::Deserialize;
 use tokio::time::{Instant, timeout_at};
 
 use super::error_body::genesys_said;
-use super::transport::Transport;
+use super::transport::{Operation, Transport};
 use crate::config::GenesysSettings;
+use crate::metrics::Metrics;
 use crate::outcome::{ErrorCode, Failure};
 
 /// Renew when less than this share of the lifetime is left...
@@ -48,6 +49,7 @@ pub struct TokenCache {
     renewal: tokio::sync::Mutex<Option<Failure>>,
     /// Completed renewal attempts, so a queued caller can tell that one finished while it waited.
     attempts: AtomicU64,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Deserialize)]
@@ -57,7 +59,7 @@ struct TokenResponse {
 }
 
 impl TokenCache {
-    pub fn new(transport: Transport, settings: &GenesysSettings) -> Self {
+    pub fn new(transport: Transport, settings: &GenesysSettings, metrics: Arc<Metrics>) -> Self {
         TokenCache {
             transport,
             token_url: format!("{}/oauth/token", settings.login_url),
@@ -66,6 +68,7 @@ impl TokenCache {
             current: RwLock::new(None),
             renewal: tokio::sync::Mutex::new(None),
             attempts: AtomicU64::new(0),
+            metrics,
         }
     }
 
@@ -91,11 +94,20 @@ impl TokenCache {
         self.attempts.fetch_add(1, Ordering::AcqRel);
         match result {
             Ok(token) => {
+                self.metrics.token_renewals.inc();
                 *last_failure = None;
                 *self.current.write().expect("token lock") = Some(token.clone());
                 Ok(token)
             }
             Err(failure) => {
+                self.metrics.token_failures.inc();
+                tracing::warn!(
+                    error_code = failure.code.as_str(),
+                    upstream_status = failure.upstream_status,
+                    correlation_id = %failure.correlation_id,
+                    message = %failure.message,
+                    "could not obtain a Genesys access token"
+                );
                 *last_failure = Some(failure.clone());
                 // A renewal that fails early leaves the old token usable until it expires.
                 self.still_valid().ok_or(failure)
@@ -131,6 +143,7 @@ impl TokenCache {
         let reply = self
             .transport
             .send(
+                Operation::Token,
                 || {
                     self.transport
                         .http()

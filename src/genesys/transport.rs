@@ -6,10 +6,16 @@
 //! start, so those are reported, never retried. Every attempt and every wait stays inside
 //! one deadline: the call's total budget.
 
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, Quota};
 
 use reqwest::RequestBuilder;
 
+use crate::metrics::{Metrics, OperationLabels};
 use crate::outcome::{ErrorCode, Failure};
 use tokio::time::{Instant, sleep_until, timeout_at};
 
@@ -44,16 +50,49 @@ pub enum TransportError {
     Broken(String),
     /// The answer body was larger than [`MAX_BODY_BYTES`].
     TooLarge { status: u16, correlation_id: String },
+    /// This service's own rate limit would have made the call wait past its deadline.
+    Throttled,
 }
 
 /// One pooled client, cloned cheaply (it is reference-counted inside).
 #[derive(Clone)]
 pub struct Transport {
     http: reqwest::Client,
+    metrics: Arc<Metrics>,
+    /// `COBROWSE_GENESYS_MAX_RPS`: keeps a burst of flows from earning the org 429s.
+    limiter: Option<Arc<DefaultDirectRateLimiter>>,
+}
+
+/// Which Genesys request is sent: a metrics label, and whether the rate limit applies.
+#[derive(Clone, Copy)]
+pub enum Operation {
+    /// The login service's token endpoint: rare, and limited by Genesys separately.
+    Token,
+    ReadConversation,
+    StartCobrowse,
+}
+
+impl Operation {
+    fn label(self) -> &'static str {
+        match self {
+            Operation::Token => "token",
+            Operation::ReadConversation => "conversation",
+            Operation::StartCobrowse => "cobrowse",
+        }
+    }
+
+    /// Whether Genesys may have acted on a request whose answer never came.
+    pub fn may_start_a_session(self) -> bool {
+        matches!(self, Operation::StartCobrowse)
+    }
 }
 
 impl Transport {
-    pub fn new(connect_timeout: Duration) -> Self {
+    pub fn new(
+        connect_timeout: Duration,
+        metrics: Arc<Metrics>,
+        max_rps: Option<NonZeroU32>,
+    ) -> Self {
         // reqwest is built without a bundled crypto provider so that rustls uses `ring`
         // (fast to build, no cmake). Installing twice is harmless: the first one stays.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -63,7 +102,19 @@ impl Transport {
             .user_agent(concat!("cobrowse-proxy/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the TLS backend initialises");
-        Transport { http }
+        // A burst of three seconds' worth: flows arrive in clumps, and Genesys's own limit
+        // is per minute, not per second.
+        let limiter = max_rps.map(|rps| {
+            let burst = rps.saturating_mul(NonZeroU32::new(3).expect("3 is not zero"));
+            Arc::new(DefaultDirectRateLimiter::direct(
+                Quota::per_second(rps).allow_burst(burst),
+            ))
+        });
+        Transport {
+            http,
+            metrics,
+            limiter,
+        }
     }
 
     pub fn http(&self) -> &reqwest::Client {
@@ -74,12 +125,25 @@ impl Transport {
     /// `make` is called once per attempt because a request cannot be sent twice.
     pub async fn send(
         &self,
+        operation: Operation,
         make: impl Fn() -> RequestBuilder,
         deadline: Instant,
     ) -> Result<Reply, TransportError> {
+        let labels = OperationLabels {
+            operation: operation.label(),
+        };
         let mut retries = 0;
         loop {
-            let wait = match timeout_at(deadline, attempt(make())).await {
+            if !matches!(operation, Operation::Token) {
+                self.wait_for_rate_limit(deadline).await?;
+            }
+            let started = std::time::Instant::now();
+            let result = timeout_at(deadline, attempt(make())).await;
+            self.metrics
+                .genesys_latency
+                .get_or_create(&labels)
+                .observe(started.elapsed().as_secs_f64());
+            let wait = match result {
                 Err(_elapsed) => return Err(TransportError::Timeout),
                 Ok(Ok(reply)) if matches!(reply.status, 429 | 503) => {
                     let wait = reply.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
@@ -100,12 +164,33 @@ impl Transport {
                 Ok(Err(AttemptError::Final(error))) => return Err(error),
             };
             retries += 1;
+            self.metrics.genesys_retries.get_or_create(&labels).inc();
             tracing::debug!(
                 retries,
                 wait_ms = wait.as_millis() as u64,
                 "retrying Genesys"
             );
             sleep_until(Instant::now() + wait).await;
+        }
+    }
+
+    /// Waits for the rate limiter's permission, or gives up at once when the wait would
+    /// pass the deadline: better a prompt `RATE_LIMITED` than a data action timeout.
+    async fn wait_for_rate_limit(&self, deadline: Instant) -> Result<(), TransportError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        loop {
+            match limiter.check() {
+                Ok(()) => return Ok(()),
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(DefaultClock::default().now());
+                    if Instant::now() + wait >= deadline {
+                        return Err(TransportError::Throttled);
+                    }
+                    sleep_until(Instant::now() + wait).await;
+                }
+            }
         }
     }
 }
@@ -217,6 +302,10 @@ impl TransportError {
             TransportError::Broken(why) => Failure::local(
                 ErrorCode::GenesysUnavailable,
                 format!("{service}: the connection failed mid-request ({why}).{caution}"),
+            ),
+            TransportError::Throttled => Failure::local(
+                ErrorCode::RateLimited,
+                "This service's own limit on Genesys requests (COBROWSE_GENESYS_MAX_RPS) is reached and waiting would exceed the time budget. Nothing was sent; try again in a few seconds, or raise the limit if Genesys allows it.",
             ),
             TransportError::TooLarge {
                 status,

@@ -1,6 +1,7 @@
 //! The HTTP surface: one file per endpoint, registered here.
 
 mod health;
+mod metrics;
 mod start_cobrowse;
 
 use actix_web::{HttpResponse, web};
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
+    .route("/metrics", web::get().to(metrics::metrics))
     .default_service(web::to(unknown_route));
 }
 

@@ -7,19 +7,39 @@
 //! and the log gets one line.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, HeaderValue};
+use actix_web::http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
-use tokio::time::Instant;
+use tokio::time::{Instant, timeout};
 
 use crate::config::ErrorMode;
 use crate::domain::StartRequest;
-use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
+use crate::metrics::CallLabels;
+use crate::outcome::{Echo, ErrorCode, Failure, FlatReply, StartedSession};
 use crate::startup::AppState;
+use prometheus_client::metrics::gauge::Gauge;
 
 /// Flow inputs are three short strings; 16 KiB leaves room for any Architect quirk.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Counts a call in the in-flight gauge until it ends, however it ends.
+struct InFlight<'a>(&'a Gauge);
+
+impl<'a> InFlight<'a> {
+    fn enter(gauge: &'a Gauge) -> Self {
+        gauge.inc();
+        InFlight(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
 
 pub async fn start_cobrowse(
     request: HttpRequest,
@@ -27,7 +47,7 @@ pub async fn start_cobrowse(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = request_id(&request);
     let mut echo = Echo::default();
     let result = handle(&request, payload, &state, &mut echo).await;
     let (status, reply) = match result {
@@ -44,15 +64,38 @@ pub async fn start_cobrowse(
             (status, FlatReply::failure(&request_id, echo, failure))
         }
     };
-    log_call(&reply, started);
+    state
+        .metrics
+        .calls
+        .get_or_create(&CallLabels {
+            outcome: if reply.success { "started" } else { "failed" },
+            error_code: reply.error_code,
+        })
+        .inc();
+    log_call(&reply, &request, started);
     let mut response = HttpResponse::build(status).json(&reply);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("x-request-id"),
-            value,
-        );
+        response.headers_mut().insert(X_REQUEST_ID, value);
     }
     response
+}
+
+/// The caller's `X-Request-Id` when it is a sane token (so one id follows a call across
+/// systems), otherwise a new one. Anything else is replaced, never echoed into logs.
+fn request_id(request: &HttpRequest) -> String {
+    request
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|id| {
+            (1..=128).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
 async fn handle(
@@ -60,15 +103,34 @@ async fn handle(
     payload: web::Payload,
     state: &AppState,
     echo: &mut Echo,
-) -> Result<crate::outcome::StartedSession, Failure> {
-    if !state.inbound.admits(request) {
-        return Err(Failure::local(
+) -> Result<StartedSession, Failure> {
+    state.inbound.check(request).map_err(|refusal| {
+        Failure::local(
             ErrorCode::Unauthorized,
-            "Missing or wrong credential. Give the data action integration a Basic Auth credential matching COBROWSE_AUTH_USERNAME and COBROWSE_AUTH_PASSWORD.",
-        ));
-    }
+            format!(
+                "{} Give the data action integration a Basic Auth credential matching COBROWSE_AUTH_USERNAME/COBROWSE_AUTH_PASSWORD (or a bearer token matching COBROWSE_AUTH_BEARER_TOKEN).",
+                refusal.describe()
+            ),
+        )
+    })?;
+    // Held until the reply is built; a full house answers at once instead of queueing past
+    // the data action's timeout.
+    let _permit = state.in_flight.try_acquire().map_err(|_| {
+        Failure::local(
+            ErrorCode::Overloaded,
+            "This instance is serving as many calls as it allows (COBROWSE_MAX_IN_FLIGHT). Nothing was started; try again in a moment, or add replicas.",
+        )
+    })?;
+    let _in_flight = InFlight::enter(&state.metrics.in_flight);
     check_content_type(request)?;
-    let body = read_body(request, payload).await?;
+    let body = timeout(state.client_timeout, read_body(request, payload))
+        .await
+        .map_err(|_| {
+            Failure::local(
+                ErrorCode::RequestTimeout,
+                "The request body did not arrive in time (COBROWSE_CLIENT_TIMEOUT_MS); send it again.",
+            )
+        })??;
     let body = parse_object(&body)?;
     let Value::Object(input) = &body else {
         unreachable!("parse_object only returns objects")
@@ -179,7 +241,7 @@ fn echo_of(input: &Map<String, Value>) -> Echo {
 }
 
 /// The call's one log line: what an operator needs to find it and to ask Genesys about it.
-fn log_call(reply: &FlatReply, started: Instant) {
+fn log_call(reply: &FlatReply, request: &HttpRequest, started: Instant) {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if reply.success {
         tracing::info!(
@@ -200,6 +262,7 @@ fn log_call(reply: &FlatReply, started: Instant) {
             upstream_status = reply.upstream_status,
             correlation_id = %reply.correlation_id,
             latency_ms,
+            peer = request.connection_info().peer_addr().unwrap_or_default(),
             error_message = %reply.error_message,
             "cobrowse call"
         );

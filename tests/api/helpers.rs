@@ -27,7 +27,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
 }
 
-/// The service with test credentials, a 2 s budget, and `overrides` (`("ERROR_MODE", "status")`).
+/// The service with test credentials, a 2 s budget, no rate limit, and `overrides` (`("ERROR_MODE", "status")`).
 /// No Genesys route is mounted: each test says what Genesys answers.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let genesys = MockServer::start().await;
@@ -40,6 +40,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("AUTH_USERNAME", USERNAME.to_owned()),
         ("AUTH_PASSWORD", PASSWORD.to_owned()),
         ("UPSTREAM_TIMEOUT_MS", "2000".to_owned()),
+        // Bursts of test calls must not meet the client-side rate limit unless a test says so.
+        ("GENESYS_MAX_RPS", "0".to_owned()),
     ];
     for (name, value) in overrides {
         vars.retain(|(n, _)| n != name);

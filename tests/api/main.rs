@@ -1,13 +1,18 @@
 //! API tests: the real service on a random port, Genesys mocked over HTTP.
 
 mod agents;
+mod backpressure;
 mod contract;
 mod errors;
+mod faults;
 mod genesys_runtime;
 mod health;
 mod healthcheck;
 mod helpers;
+mod hostile;
+mod inbound;
 mod retries;
 mod sandbox;
 mod start;
+mod tls;
 mod tokens;

@@ -1,0 +1,107 @@
+//! Prometheus metrics for `GET /metrics`: what an operator graphs and alerts on.
+//!
+//! One [`Metrics`] is built at start-up and shared; recording is a few atomic operations, so
+//! it stays off the hot path's allocation budget (label values are `&'static str`).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    /// `started` or `failed`.
+    pub outcome: &'static str,
+    /// The flat reply's `errorCode`, `""` on success.
+    pub error_code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    /// `token`, `conversation` or `cobrowse`.
+    pub operation: &'static str,
+}
+
+fn latency_histogram() -> Histogram {
+    // 5 ms to ~10 s: Genesys answers in tens to hundreds of milliseconds; the tail is what
+    // eats a data action's timeout.
+    Histogram::new([
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ])
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub calls: Family<CallLabels, Counter>,
+    pub genesys_latency: Family<OperationLabels, Histogram, fn() -> Histogram>,
+    pub genesys_retries: Family<OperationLabels, Counter>,
+    pub token_renewals: Counter,
+    pub token_failures: Counter,
+    pub in_flight: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("cobrowse_proxy");
+        let calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "calls",
+            "Start-cobrowse calls answered, by outcome and errorCode",
+            calls.clone(),
+        );
+        let genesys_latency =
+            Family::<OperationLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        registry.register(
+            "genesys_request_duration_seconds",
+            "Time for one Genesys request attempt, by operation",
+            genesys_latency.clone(),
+        );
+        let genesys_retries = Family::<OperationLabels, Counter>::default();
+        registry.register(
+            "genesys_retries",
+            "Genesys requests sent again after a 429, 503 or failed connection",
+            genesys_retries.clone(),
+        );
+        let token_renewals = Counter::default();
+        registry.register(
+            "token_renewals",
+            "Genesys access tokens obtained",
+            token_renewals.clone(),
+        );
+        let token_failures = Counter::default();
+        registry.register(
+            "token_failures",
+            "Genesys access token requests that failed",
+            token_failures.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "calls_in_flight",
+            "Start-cobrowse calls being served now",
+            in_flight.clone(),
+        );
+        Metrics {
+            registry,
+            calls,
+            genesys_latency,
+            genesys_retries,
+            token_renewals,
+            token_failures,
+            in_flight,
+        }
+    }
+}
+
+impl Metrics {
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}

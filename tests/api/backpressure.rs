@@ -1,0 +1,111 @@
+//! Back-pressure: a cap on calls in flight, and a client-side limit on Genesys requests.
+
+use std::time::{Duration, Instant};
+
+use wiremock::ResponseTemplate;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn calls_beyond_the_in_flight_cap_are_overloaded_at_once() {
+    let app = spawn_app_with(&[("MAX_IN_FLIGHT", "2")]).await;
+    app.mount_token(86_400).await;
+    app.mount_cobrowse(
+        ResponseTemplate::new(200)
+            .set_body_json(session_body())
+            .set_delay(Duration::from_millis(600)),
+    )
+    .await;
+    let input = valid_input();
+    let started = Instant::now();
+    let replies = futures_util::future::join_all((0..5).map(|_| async {
+        let reply = flat_reply(app.start(&input).await).await;
+        (reply, started.elapsed())
+    }))
+    .await;
+    let started_sessions = replies.iter().filter(|(r, _)| r["success"] == true).count();
+    let overloaded: Vec<_> = replies
+        .iter()
+        .filter(|(r, _)| r["errorCode"] == "OVERLOADED")
+        .collect();
+    assert_eq!(started_sessions, 2);
+    assert_eq!(overloaded.len(), 3);
+    for (_, elapsed) in overloaded {
+        assert!(
+            *elapsed < Duration::from_millis(400),
+            "queued for {elapsed:?}"
+        );
+    }
+    assert_eq!(app.requests_to("cobrowse").await, 2);
+    // The permits come back: the next call is served.
+    assert_eq!(flat_reply(app.start(&input).await).await["success"], true);
+}
+
+#[tokio::test]
+async fn the_genesys_rate_limit_answers_rate_limited_rather_than_waiting_past_the_budget() {
+    // 1 request per second with a burst of 3; a 500 ms budget cannot wait a second.
+    let app = spawn_app_with(&[("GENESYS_MAX_RPS", "1"), ("UPSTREAM_TIMEOUT_MS", "500")]).await;
+    app.mount_token(86_400).await;
+    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
+        .await;
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let reply = flat_reply(app.start(&valid_input()).await).await;
+        codes.push(reply["errorCode"].as_str().unwrap().to_owned());
+        if reply["errorCode"] == "RATE_LIMITED" {
+            let message = reply["errorMessage"].as_str().unwrap();
+            assert!(message.contains("COBROWSE_GENESYS_MAX_RPS"), "{message}");
+            assert_eq!(reply["upstreamStatus"], 0);
+        }
+    }
+    assert_eq!(codes, ["", "", "", "RATE_LIMITED"]);
+    assert_eq!(
+        app.requests_to("cobrowse").await,
+        3,
+        "the fourth was never sent"
+    );
+    assert_eq!(
+        app.requests_to("/oauth/token").await,
+        1,
+        "tokens are not limited"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_calls_latency_retries_and_tokens() {
+    let app = spawn_app().await;
+    wiremock::Mock::given(wiremock::matchers::path(COBROWSE_PATH))
+        .respond_with(
+            genesys_error(429, "too.many.requests", "slow").insert_header("Retry-After", "0"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app.genesys)
+        .await;
+    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
+        .await;
+    app.start(&valid_input()).await;
+    app.start(&serde_json::json!({"conversationId": "NOT_SET"}))
+        .await;
+
+    let response = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for line in [
+        r#"cobrowse_proxy_calls_total{outcome="started",error_code=""} 1"#,
+        r#"cobrowse_proxy_calls_total{outcome="failed",error_code="INVALID_INPUT"} 1"#,
+        r#"cobrowse_proxy_genesys_request_duration_seconds_count{operation="cobrowse"} 2"#,
+        r#"cobrowse_proxy_genesys_request_duration_seconds_count{operation="token"} 1"#,
+        r#"cobrowse_proxy_genesys_retries_total{operation="cobrowse"} 1"#,
+        "cobrowse_proxy_token_renewals_total 1",
+        "cobrowse_proxy_token_failures_total 0",
+        "cobrowse_proxy_calls_in_flight 0",
+    ] {
+        assert!(text.contains(line), "{line} not in:\n{text}");
+    }
+}

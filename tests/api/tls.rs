@@ -1,0 +1,88 @@
+//! Direct HTTPS with COBROWSE_TLS_CERT / COBROWSE_TLS_KEY.
+
+use std::path::PathBuf;
+
+use cobrowse_proxy::config::Settings;
+
+use crate::helpers::*;
+
+/// A self-signed certificate for localhost, written as PEM files for this test only.
+fn certificate_files(name: &str) -> (PathBuf, PathBuf, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir =
+        std::env::temp_dir().join(format!("cobrowse-proxy-tls-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    let cert_pem = certified.cert.pem();
+    std::fs::write(&cert, &cert_pem).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    (cert, key, cert_pem)
+}
+
+#[tokio::test]
+async fn the_service_serves_https_with_the_configured_certificate() {
+    let (cert, key, cert_pem) = certificate_files("serve");
+    let app = spawn_app_with(&[
+        ("TLS_CERT", cert.to_str().unwrap()),
+        ("TLS_KEY", key.to_str().unwrap()),
+    ])
+    .await;
+    let port = app.address.rsplit(':').next().unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let plain = app
+        .http
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await;
+    assert!(
+        plain.is_err() || !plain.unwrap().status().is_success(),
+        "plain HTTP was served"
+    );
+}
+
+#[test]
+fn bad_tls_settings_fail_at_start_up() {
+    let (cert, _key, _) = certificate_files("bad");
+    let base = [
+        ("COBROWSE_GENESYS_REGION", "eu-west-1"),
+        ("COBROWSE_GENESYS_CLIENT_ID", "id"),
+        ("COBROWSE_GENESYS_CLIENT_SECRET", "secret"),
+        ("COBROWSE_AUTH_DISABLED", "true"),
+    ];
+    let with = |extra: &[(&str, &str)]| {
+        let vars = base
+            .iter()
+            .chain(extra)
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        Settings::from_vars(vars).unwrap_err().to_string()
+    };
+    let only_cert = with(&[("COBROWSE_TLS_CERT", cert.to_str().unwrap())]);
+    assert!(only_cert.contains("go together"), "{only_cert}");
+    let missing = with(&[
+        ("COBROWSE_TLS_CERT", "/nonexistent/cert.pem"),
+        ("COBROWSE_TLS_KEY", "/nonexistent/key.pem"),
+    ]);
+    assert!(
+        missing.contains("COBROWSE_TLS_CERT=\"/nonexistent/cert.pem\""),
+        "{missing}"
+    );
+    let key_is_a_cert = with(&[
+        ("COBROWSE_TLS_CERT", cert.to_str().unwrap()),
+        ("COBROWSE_TLS_KEY", cert.to_str().unwrap()),
+    ]);
+    assert!(
+        key_is_a_cert.contains("COBROWSE_TLS_KEY"),
+        "{key_is_a_cert}"
+    );
+}
