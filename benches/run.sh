@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# What the proxy itself costs: the release build of `cobrowse-proxy serve`, pointed at a
+# stand-in Genesys that answers at once (examples/bench_upstream.rs), loaded with wrk over
+# loopback, next to the same load sent straight to the stand-in. See README "Performance".
+#
+#   bash benches/run.sh
+#
+# Knobs (environment): BENCH_DURATION=10 (seconds measured), BENCH_WARMUP=2,
+# BENCH_CONNECTIONS=64, BENCH_THREADS=2, BENCH_READY_RUNS=7, BENCH_UPSTREAM_WORKERS=1,
+# BENCH_EXTRA=1 (0 keeps only the direct and the main proxy rows).
+#
+# Targets are printed PASS/FAIL but do not set the exit status: timings depend on the
+# machine and on what else runs on it. The exit status is non-zero only when something broke
+# (build, start-up, the load generator).
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+
+duration=${BENCH_DURATION:-10}
+warmup=${BENCH_WARMUP:-2}
+connections=${BENCH_CONNECTIONS:-64}
+threads=${BENCH_THREADS:-2}
+ready_runs=${BENCH_READY_RUNS:-7}
+upstream_workers=${BENCH_UPSTREAM_WORKERS:-1}
+extra=${BENCH_EXTRA:-1}
+
+conversation=5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60
+agent=0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6
+username=bench
+password=bench-password
+proxy=target/release/cobrowse-proxy
+upstream=target/release/examples/bench_upstream
+
+work=$(mktemp -d)
+pids=()
+
+die() {
+    echo "benches/run.sh: $*" >&2
+    exit 1
+}
+
+# Running, and not a zombie waiting to be reaped (kill -0 succeeds on those).
+alive() {
+    local fields
+    read -r -a fields 2>/dev/null <"/proc/$1/stat" || return 1
+    [ "${fields[2]}" != Z ]
+}
+
+# SIGTERM, then SIGKILL if it has not gone within 5 s; reaped and forgotten, so the exit trap
+# never signals a process id the system has since given to someone else.
+stop() {
+    local pid=$1 i kept=() other
+    if alive "$pid"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            alive "$pid" || break
+            sleep 0.1
+        done
+        if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    fi
+    wait "$pid" 2>/dev/null || true
+    for other in "${pids[@]}"; do
+        if [ "$other" != "$pid" ]; then kept+=("$other"); fi
+    done
+    pids=("${kept[@]}")
+}
+
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do stop "$pid"; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# GET over bash's /dev/tcp, so nothing beyond bash is needed; HTTP/1.0 makes the server
+# close the connection after its answer. Sets `status` and `body`; false if no connection.
+http_get() {
+    local port=$1 path=$2 fd line
+    status=
+    body=
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
+    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$path" >&"$fd"
+    if IFS= read -r -t 5 -u "$fd" line; then
+        status=${line#HTTP/1.? }
+        status=${status%% *}
+        # The body has no final newline: read's last, false, call still fills `line`.
+        while IFS= read -r -t 5 -u "$fd" line; do body+=$line; done
+        body+=$line
+    fi
+    exec {fd}>&-
+}
+
+# The stand-in's counters, e.g. `counter token_requests`.
+counter() {
+    http_get "$upstream_port" /stats || die "the stand-in Genesys does not answer /stats"
+    [[ $body =~ \"$1\":([0-9]+) ]] || die "unexpected /stats answer: $body"
+    echo "${BASH_REMATCH[1]}"
+}
+
+# A loopback port nothing answers on (the proxy must be told its port in advance).
+free_port() {
+    local port fd
+    for ((port = 18080; port < 18180; port++)); do
+        if ! { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+        exec {fd}>&-
+    done
+    die "no free port in 18080-18179"
+}
+
+# Starts the proxy with a clean environment (a stray COBROWSE_* in the caller's would be
+# refused as unknown); sets proxy_pid. $1 is RUST_LOG, $2 the log file. Failures are non-2xx
+# (error mode status) so wrk counts them, and the proxy's own limit on Genesys requests (5/s by
+# default, for Genesys's sake) is off: the benchmark measures the proxy, not that limit.
+start_proxy() {
+    env -i PATH="$PATH" RUST_LOG="$1" \
+        COBROWSE_LISTEN="127.0.0.1:$proxy_port" \
+        COBROWSE_GENESYS_API_URL="http://127.0.0.1:$upstream_port" \
+        COBROWSE_GENESYS_LOGIN_URL="http://127.0.0.1:$upstream_port" \
+        COBROWSE_GENESYS_CLIENT_ID=bench-client \
+        COBROWSE_GENESYS_CLIENT_SECRET=bench-secret \
+        COBROWSE_AUTH_USERNAME="$username" \
+        COBROWSE_AUTH_PASSWORD="$password" \
+        COBROWSE_LOG_FORMAT=json \
+        COBROWSE_ERROR_MODE=status \
+        COBROWSE_GENESYS_MAX_RPS=0 \
+        "$proxy" serve >"$2" 2>&1 &
+    proxy_pid=$!
+    pids+=("$proxy_pid")
+}
+
+# Polls GET /readyz (which fetches the token) until it answers 200; sets ready_us, the time
+# since $1 (microseconds). Busy-polls: a sleep between tries would be coarser than the
+# start-up being measured.
+wait_ready() {
+    local started=$1 fd line now
+    while :; do
+        if { exec {fd}<>"/dev/tcp/127.0.0.1/$proxy_port"; } 2>/dev/null; then
+            printf 'GET /readyz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&"$fd"
+            line=
+            IFS= read -r -t 5 -u "$fd" line || true
+            exec {fd}>&-
+            if [[ $line == "HTTP/1."?" 200"* ]]; then
+                now=${EPOCHREALTIME/[.,]/}
+                ready_us=$((now - started))
+                return 0
+            fi
+        fi
+        if ! alive "$proxy_pid"; then
+            die "the proxy exited during start-up: $(head -c 2000 "$work/proxy.log")"
+        fi
+        now=${EPOCHREALTIME/[.,]/}
+        if ((now - started > 10000000)); then die "the proxy was not ready after 10 s"; fi
+    done
+}
+
+# wrk's own report is kept in a file; done() prints one line the script parses.
+write_lua() {
+    local file=$1 request_body=$2 credential
+    credential=$(printf '%s:%s' "$username" "$password" | base64 -w0)
+    cat >"$file" <<EOF
+wrk.method = "POST"
+wrk.body = '$request_body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Basic $credential"
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+EOF
+}
+
+# Warm-up, then the measured run, with $3 connections. Sets rps, p50_us, p99_us, errors,
+# requests.
+load() {
+    local url=$1 lua=$2 open=$3 report=$work/wrk.txt line
+    # wrk needs at least one connection per thread.
+    local wrk_threads=$((threads < open ? threads : open))
+    timeout $((warmup + 30)) wrk -t"$wrk_threads" -c"$open" -d"${warmup}s" -s "$lua" "$url" \
+        >/dev/null || die "wrk failed during warm-up against $url"
+    timeout $((duration + 30)) wrk -t"$wrk_threads" -c"$open" -d"${duration}s" --timeout 2s \
+        -s "$lua" "$url" >"$report" || die "wrk failed against $url: $(cat "$report")"
+    line=$(grep '^RESULT ' "$report") || die "no RESULT line from wrk: $(cat "$report")"
+    local requests_ duration_us status_errors socket_errors
+    [[ $line =~ requests=([0-9]+)\ duration_us=([0-9]+)\ p50_us=([0-9]+)\ p99_us=([0-9]+)\ status_errors=([0-9]+)\ socket_errors=([0-9]+) ]] ||
+        die "unexpected wrk result: $line"
+    requests_=${BASH_REMATCH[1]}
+    duration_us=${BASH_REMATCH[2]}
+    p50_us=${BASH_REMATCH[3]}
+    p99_us=${BASH_REMATCH[4]}
+    status_errors=${BASH_REMATCH[5]}
+    socket_errors=${BASH_REMATCH[6]}
+    requests=$requests_
+    errors=$((status_errors + socket_errors))
+    rps=$(awk -v n="$requests_" -v us="$duration_us" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
+}
+
+cpu_ticks() {
+    local fields
+    read -r -a fields <"/proc/$1/stat"
+    echo $((fields[13] + fields[14]))
+}
+
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+
+# One proxy scenario: start, wait ready, load with $3 connections, read its peak memory and
+# CPU, stop. Sets the load() figures plus rss_kb, tokens, cobrowse_calls, conversation_calls,
+# cpu_us and warn_lines.
+proxy_scenario() {
+    local rust_log=$1 lua=$2 open=$3 started tokens_before cobrowse_before conversations_before ticks
+    tokens_before=$(counter token_requests)
+    cobrowse_before=$(counter cobrowse_requests)
+    conversations_before=$(counter conversation_requests)
+    started=${EPOCHREALTIME/[.,]/}
+    start_proxy "$rust_log" "$work/proxy.log"
+    wait_ready "$started"
+    ticks=$(cpu_ticks "$proxy_pid")
+    load "http://127.0.0.1:$proxy_port/v1/cobrowse/start" "$lua" "$open"
+    cpu_us=$((($(cpu_ticks "$proxy_pid") - ticks) * 1000000 / clock_ticks))
+    rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$proxy_pid/status")
+    tokens=$(($(counter token_requests) - tokens_before))
+    cobrowse_calls=$(($(counter cobrowse_requests) - cobrowse_before))
+    conversation_calls=$(($(counter conversation_requests) - conversations_before))
+    warn_lines=$(grep -c '"level":"WARN"' "$work/proxy.log" || true)
+    stop "$proxy_pid"
+}
+
+row() {
+    printf '%-34s %9s %8s %8s %7s %9s %6s %9s\n' "$@"
+}
+
+proxy_row() {
+    row "$1" "$rps" "$(ms "$p50_us")" "$(ms "$p99_us")" "$errors" \
+        "$(awk -v kb="$rss_kb" 'BEGIN { printf "%.1f", kb * 1024 / 1e6 }')" "$tokens" \
+        "$((requests > 0 ? cpu_us / requests : 0))"
+}
+
+verdict() {
+    if [ "$1" = 1 ]; then echo PASS; else echo FAIL; fi
+}
+
+# --- the tools ---------------------------------------------------------------------------
+command -v cargo >/dev/null || die "cargo is needed (the Rust toolchain)"
+if ! command -v wrk >/dev/null; then
+    echo "== installing wrk (Debian package)"
+    [ "$(id -u)" = 0 ] || die "wrk is missing: install it (apt-get install wrk) or run as root"
+    timeout 600 apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq wrk >/dev/null
+fi
+
+echo "== building the release binary and the stand-in Genesys"
+# The example brings the dev-dependencies along: a few minutes on a fresh machine.
+timeout 3600 cargo build --release --locked --quiet --bin cobrowse-proxy --example bench_upstream
+
+clock_ticks=$(getconf CLK_TCK)
+cpus=$(nproc)
+model=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
+[ -n "$model" ] || model=$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1)
+memory_gib=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
+compilers=$(pgrep -c rustc || true)
+
+# --- the stand-in Genesys ----------------------------------------------------------------
+"$upstream" 0 "$upstream_workers" >"$work/upstream.out" 2>&1 &
+pids+=($!)
+upstream_port=
+for ((i = 0; i < 100; i++)); do
+    upstream_port=$(sed -n 's/^listening 127\.0\.0\.1://p' "$work/upstream.out")
+    [ -n "$upstream_port" ] && break
+    sleep 0.05
+done
+[ -n "$upstream_port" ] || die "the stand-in Genesys did not start: $(cat "$work/upstream.out")"
+proxy_port=$(free_port)
+
+with_agent=$work/with-agent.lua
+write_lua "$with_agent" "{\"conversationId\":\"$conversation\",\"agentId\":\"$agent\",\"cobrowseType\":\"view\"}"
+without_agent=$work/without-agent.lua
+write_lua "$without_agent" "{\"conversationId\":\"$conversation\",\"cobrowseType\":\"view\"}"
+
+echo "== machine: $cpus CPUs, $model, ${memory_gib} GiB; $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "   load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$compilers" != 0 ]; then
+    echo "   note: $compilers rustc processes are running: figures will be noisy"
+fi
+echo "== load: wrk, $connections connections, $threads threads, ${duration} s after ${warmup} s warm-up, over loopback"
+echo "   stand-in Genesys: $upstream_workers worker(s); proxy: RUST_LOG=warn, COBROWSE_ERROR_MODE=status, COBROWSE_GENESYS_MAX_RPS=0"
+
+# --- start to ready ----------------------------------------------------------------------
+ready_list=()
+for ((run = 0; run < ready_runs; run++)); do
+    started=${EPOCHREALTIME/[.,]/}
+    start_proxy warn "$work/proxy.log"
+    wait_ready "$started"
+    ready_list+=("$ready_us")
+    stop "$proxy_pid"
+done
+ready_median=$(printf '%s\n' "${ready_list[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+ready_all=$(for us in "${ready_list[@]}"; do printf '%s ' "$(ms "$us")"; done)
+echo "== start to ready (spawn to first 200 from GET /readyz, token fetched): median $(ms "$ready_median") ms of $ready_runs [${ready_all% }]"
+
+# --- load --------------------------------------------------------------------------------
+echo
+row scenario req/s "p50 ms" "p99 ms" errors "peak RSS" tokens "CPU us"
+row "" "" "" "" "" "MB" "" "per req"
+
+load "http://127.0.0.1:$upstream_port/api/v2/conversations/$conversation/cobrowse" "$with_agent" "$connections"
+direct_rps=$rps
+row "direct to the stand-in" "$rps" "$(ms "$p50_us")" "$(ms "$p99_us")" "$errors" - - -
+
+proxy_scenario warn "$with_agent" "$connections"
+main_rps=$rps main_p99=$p99_us main_rss=$rss_kb main_tokens=$tokens main_errors=$errors
+main_calls=$cobrowse_calls main_requests=$requests main_warn=$warn_lines
+proxy_row "proxy, RUST_LOG=warn"
+
+if [ "$extra" = 1 ]; then
+    proxy_scenario info "$with_agent" "$connections"
+    proxy_row "proxy, RUST_LOG=info (log per call)"
+    proxy_scenario warn "$without_agent" "$connections"
+    proxy_row "proxy, no agentId (2 upstream calls)"
+    lookup_calls=$conversation_calls
+    # Genesys runs at most 15 data actions at once per org: the most a real org can send.
+    proxy_scenario warn "$with_agent" 15
+    proxy_row "proxy, 15 connections"
+    # One call at a time: the latency the proxy adds when nothing queues for a CPU.
+    load "http://127.0.0.1:$upstream_port/api/v2/conversations/$conversation/cobrowse" "$with_agent" 1
+    row "direct, 1 connection" "$rps" "$(ms "$p50_us")" "$(ms "$p99_us")" "$errors" - - -
+    serial_direct_p50=$p50_us
+    proxy_scenario warn "$with_agent" 1
+    proxy_row "proxy, 1 connection"
+    serial_proxy_p50=$p50_us
+fi
+
+ratio=$(awk -v p="$main_rps" -v d="$direct_rps" 'BEGIN { printf "%.4f", (d > 0 ? p / d : 0) }')
+echo
+echo "proxy/direct throughput: $(awk -v r="$ratio" 'BEGIN { printf "%.2f", r }') ($main_rps / $direct_rps req/s)"
+echo "RUST_LOG=warn scenario: wrk completed $main_requests calls in ${duration} s; the stand-in saw $main_calls cobrowse starts (warm-up included)"
+if [ "$extra" = 1 ]; then
+    echo "stand-in saw $lookup_calls conversation reads in the no-agentId scenario"
+    echo "one call at a time, the proxy adds $(ms $((serial_proxy_p50 - serial_direct_p50))) ms at p50 to the direct call"
+fi
+if [ "$main_warn" != 0 ]; then
+    echo "the proxy logged $main_warn warnings during the RUST_LOG=warn scenario"
+fi
+
+# --- targets -----------------------------------------------------------------------------
+echo
+echo "targets (proxy, RUST_LOG=warn, agentId given); they do not set the exit status:"
+printf '  %s  throughput >= 30%% of direct       %s%%\n' \
+    "$(verdict "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.30) }')")" \
+    "$(awk -v r="$ratio" 'BEGIN { printf "%.1f", r * 100 }')"
+printf '  %s  p99 latency < 5 ms                %s ms\n' \
+    "$(verdict $((main_p99 < 5000)))" "$(ms "$main_p99")"
+printf '  %s  peak RSS < 30 MB                  %s MB\n' \
+    "$(verdict $((main_rss * 1024 < 30000000)))" \
+    "$(awk -v kb="$main_rss" 'BEGIN { printf "%.1f", kb * 1024 / 1e6 }')"
+printf '  %s  exactly one token request         %s\n' "$(verdict $((main_tokens == 1)))" "$main_tokens"
+printf '  %s  start to ready < 50 ms (median)   %s ms\n' \
+    "$(verdict $((ready_median < 50000)))" "$(ms "$ready_median")"
+printf '  %s  no failed calls                   %s\n' "$(verdict $((main_errors == 0)))" "$main_errors"
