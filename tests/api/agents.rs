@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
-use wiremock::matchers::{method, path_regex};
+use wiremock::matchers::path_regex;
 
 use crate::helpers::*;
 
@@ -204,15 +204,11 @@ async fn the_lookup_follows_the_same_retry_rules() {
         "2026-11-24T10:00:00.000Z",
     )]))
     .await;
-    wiremock::Mock::given(method("GET"))
-        .and(path_regex("^/api/v2/conversations/[^/]+$"))
-        .respond_with(
-            genesys_error(429, "too.many.requests", "slow").insert_header("Retry-After", "0"),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.genesys)
-        .await;
+    app.answer_first(
+        path_regex("^/api/v2/conversations/[^/]+$"),
+        genesys_error(429, "too.many.requests", "slow").insert_header("Retry-After", "0"),
+    )
+    .await;
     let reply = flat_reply(app.start(&no_agent()).await).await;
     assert_eq!(reply["success"], true, "{reply}");
     assert_eq!(app.requests_to("conversation").await, 2);

@@ -74,14 +74,11 @@ async fn the_genesys_rate_limit_answers_rate_limited_rather_than_waiting_past_th
 #[tokio::test]
 async fn metrics_count_calls_latency_retries_and_tokens() {
     let app = spawn_app().await;
-    wiremock::Mock::given(wiremock::matchers::path(COBROWSE_PATH))
-        .respond_with(
-            genesys_error(429, "too.many.requests", "slow").insert_header("Retry-After", "0"),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.genesys)
-        .await;
+    app.answer_first(
+        wiremock::matchers::path(COBROWSE_PATH),
+        genesys_error(429, "too.many.requests", "slow").insert_header("Retry-After", "0"),
+    )
+    .await;
     app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
         .await;
     app.start(&valid_input()).await;

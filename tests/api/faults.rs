@@ -67,12 +67,11 @@ async fn an_oversized_genesys_reply_is_invalid_upstream_response() {
 #[tokio::test]
 async fn a_hanging_token_endpoint_then_a_working_one() {
     let app = spawn_app_with(&[("UPSTREAM_TIMEOUT_MS", "300")]).await;
-    wiremock::Mock::given(wiremock::matchers::path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5)))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.genesys)
-        .await;
+    app.answer_first(
+        wiremock::matchers::path("/oauth/token"),
+        ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5)),
+    )
+    .await;
     app.mount_token(86_400).await;
     app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
         .await;

@@ -1,8 +1,8 @@
 //! Liveness and readiness.
 
 use serde_json::{Value, json};
+use wiremock::ResponseTemplate;
 use wiremock::matchers::path;
-use wiremock::{Mock, ResponseTemplate};
 
 use crate::helpers::*;
 
@@ -22,12 +22,11 @@ async fn healthz_answers_without_genesys() {
 #[tokio::test]
 async fn readyz_is_200_only_when_a_token_can_be_had() {
     let app = spawn_app_with(&[]).await;
-    Mock::given(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.genesys)
-        .await;
+    app.answer_first(
+        path("/oauth/token"),
+        ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})),
+    )
+    .await;
     app.mount_token(86_400).await;
     let readyz = || app.http.get(format!("{}/readyz", app.address)).send();
 

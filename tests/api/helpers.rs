@@ -129,6 +129,21 @@ impl TestApp {
             .await;
     }
 
+    /// The first request matching `route` gets `template`, ahead of every other mock; later
+    /// ones fall through to the mocks already mounted (a fault, then recovery).
+    pub async fn answer_first(
+        &self,
+        route: impl wiremock::Match + 'static,
+        template: ResponseTemplate,
+    ) {
+        Mock::given(route)
+            .respond_with(template)
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&self.genesys)
+            .await;
+    }
+
     /// The conversation lookup answers `template` (over the default conversation).
     pub async fn mount_conversation(&self, template: ResponseTemplate) {
         Mock::given(method("GET"))

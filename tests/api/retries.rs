@@ -3,19 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::ResponseTemplate;
+use wiremock::matchers::path;
 
 use crate::helpers::*;
 
 async fn fail_first_with(app: &TestApp, template: ResponseTemplate) {
-    Mock::given(method("POST"))
-        .and(path(COBROWSE_PATH))
-        .respond_with(template)
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.genesys)
-        .await;
+    app.answer_first(path(COBROWSE_PATH), template).await;
     app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
         .await;
 }

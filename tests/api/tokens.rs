@@ -87,13 +87,11 @@ async fn the_token_is_renewed_before_it_expires() {
 #[tokio::test]
 async fn a_401_renews_the_token_once_and_retries_once() {
     let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path(COBROWSE_PATH))
-        .respond_with(genesys_error(401, "bad.credentials", "token revoked"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.genesys)
-        .await;
+    app.answer_first(
+        path(COBROWSE_PATH),
+        genesys_error(401, "bad.credentials", "token revoked"),
+    )
+    .await;
     app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
         .await;
 
@@ -106,12 +104,7 @@ async fn a_401_renews_the_token_once_and_retries_once() {
 #[tokio::test]
 async fn a_failed_token_request_is_retried_by_the_next_call() {
     let app = spawn_app_with(&[]).await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.genesys)
+    app.answer_first(path("/oauth/token"), ResponseTemplate::new(500))
         .await;
     app.mount_token(86_400).await;
     app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
