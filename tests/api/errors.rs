@@ -159,12 +159,11 @@ async fn a_slow_genesys_is_upstream_timeout_within_the_budget() {
 
 #[tokio::test]
 async fn an_unreachable_genesys_is_genesys_unavailable() {
-    // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A socket bound but never listening: the port stays reserved for this test (so a
+    // server spawned by a parallel test cannot take it) and every connection is refused.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
     let app = spawn_app_with(&[("GENESYS_API_URL", &url), ("GENESYS_LOGIN_URL", &url)]).await;
     let reply = failure_for(&app, &valid_input()).await;
@@ -173,7 +172,8 @@ async fn an_unreachable_genesys_is_genesys_unavailable() {
         reply["errorMessage"]
             .as_str()
             .unwrap()
-            .contains("could not be reached")
+            .contains("could not be reached"),
+        "{reply}"
     );
 }
 

@@ -1,6 +1,5 @@
 //! `cobrowse-proxy healthcheck`, the container's HEALTHCHECK, against the running service.
 
-use std::net::TcpListener;
 use std::process::{Command, Output};
 
 use crate::helpers::*;
@@ -33,10 +32,10 @@ async fn the_healthcheck_passes_while_the_service_serves() {
 
 #[tokio::test]
 async fn the_healthcheck_fails_and_says_why_when_nothing_serves() {
-    let port = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // Bound but never listening: reserved for this test, and every connection is refused.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
     let output = healthcheck(format!("127.0.0.1:{port}")).await;
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
