@@ -6,7 +6,8 @@
 #   bash benches/run.sh
 #
 # Knobs (environment): BENCH_DURATION=10 (seconds measured), BENCH_WARMUP=2,
-# BENCH_CONNECTIONS=64, BENCH_THREADS=2, BENCH_READY_RUNS=7, BENCH_UPSTREAM_WORKERS=1,
+# BENCH_CONNECTIONS=64, BENCH_THREADS=1 (wrk threads; on 2 cores a second one only takes CPU
+# from the servers being measured), BENCH_READY_RUNS=7, BENCH_UPSTREAM_WORKERS=1,
 # BENCH_EXTRA=1 (0 keeps only the direct and the main proxy rows).
 #
 # Targets are printed PASS/FAIL but do not set the exit status: timings depend on the
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 duration=${BENCH_DURATION:-10}
 warmup=${BENCH_WARMUP:-2}
 connections=${BENCH_CONNECTIONS:-64}
-threads=${BENCH_THREADS:-2}
+threads=${BENCH_THREADS:-1}
 ready_runs=${BENCH_READY_RUNS:-7}
 upstream_workers=${BENCH_UPSTREAM_WORKERS:-1}
 extra=${BENCH_EXTRA:-1}
@@ -211,7 +212,7 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 
 # One proxy scenario: start, wait ready, load with $3 connections, read its peak memory and
 # CPU, stop. Sets the load() figures plus rss_kb, tokens, cobrowse_calls, conversation_calls,
-# cpu_us and warn_lines.
+# cpu_us, warn_lines and call_lines (log lines for calls; none below RUST_LOG=info).
 proxy_scenario() {
     local rust_log=$1 lua=$2 open=$3 started tokens_before cobrowse_before conversations_before ticks
     tokens_before=$(counter token_requests)
@@ -228,6 +229,7 @@ proxy_scenario() {
     cobrowse_calls=$(($(counter cobrowse_requests) - cobrowse_before))
     conversation_calls=$(($(counter conversation_requests) - conversations_before))
     warn_lines=$(grep -c '"level":"WARN"' "$work/proxy.log" || true)
+    call_lines=$(grep -c '"message":"cobrowse call"' "$work/proxy.log" || true)
     stop "$proxy_pid"
 }
 
@@ -288,13 +290,13 @@ if [ "$compilers" != 0 ]; then
     echo "   note: $compilers rustc processes are running: figures will be noisy"
 fi
 echo "== load: wrk, $connections connections, $threads threads, ${duration} s after ${warmup} s warm-up, over loopback"
-echo "   stand-in Genesys: $upstream_workers worker(s); proxy: RUST_LOG=warn, COBROWSE_ERROR_MODE=status, COBROWSE_GENESYS_MAX_RPS=0"
+echo "   stand-in Genesys: $upstream_workers worker(s); proxy: RUST_LOG=info (the default: a log line per call) unless a row says otherwise, COBROWSE_ERROR_MODE=status, COBROWSE_GENESYS_MAX_RPS=0"
 
 # --- start to ready ----------------------------------------------------------------------
 ready_list=()
 for ((run = 0; run < ready_runs; run++)); do
     started=${EPOCHREALTIME/[.,]/}
-    start_proxy warn "$work/proxy.log"
+    start_proxy info "$work/proxy.log"
     wait_ready "$started"
     ready_list+=("$ready_us")
     stop "$proxy_pid"
@@ -312,25 +314,25 @@ load "http://127.0.0.1:$upstream_port/api/v2/conversations/$conversation/cobrows
 direct_rps=$rps
 row "direct to the stand-in" "$rps" "$(ms "$p50_us")" "$(ms "$p99_us")" "$errors" - - -
 
-proxy_scenario warn "$with_agent" "$connections"
+proxy_scenario info "$with_agent" "$connections"
 main_rps=$rps main_p99=$p99_us main_rss=$rss_kb main_tokens=$tokens main_errors=$errors
-main_calls=$cobrowse_calls main_requests=$requests main_warn=$warn_lines
-proxy_row "proxy, RUST_LOG=warn"
+main_calls=$cobrowse_calls main_requests=$requests main_warn=$warn_lines main_lines=$call_lines
+proxy_row "proxy"
 
 if [ "$extra" = 1 ]; then
-    proxy_scenario info "$with_agent" "$connections"
-    proxy_row "proxy, RUST_LOG=info (log per call)"
-    proxy_scenario warn "$without_agent" "$connections"
+    proxy_scenario warn "$with_agent" "$connections"
+    proxy_row "proxy, RUST_LOG=warn (no line/call)"
+    proxy_scenario info "$without_agent" "$connections"
     proxy_row "proxy, no agentId (2 upstream calls)"
     lookup_calls=$conversation_calls
     # Genesys runs at most 15 data actions at once per org: the most a real org can send.
-    proxy_scenario warn "$with_agent" 15
+    proxy_scenario info "$with_agent" 15
     proxy_row "proxy, 15 connections"
     # One call at a time: the latency the proxy adds when nothing queues for a CPU.
     load "http://127.0.0.1:$upstream_port/api/v2/conversations/$conversation/cobrowse" "$with_agent" 1
     row "direct, 1 connection" "$rps" "$(ms "$p50_us")" "$(ms "$p99_us")" "$errors" - - -
     serial_direct_p50=$p50_us
-    proxy_scenario warn "$with_agent" 1
+    proxy_scenario info "$with_agent" 1
     proxy_row "proxy, 1 connection"
     serial_proxy_p50=$p50_us
 fi
@@ -338,18 +340,18 @@ fi
 ratio=$(awk -v p="$main_rps" -v d="$direct_rps" 'BEGIN { printf "%.4f", (d > 0 ? p / d : 0) }')
 echo
 echo "proxy/direct throughput: $(awk -v r="$ratio" 'BEGIN { printf "%.2f", r }') ($main_rps / $direct_rps req/s)"
-echo "RUST_LOG=warn scenario: wrk completed $main_requests calls in ${duration} s; the stand-in saw $main_calls cobrowse starts (warm-up included)"
+echo "main scenario: wrk completed $main_requests calls in ${duration} s; the stand-in saw $main_calls cobrowse starts and the proxy wrote $main_lines call log lines (both warm-up included)"
 if [ "$extra" = 1 ]; then
     echo "stand-in saw $lookup_calls conversation reads in the no-agentId scenario"
     echo "one call at a time, the proxy adds $(ms $((serial_proxy_p50 - serial_direct_p50))) ms at p50 to the direct call"
 fi
 if [ "$main_warn" != 0 ]; then
-    echo "the proxy logged $main_warn warnings during the RUST_LOG=warn scenario"
+    echo "the proxy logged $main_warn warnings during the main scenario"
 fi
 
 # --- targets -----------------------------------------------------------------------------
 echo
-echo "targets (proxy, RUST_LOG=warn, agentId given); they do not set the exit status:"
+echo "targets (proxy, 64 connections, RUST_LOG=info, agentId given); they do not set the exit status:"
 printf '  %s  throughput >= 30%% of direct       %s%%\n' \
     "$(verdict "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.30) }')")" \
     "$(awk -v r="$ratio" 'BEGIN { printf "%.1f", r * 100 }')"

@@ -77,6 +77,13 @@ impl AgentId {
     }
 }
 
+impl ConversationId {
+    /// The canonical (lower-case, hyphenated) text, written into `buffer`: no allocation.
+    pub fn encode(self, buffer: &mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &str {
+        self.0.hyphenated().encode_lower(buffer)
+    }
+}
+
 impl fmt::Display for ConversationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.hyphenated().fmt(f)

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            telemetry::init(settings.log_format);
+            let _logs = telemetry::init(settings.log_format);
             runtime().block_on(async { Application::build(&settings)?.run_until_stopped().await })
         }
         Command::Sandbox { listen } => runtime().block_on(sandbox::run(listen)),

@@ -142,7 +142,7 @@ impl Sandbox {
 
 /// `cobrowse-proxy sandbox`: start, say how to use it, serve.
 pub async fn run(listen: SocketAddr) -> io::Result<()> {
-    telemetry::init(LogFormat::Pretty);
+    let _logs = telemetry::init(LogFormat::Pretty);
     let sandbox = Sandbox::start(listen)?;
     let address = SocketAddr::new(listen.ip(), sandbox.application.port());
     println!("{}", instructions(address));

@@ -27,7 +27,8 @@ const API: &str = "The Genesys Platform API";
 pub struct GenesysClient {
     transport: Transport,
     tokens: TokenCache,
-    api_url: String,
+    /// `COBROWSE_GENESYS_API_URL`, parsed once: each call only appends its path.
+    api_base: reqwest::Url,
     request_body: RequestBody,
     verify_agent: bool,
     budget: Duration,
@@ -75,7 +76,8 @@ impl GenesysClient {
         GenesysClient {
             tokens: TokenCache::new(transport.clone(), &settings.genesys, metrics),
             transport,
-            api_url: settings.genesys.api_url.clone(),
+            api_base: reqwest::Url::parse(&settings.genesys.api_url)
+                .expect("the configuration checked COBROWSE_GENESYS_API_URL is a URL"),
             request_body: settings.request_body,
             verify_agent: settings.verify_agent,
             budget,
@@ -105,12 +107,12 @@ impl GenesysClient {
             });
         }
         let conversation_id = request.conversation_id;
-        let url = format!("{}/api/v2/conversations/{conversation_id}", self.api_url);
+        let url = self.conversation_url(conversation_id, None);
         let reply = self
             .send_authorized(deadline, Operation::ReadConversation, |token| {
                 self.transport
                     .http()
-                    .get(&url)
+                    .get(url.clone())
                     .bearer_auth(token)
                     .header(ACCEPT, "application/json")
             })
@@ -184,16 +186,13 @@ impl GenesysClient {
                 .expect("a struct of strings serialises"),
             ),
         };
-        let url = format!(
-            "{}/api/v2/conversations/{}/cobrowse",
-            self.api_url, request.conversation_id
-        );
+        let url = self.conversation_url(request.conversation_id, Some("cobrowse"));
         let reply = self
             .send_authorized(deadline, Operation::StartCobrowse, |token| {
                 let builder = self
                     .transport
                     .http()
-                    .post(&url)
+                    .post(url.clone())
                     .bearer_auth(token)
                     .header(ACCEPT, "application/json")
                     .header(CONTENT_TYPE, "application/json");
@@ -212,6 +211,22 @@ impl GenesysClient {
                 request.conversation_id,
             ))
         }
+    }
+
+    /// `{api}/api/v2/conversations/{id}`, then `tail` when given. Any path the base URL
+    /// carries (a private endpoint's prefix) stays in front.
+    fn conversation_url(&self, id: ConversationId, tail: Option<&str>) -> reqwest::Url {
+        let mut url = self.api_base.clone();
+        let mut id_text = [0; uuid::fmt::Hyphenated::LENGTH];
+        {
+            let mut path = url.path_segments_mut().expect("an http(s) URL has a path");
+            path.pop_if_empty()
+                .extend(["api", "v2", "conversations", id.encode(&mut id_text)]);
+            if let Some(tail) = tail {
+                path.push(tail);
+            }
+        }
+        url
     }
 
     /// Whether a token can be had now (for `/readyz`).

@@ -129,3 +129,39 @@ async fn a_2xx_without_a_body_is_still_a_started_session() {
     assert_eq!(reply["sessionId"], "");
     assert_eq!(reply["upstreamStatus"], 204);
 }
+
+#[tokio::test]
+async fn an_api_url_with_a_path_keeps_it_in_front_of_every_call() {
+    // A private gateway that serves the Platform API under a prefix.
+    let gateway = wiremock::MockServer::start().await;
+    let api_url = format!("{}/genesys/", gateway.uri());
+    let app = spawn_app_with(&[("GENESYS_API_URL", &api_url)]).await;
+    app.mount_token(86_400).await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(format!(
+            "/genesys/api/v2/conversations/{CONVERSATION}"
+        )))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(conversation_with(&[(
+                AGENT,
+                "calls",
+                "connected",
+                "2026-11-24T16:00:00.000Z",
+            )])),
+        )
+        .mount(&gateway)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path(format!("/genesys{COBROWSE_PATH}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(session_body()))
+        .mount(&gateway)
+        .await;
+
+    let reply = flat_reply(app.start(&json!({"conversationId": CONVERSATION})).await).await;
+    assert_eq!(reply["success"], true, "{reply}");
+    assert_eq!(
+        reply["agentResolved"], true,
+        "the lookup went through the prefix"
+    );
+    assert_eq!(gateway.received_requests().await.unwrap().len(), 2);
+}
