@@ -14,6 +14,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota};
 
 use reqwest::RequestBuilder;
+use thread_local::ThreadLocal;
 
 use crate::metrics::{Metrics, OperationLabels};
 use crate::outcome::{ErrorCode, Failure};
@@ -54,10 +55,14 @@ pub enum TransportError {
     Throttled,
 }
 
-/// One pooled client, cloned cheaply (it is reference-counted inside).
+/// The pooled HTTP client, cloned cheaply (everything is reference-counted inside).
 #[derive(Clone)]
 pub struct Transport {
-    http: reqwest::Client,
+    /// One client, and so one connection pool, per server thread. A connection is driven by
+    /// the thread that opened it: shared across threads, every Genesys call would wake the
+    /// other thread twice, once to send and once to hand the answer back.
+    http: Arc<ThreadLocal<reqwest::Client>>,
+    connect_timeout: Duration,
     metrics: Arc<Metrics>,
     /// `COBROWSE_GENESYS_MAX_RPS`: keeps a burst of flows from earning the org 429s.
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
@@ -96,12 +101,6 @@ impl Transport {
         // reqwest is built without a bundled crypto provider so that rustls uses `ring`
         // (fast to build, no cmake). Installing twice is harmless: the first one stays.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .user_agent(concat!("cobrowse-proxy/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the TLS backend initialises");
         // A burst of three seconds' worth: flows arrive in clumps, and Genesys's own limit
         // is per minute, not per second.
         let limiter = max_rps.map(|rps| {
@@ -110,15 +109,28 @@ impl Transport {
                 Quota::per_second(rps).allow_burst(burst),
             ))
         });
-        Transport {
-            http,
+        let transport = Transport {
+            http: Arc::new(ThreadLocal::new()),
+            connect_timeout,
             metrics,
             limiter,
-        }
+        };
+        // Build one client now: a TLS set-up that cannot work fails at start-up, not on the
+        // first call of each thread (every thread builds with the same settings).
+        transport.http();
+        transport
     }
 
+    /// This thread's client, built on its first request.
     pub fn http(&self) -> &reqwest::Client {
-        &self.http
+        self.http.get_or(|| {
+            reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .pool_idle_timeout(Duration::from_secs(60))
+                .user_agent(concat!("cobrowse-proxy/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .expect("the TLS backend initialises")
+        })
     }
 
     /// Sends the request built by `make` until it has a final answer or `deadline` passes.
