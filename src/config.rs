@@ -23,6 +23,9 @@ use crate::tls::{self, TlsConfig};
 /// The prefix of every variable this service reads.
 pub const PREFIX: &str = "COBROWSE_";
 
+/// `COBROWSE_LISTEN`'s default, which `healthcheck` and the deploy files share.
+pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
+
 /// Everything the service needs to run.
 #[derive(Debug)]
 pub struct Settings {
@@ -179,7 +182,7 @@ impl Settings {
 
         let genesys = genesys_settings(&mut problems, &raw);
         let inbound_auth = inbound_auth(&mut problems, &raw);
-        let listen = parse_or(&mut problems, "LISTEN", raw.listen, "0.0.0.0:8080", |v| {
+        let listen = parse_or(&mut problems, "LISTEN", raw.listen, DEFAULT_LISTEN, |v| {
             v.parse::<SocketAddr>()
                 .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
         });

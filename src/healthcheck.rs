@@ -9,8 +9,7 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
-/// `COBROWSE_LISTEN`'s default in `config.rs`; a test keeps the two equal.
-pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
+use crate::config::DEFAULT_LISTEN;
 
 /// Where the service listens, and how long to wait for it.
 #[derive(clap::Args, Clone, Debug)]

@@ -17,7 +17,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.genesys.check_ready().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(failure) => {
-            tracing::warn!(
+            // Debug only: the token cache already warned about the failed token request, and
+            // a probe every few seconds would repeat it.
+            tracing::debug!(
                 error_code = failure.code.as_str(),
                 upstream_status = failure.upstream_status,
                 correlation_id = %failure.correlation_id,

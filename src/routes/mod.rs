@@ -11,7 +11,7 @@ use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
 /// Registers every route, and a fallback that answers unknown routes in the flat shape too.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
-        "/v1/cobrowse/start",
+        crate::export::START_PATH,
         web::post().to(start_cobrowse::start_cobrowse),
     )
     .route("/healthz", web::get().to(health::healthz))

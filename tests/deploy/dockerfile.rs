@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use cobrowse_proxy::healthcheck::DEFAULT_LISTEN;
+use cobrowse_proxy::config::DEFAULT_LISTEN;
 
 use crate::{default_settings, read, repo_path};
 
@@ -78,16 +78,16 @@ fn the_healthcheck_runs_the_binary_the_image_ships() {
             .any(|line| line.starts_with("COPY --from=") && line.ends_with(binary)),
         "the runtime stage does not copy the binary to {binary}"
     );
-    // The subcommand exists and, with no COBROWSE_LISTEN, asks the service's default port.
+    // The subcommand exists and, with no COBROWSE_LISTEN, asks the service's default address.
     let help = Command::new(env!("CARGO_BIN_EXE_cobrowse-proxy"))
         .args(["healthcheck", "--help"])
         .output()
         .unwrap();
     assert!(help.status.success());
-    assert_eq!(
-        DEFAULT_LISTEN.parse::<std::net::SocketAddr>().unwrap(),
-        default_settings().listen,
-        "healthcheck's default address is not COBROWSE_LISTEN's default"
+    // Both read config::DEFAULT_LISTEN, so they cannot disagree.
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains(DEFAULT_LISTEN),
+        "healthcheck --help does not show COBROWSE_LISTEN's default"
     );
 }
 
