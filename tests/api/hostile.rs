@@ -100,7 +100,9 @@ proptest! {
 async fn raw_exchange(app: &TestApp, request: &[u8], pause: Duration) -> String {
     let address = app.address.trim_start_matches("http://");
     let mut socket = TcpStream::connect(address).await.unwrap();
-    socket.write_all(request).await.unwrap();
+    // The server may answer and close before it has read everything: a failed write is
+    // part of the exchange, and the answer (if any) is what the test checks.
+    let _ = socket.write_all(request).await;
     tokio::time::sleep(pause).await;
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer)).await;
@@ -117,7 +119,9 @@ async fn an_oversized_header_is_refused_without_a_5xx() {
     let answer = raw_exchange(&app, request.as_bytes(), Duration::ZERO).await;
     let status_line = answer.lines().next().unwrap_or_default();
     assert!(
-        status_line.contains(" 431 ") || status_line.contains(" 400 ") || answer.is_empty(),
+        // actix answers 431 and closes; a close while the rest of the header is still in
+        // flight can reset the connection and discard that answer, hence the empty case.
+        status_line == "HTTP/1.1 431 Request Header Fields Too Large" || answer.is_empty(),
         "{status_line}"
     );
     assert_eq!(app.genesys.received_requests().await.unwrap().len(), 0);
