@@ -70,6 +70,8 @@ impl Application {
                 .app_data(state.clone())
                 .configure(routes::configure)
         })
+        // actix would stop at once on SIGINT; `run_until_stopped` stops gracefully on both.
+        .disable_signals()
         // Slow-loris clients lose their connection rather than holding a worker.
         .client_request_timeout(settings.client_timeout)
         .shutdown_timeout(grace.as_secs().max(1));
@@ -98,7 +100,37 @@ impl Application {
     }
 
     /// Serves until SIGTERM or SIGINT (or a handle's `stop`), letting calls in flight finish.
+    /// actix's own handling would stop at once on SIGINT, so it is off and done here.
     pub async fn run_until_stopped(self) -> io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let stop_on_signal = tokio::spawn(async move {
+            match stop_signal().await {
+                Ok(name) => {
+                    tracing::info!(
+                        signal = name,
+                        "stopping: no new connections; calls in flight may finish"
+                    );
+                    handle.stop(true).await;
+                }
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "cannot listen for SIGTERM/SIGINT; stop the process with SIGKILL"
+                ),
+            }
+        });
+        let result = self.server.await;
+        stop_on_signal.abort();
+        result
     }
+}
+
+/// Waits for SIGTERM (Kubernetes, Docker, systemd) or SIGINT (Ctrl-C); returns its name.
+async fn stop_signal() -> io::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    })
 }

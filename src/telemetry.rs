@@ -8,7 +8,7 @@
 //! that pile up while it writes go out in one system call. When the queue is full the
 //! caller waits rather than a line being dropped.
 
-use std::io::BufWriter;
+use std::io::{BufWriter, IsTerminal};
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
@@ -35,6 +35,8 @@ pub fn init(format: LogFormat) -> LogGuard {
         .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colours for a person at a terminal, never escape codes in a file or a collector.
+        .with_ansi(std::io::stdout().is_terminal())
         .with_writer(writer);
     match format {
         LogFormat::Json => builder

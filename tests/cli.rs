@@ -96,9 +96,10 @@ fn start(vars: &[(&str, &str)]) -> Running {
     Running { child, port, lines }
 }
 
-fn terminate(child: &Child) {
+/// Sends `signal` (`"TERM"`, `"INT"`) to the child.
+fn signal(child: &Child, signal: &str) {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -174,7 +175,7 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
         .await
         .unwrap();
 
-    terminate(&running.child);
+    signal(&running.child, "TERM");
     let output = running.child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stdout = running.lines.lock().unwrap().join("\n");
@@ -206,6 +207,16 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
 
 #[tokio::test]
 async fn sigterm_lets_calls_in_flight_finish_and_exits_zero() {
+    stopping_lets_calls_in_flight_finish("TERM").await;
+}
+
+/// Ctrl-C in a terminal, and what some process managers send: the same graceful stop.
+#[tokio::test]
+async fn sigint_lets_calls_in_flight_finish_and_exits_zero() {
+    stopping_lets_calls_in_flight_finish("INT").await;
+}
+
+async fn stopping_lets_calls_in_flight_finish(stop_signal: &str) {
     let genesys = genesys(Duration::from_millis(800)).await;
     let vars = vars(&genesys);
     let mut running = start(&borrowed(&vars));
@@ -223,12 +234,26 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_zero() {
             .unwrap()
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    terminate(&running.child);
+    signal(&running.child, stop_signal);
 
     let reply = call.await.unwrap();
     assert_eq!(reply["success"], true, "{reply}");
     let status = running.child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+    // Logged while stopping and written out before the process ended: the log writer
+    // thread is drained at exit.
+    let expected = format!("SIG{stop_signal}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !running.lines.lock().unwrap().iter().any(|line| {
+        serde_json::from_str::<Value>(line).is_ok_and(|event| event["signal"] == *expected)
+    }) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no line about {expected}:\n{}",
+            running.lines.lock().unwrap().join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[test]
@@ -240,7 +265,7 @@ fn disabled_inbound_auth_is_logged_as_a_warning() {
         ("GENESYS_CLIENT_SECRET", CLIENT_SECRET),
         ("AUTH_DISABLED", "true"),
     ]);
-    terminate(&running.child);
+    signal(&running.child, "TERM");
     running.child.wait().unwrap();
     let lines = running.lines.lock().unwrap();
     let warning = lines
