@@ -228,9 +228,10 @@ proxy_scenario() {
     tokens=$(($(counter token_requests) - tokens_before))
     cobrowse_calls=$(($(counter cobrowse_requests) - cobrowse_before))
     conversation_calls=$(($(counter conversation_requests) - conversations_before))
+    stop "$proxy_pid"
+    # Counted once the proxy has exited, so its log queue has been written out.
     warn_lines=$(grep -c '"level":"WARN"' "$work/proxy.log" || true)
     call_lines=$(grep -c '"message":"cobrowse call"' "$work/proxy.log" || true)
-    stop "$proxy_pid"
 }
 
 row() {
@@ -364,3 +365,5 @@ printf '  %s  exactly one token request         %s\n' "$(verdict $((main_tokens 
 printf '  %s  start to ready < 50 ms (median)   %s ms\n' \
     "$(verdict $((ready_median < 50000)))" "$(ms "$ready_median")"
 printf '  %s  no failed calls                   %s\n' "$(verdict $((main_errors == 0)))" "$main_errors"
+printf '  %s  a log line for every call         %s lines, %s calls\n' \
+    "$(verdict $((main_lines == main_calls)))" "$main_lines" "$main_calls"

@@ -410,14 +410,21 @@ fn base_url(
             if matches!(url.scheme(), "http" | "https")
                 && url.host().is_some()
                 && url.query().is_none()
+                && url.fragment().is_none()
                 && url.username().is_empty()
                 && url.password().is_none() =>
         {
             Some(value.trim_end_matches('/').to_owned())
         }
         _ => {
+            // A URL with `user:password@` in it is refused, and its password not repeated.
+            let shown = if value.contains('@') {
+                String::new()
+            } else {
+                format!("={value:?}")
+            };
             problems.push(format!(
-                "{PREFIX}{name}={value:?} must be an http(s) URL with a host and no query or credentials, such as https://api.mypurecloud.ie"
+                "{PREFIX}{name}{shown} must be an http(s) URL with a host and no query, fragment or credentials, such as https://api.mypurecloud.ie"
             ));
             None
         }
@@ -570,6 +577,29 @@ mod tests {
         let s = Settings::from_vars(vars(&pairs)).unwrap();
         assert_eq!(s.genesys.api_url, "http://127.0.0.1:9999");
         assert_eq!(s.genesys.login_url, "http://127.0.0.1:9998");
+    }
+
+    #[test]
+    fn a_base_url_with_a_query_fragment_or_credentials_is_refused() {
+        for url in [
+            "https://api.example.com/?org=1",
+            "https://api.example.com/#eu",
+            "https://user:s3cret@api.example.com",
+            "ftp://api.example.com",
+        ] {
+            let mut pairs = minimal();
+            pairs.push(("GENESYS_API_URL", url));
+            let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+            assert!(
+                err.contains("GENESYS_API_URL")
+                    && err.contains("no query, fragment or credentials"),
+                "{url}: {err}"
+            );
+            assert!(
+                !err.contains("s3cret"),
+                "a password in the URL is repeated: {err}"
+            );
+        }
     }
 
     #[test]

@@ -21,6 +21,9 @@ use crate::inbound_auth::InboundCredential;
 use crate::metrics::Metrics;
 use crate::routes;
 
+/// Server threads: enough for two cores, few enough that each keeps warm connections.
+const MAX_WORKERS: usize = 2;
+
 /// What every request handler shares.
 pub struct AppState {
     pub contract: Contract,
@@ -65,11 +68,19 @@ impl Application {
         });
         // Calls in flight at SIGTERM get their whole upstream budget, and a second to answer.
         let grace = settings.upstream_timeout + Duration::from_secs(1);
+        // Each worker keeps its own connections to Genesys (one HTTP client per thread), and
+        // one worker serves thousands of calls a second where Genesys sends an org's data
+        // actions at most about 15 a second: more workers would only mean more connections
+        // gone cold between calls, each costing a TLS handshake to Genesys.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
         let server = HttpServer::new(move || {
+            // Runs on each worker thread as it starts.
+            state.genesys.prepare_thread();
             App::new()
                 .app_data(state.clone())
                 .configure(routes::configure)
         })
+        .workers(workers)
         // actix would stop at once on SIGINT; `run_until_stopped` stops gracefully on both.
         .disable_signals()
         // Slow-loris clients lose their connection rather than holding a worker.

@@ -6,7 +6,8 @@
 //! Lines are formatted on the request's thread but written to stdout by a background
 //! thread, so a call never waits for a `write` to a slow pipe or log collector, and lines
 //! that pile up while it writes go out in one system call. When the queue is full the
-//! caller waits rather than a line being dropped.
+//! caller waits rather than a line being dropped. At exit the queue is written out, for up
+//! to a second (tracing-appender's limit): only a log pipe stalled at that moment loses lines.
 
 use std::io::{BufWriter, IsTerminal};
 

@@ -66,6 +66,20 @@ struct Running {
     child: Child,
     port: u16,
     lines: Arc<Mutex<Vec<String>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Running {
+    /// Sends `stop_signal`, waits for the process to exit and for every line it wrote to
+    /// be read; returns its exit status, stderr and stdout lines.
+    fn stop(self, stop_signal: &str) -> (std::process::ExitStatus, String, Vec<String>) {
+        signal(&self.child, stop_signal);
+        let output = self.child.wait_with_output().unwrap();
+        self.reader.join().unwrap();
+        let lines = std::mem::take(&mut *self.lines.lock().unwrap());
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status, stderr, lines)
+    }
 }
 
 fn start(vars: &[(&str, &str)]) -> Running {
@@ -79,7 +93,7 @@ fn start(vars: &[(&str, &str)]) -> Running {
     let (port_tx, port_rx) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
     let collected = lines.clone();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
             if let Ok(event) = serde_json::from_str::<Value>(&line)
@@ -93,7 +107,12 @@ fn start(vars: &[(&str, &str)]) -> Running {
     let port = port_rx
         .recv_timeout(Duration::from_secs(10))
         .expect("the service logs its port");
-    Running { child, port, lines }
+    Running {
+        child,
+        port,
+        lines,
+        reader,
+    }
 }
 
 /// Sends `signal` (`"TERM"`, `"INT"`) to the child.
@@ -175,19 +194,14 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
         .await
         .unwrap();
 
-    signal(&running.child, "TERM");
-    let output = running.child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let stdout = running.lines.lock().unwrap().join("\n");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (status, stderr, lines) = running.stop("TERM");
+    assert_eq!(status.code(), Some(0));
+    let stdout = lines.join("\n");
     for secret in [CLIENT_SECRET, PASSWORD, ACCESS_TOKEN, "SHOULD-NOT-LEAK"] {
         assert!(!stdout.contains(secret), "{secret} in logs:\n{stdout}");
         assert!(!stderr.contains(secret), "{secret} in stderr:\n{stderr}");
     }
-    let calls: Vec<Value> = running
-        .lines
-        .lock()
-        .unwrap()
+    let calls: Vec<Value> = lines
         .iter()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|e| e["message"] == "cobrowse call")
@@ -216,10 +230,10 @@ async fn sigint_lets_calls_in_flight_finish_and_exits_zero() {
     stopping_lets_calls_in_flight_finish("INT").await;
 }
 
-async fn stopping_lets_calls_in_flight_finish(stop_signal: &str) {
+async fn stopping_lets_calls_in_flight_finish(stop_signal: &'static str) {
     let genesys = genesys(Duration::from_millis(800)).await;
     let vars = vars(&genesys);
-    let mut running = start(&borrowed(&vars));
+    let running = start(&borrowed(&vars));
     let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
     let call = tokio::spawn(async move {
         http()
@@ -234,40 +248,34 @@ async fn stopping_lets_calls_in_flight_finish(stop_signal: &str) {
             .unwrap()
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    signal(&running.child, stop_signal);
+    let stopping = tokio::task::spawn_blocking(move || running.stop(stop_signal));
 
     let reply = call.await.unwrap();
     assert_eq!(reply["success"], true, "{reply}");
-    let status = running.child.wait().unwrap();
+    let (status, _, lines) = stopping.await.unwrap();
     assert_eq!(status.code(), Some(0));
-    // Logged while stopping and written out before the process ended: the log writer
-    // thread is drained at exit.
+    // Logged while stopping and written out before the process ended: the log writer's
+    // queue is drained at exit.
     let expected = format!("SIG{stop_signal}");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while !running.lines.lock().unwrap().iter().any(|line| {
-        serde_json::from_str::<Value>(line).is_ok_and(|event| event["signal"] == *expected)
-    }) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no line about {expected}:\n{}",
-            running.lines.lock().unwrap().join("\n")
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    assert!(
+        lines.iter().any(|line| {
+            serde_json::from_str::<Value>(line).is_ok_and(|event| event["signal"] == *expected)
+        }),
+        "no line about {expected}:\n{}",
+        lines.join("\n")
+    );
 }
 
 #[test]
 fn disabled_inbound_auth_is_logged_as_a_warning() {
-    let mut running = start(&[
+    let running = start(&[
         ("LISTEN", "127.0.0.1:0"),
         ("GENESYS_REGION", "eu-west-1"),
         ("GENESYS_CLIENT_ID", "client"),
         ("GENESYS_CLIENT_SECRET", CLIENT_SECRET),
         ("AUTH_DISABLED", "true"),
     ]);
-    signal(&running.child, "TERM");
-    running.child.wait().unwrap();
-    let lines = running.lines.lock().unwrap();
+    let (_, _, lines) = running.stop("TERM");
     let warning = lines
         .iter()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())

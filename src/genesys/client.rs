@@ -235,6 +235,12 @@ impl GenesysClient {
         self.tokens.get(deadline).await.map(|_| ())
     }
 
+    /// Builds the calling thread's HTTP client now (see [`Transport`]): each server worker
+    /// does so as it starts, so no call pays for it or meets a failure to build it.
+    pub fn prepare_thread(&self) {
+        self.transport.http();
+    }
+
     /// How many token requests this client has made.
     pub fn token_renewals(&self) -> u64 {
         self.tokens.renewals()

@@ -121,7 +121,8 @@ impl Transport {
         transport
     }
 
-    /// This thread's client, built on its first request.
+    /// This thread's client, built on its first use: for server workers, as they start
+    /// (`GenesysClient::prepare_thread`).
     pub fn http(&self) -> &reqwest::Client {
         self.http.get_or(|| {
             reqwest::Client::builder()
