@@ -131,7 +131,10 @@ async fn handle(
                 "The request body did not arrive in time (COBROWSE_CLIENT_TIMEOUT_MS); send it again.",
             )
         })??;
-    let body = parse_object(&body)?;
+    let mut body = parse_object(&body)?;
+    if let Value::Object(input) = &mut body {
+        trim_inputs(input);
+    }
     let Value::Object(input) = &body else {
         unreachable!("parse_object only returns objects")
     };
@@ -226,7 +229,22 @@ fn parse_object(body: &[u8]) -> Result<Value, Failure> {
     }
 }
 
-/// The inputs as the flow sent them, for the reply of a call that fails before parsing.
+/// Trims every string input. Architect pads values (`" Control "`, an id with a trailing
+/// space, a blank of any length), and the contract's length limits are about the value, not
+/// the padding. Only padded values are rewritten.
+fn trim_inputs(input: &mut Map<String, Value>) {
+    for value in input.values_mut() {
+        if let Value::String(text) = value {
+            let trimmed = text.trim();
+            if trimmed.len() != text.len() {
+                *text = trimmed.to_owned();
+            }
+        }
+    }
+}
+
+/// The inputs as the flow sent them (trimmed), for the reply of a call that fails before
+/// parsing.
 fn echo_of(input: &Map<String, Value>) -> Echo {
     let text = |field: &str| match input.get(field) {
         Some(Value::String(s)) => s.chars().take(64).collect(),
