@@ -211,6 +211,7 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
     assert_eq!(started["request_id"], ok["requestId"]);
     assert_eq!(started["conversation_id"], CONVERSATION);
     assert_eq!(started["outcome"], "started");
+    assert_eq!(started["error_code"], "", "every line has every field");
     assert_eq!(started["upstream_status"], 200);
     assert_eq!(started["correlation_id"], "corr-cli");
     assert!(started["latency_ms"].is_number());

@@ -109,6 +109,17 @@ impl Transport {
                 Quota::per_second(rps).allow_burst(burst),
             ))
         });
+        // Every operation's retry counter exists from the start, at 0: a dashboard or alert
+        // on it sees a series, not "no data", until the first retry.
+        for operation in [
+            Operation::Token,
+            Operation::ReadConversation,
+            Operation::StartCobrowse,
+        ] {
+            drop(metrics.genesys_retries.get_or_create(&OperationLabels {
+                operation: operation.label(),
+            }));
+        }
         let transport = Transport {
             http: Arc::new(ThreadLocal::new()),
             connect_timeout,

@@ -7,12 +7,13 @@
 //! and the log gets one line.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
+use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use tokio::time::{Instant, timeout};
 
+use super::{request_id, with_request_id};
 use crate::config::ErrorMode;
 use crate::domain::StartRequest;
 use crate::metrics::CallLabels;
@@ -22,8 +23,6 @@ use prometheus_client::metrics::gauge::Gauge;
 
 /// Flow inputs are three short strings; 16 KiB leaves room for any Architect quirk.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Counts a call in the in-flight gauge until it ends, however it ends.
 struct InFlight<'a>(&'a Gauge);
@@ -73,29 +72,7 @@ pub async fn start_cobrowse(
         })
         .inc();
     log_call(&reply, &request, started);
-    let mut response = HttpResponse::build(status).json(&reply);
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(X_REQUEST_ID, value);
-    }
-    response
-}
-
-/// The caller's `X-Request-Id` when it is a sane token (so one id follows a call across
-/// systems), otherwise a new one. Anything else is replaced, never echoed into logs.
-fn request_id(request: &HttpRequest) -> String {
-    request
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|id| {
-            (1..=128).contains(&id.len())
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b))
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+    with_request_id(HttpResponse::build(status).json(&reply), &request_id)
 }
 
 async fn handle(
@@ -266,6 +243,7 @@ fn log_call(reply: &FlatReply, request: &HttpRequest, started: Instant) {
             request_id = %reply.request_id,
             conversation_id = %reply.conversation_id,
             outcome = "started",
+            error_code = "",
             upstream_status = reply.upstream_status,
             correlation_id = %reply.correlation_id,
             latency_ms,

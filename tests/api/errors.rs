@@ -343,3 +343,40 @@ async fn status_mode_answers_the_same_body_with_a_fitting_status() {
     assert_eq!(response.status(), 400);
     assert_eq!(flat_reply(response).await["errorCode"], "INVALID_INPUT");
 }
+
+#[tokio::test]
+async fn a_wrong_action_path_gets_a_request_id_and_is_counted() {
+    let app = spawn_app().await;
+    // The data action's URL with a stray trailing slash.
+    let response = app
+        .http
+        .post(format!("{}/v1/cobrowse/start/", app.address))
+        .header("X-Request-Id", "flow-call-42")
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .json(&valid_input())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["x-request-id"], "flow-call-42");
+    let reply = flat_reply(response).await;
+    assert_eq!(reply["errorCode"], "UNKNOWN_ROUTE");
+    assert_eq!(reply["requestId"], "flow-call-42");
+
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            r#"cobrowse_proxy_calls_total{outcome="failed",error_code="UNKNOWN_ROUTE"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert_eq!(app.genesys.received_requests().await.unwrap().len(), 0);
+}

@@ -1,4 +1,4 @@
-//! Liveness and readiness.
+//! Liveness, readiness and the metrics page.
 
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
@@ -42,4 +42,23 @@ async fn readyz_is_200_only_when_a_token_can_be_had() {
         2,
         "probes use the cached token"
     );
+}
+
+#[tokio::test]
+async fn metrics_show_the_retry_counters_before_any_retry() {
+    let app = spawn_app().await;
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for operation in ["token", "conversation", "cobrowse"] {
+        let series =
+            format!(r#"cobrowse_proxy_genesys_retries_total{{operation="{operation}"}} 0"#);
+        assert!(metrics.contains(&series), "{series} missing:\n{metrics}");
+    }
 }
