@@ -39,7 +39,17 @@ pub fn from_files(
             return None;
         }
     };
-    match load(&cert, &key) {
+    let chain = read_chain(&cert).map_err(|why| problems.push(why));
+    let key = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
+        problems.push(format!(
+            "{PREFIX}TLS_KEY={key:?} is not a readable PEM private key ({e})"
+        ))
+    });
+    // Both files are read before giving up, so one start-up names every problem.
+    let (Ok(chain), Ok(key)) = (chain, key) else {
+        return None;
+    };
+    match pair(chain, key) {
         Ok(config) => Some(Some(config)),
         Err(why) => {
             problems.push(why);
@@ -48,7 +58,7 @@ pub fn from_files(
     }
 }
 
-fn load(cert_path: &str, key_path: &str) -> Result<TlsConfig, String> {
+fn read_chain(cert_path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
         .and_then(|certs| certs.collect())
         .map_err(|e| {
@@ -59,9 +69,13 @@ fn load(cert_path: &str, key_path: &str) -> Result<TlsConfig, String> {
             "{PREFIX}TLS_CERT={cert_path:?} holds no certificate"
         ));
     }
-    let key = PrivateKeyDer::from_pem_file(key_path).map_err(|e| {
-        format!("{PREFIX}TLS_KEY={key_path:?} is not a readable PEM private key ({e})")
-    })?;
+    Ok(chain)
+}
+
+fn pair(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<TlsConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
