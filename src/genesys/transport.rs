@@ -237,6 +237,17 @@ impl RawReply {
     }
 }
 
+/// `Retry-After` as seconds (what Genesys sends) or as an HTTP date (what HTTP allows); a
+/// date already past means "now". `None` when it is neither.
+fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 enum AttemptError {
     Connect(String),
     Final(TransportError),
@@ -263,8 +274,7 @@ async fn attempt(request: RequestBuilder) -> Result<RawReply, AttemptError> {
     let retry_after = headers
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+        .and_then(|v| retry_after(v, std::time::SystemTime::now()));
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
@@ -343,5 +353,29 @@ impl TransportError {
                 correlation_id,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        // Sun, 06 Nov 1994 08:49:37 GMT, the date RFC 9110 uses as its example.
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after("Sun, 06 Nov 1994 08:49:40 GMT", now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date already past means now"
+        );
+        assert_eq!(retry_after("soon", SystemTime::now()), None);
+        assert_eq!(retry_after("-1", SystemTime::now()), None);
     }
 }
