@@ -178,7 +178,6 @@ impl TokenCache {
                 // Genesys always sends expires_in; if it ever does not, assume the shortest
                 // lifetime an OAuth client can have (5 minutes) rather than forever.
                 let lifetime = Duration::from_secs(expires_in.unwrap_or(300));
-                let margin = (lifetime / RENEW_FRACTION).min(RENEW_MARGIN);
                 let expires_at = requested_at + lifetime;
                 tracing::info!(
                     lifetime_s = lifetime.as_secs(),
@@ -186,7 +185,7 @@ impl TokenCache {
                 );
                 Ok(Arc::new(AccessToken {
                     value: SecretString::from(value),
-                    renew_at: expires_at - margin,
+                    renew_at: expires_at - renewal_margin(lifetime),
                     expires_at,
                 }))
             }
@@ -217,4 +216,32 @@ fn timeout_failure() -> Failure {
         ErrorCode::UpstreamTimeout,
         "Genesys did not issue an access token within the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS); nothing was started. Try again.",
     )
+}
+
+/// How long before expiry a token is renewed: 10% of its lifetime or 60 s, whichever is
+/// smaller, so a day-long token is used for all but its last minute.
+fn renewal_margin(lifetime: Duration) -> Duration {
+    (lifetime / RENEW_FRACTION).min(RENEW_MARGIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renewal_starts_at_10_percent_or_60_seconds_before_expiry_whichever_is_less() {
+        let margin = |secs| renewal_margin(Duration::from_secs(secs));
+        assert_eq!(
+            margin(86_400),
+            Duration::from_secs(60),
+            "a day: the last minute"
+        );
+        assert_eq!(
+            margin(600),
+            Duration::from_secs(60),
+            "10 minutes: 10% is exactly 60 s"
+        );
+        assert_eq!(margin(300), Duration::from_secs(30), "5 minutes: 10%");
+        assert_eq!(margin(20), Duration::from_secs(2));
+    }
 }
