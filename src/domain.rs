@@ -52,7 +52,7 @@ fn parse_genesys_id(input: &str, field: &str, example: &str) -> Result<Uuid, Str
 }
 
 /// Quotes a value for a message, cut short so a hostile input cannot flood a reply or a log.
-fn shorten(value: &str) -> String {
+pub fn shorten(value: &str) -> String {
     const MAX: usize = 64;
     match value.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{:?}...", &value[..cut]),

@@ -194,9 +194,27 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
         .await
         .unwrap();
 
+    // Anyone can send any path: the unknown-route line quotes only the start of it.
+    let long_path = format!("/{}", "x".repeat(5000));
+    http.get(format!("http://127.0.0.1:{}{long_path}", running.port))
+        .send()
+        .await
+        .unwrap();
+
     let (status, stderr, lines) = running.stop("TERM");
     assert_eq!(status.code(), Some(0));
     let stdout = lines.join("\n");
+    let unknown: Vec<Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["message"] == "unknown route")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{stdout}");
+    let logged_path = unknown[0]["path"].as_str().unwrap();
+    assert!(
+        logged_path.starts_with("\"/xxx") && logged_path.len() < 100,
+        "{logged_path}"
+    );
     for secret in [CLIENT_SECRET, PASSWORD, ACCESS_TOKEN, "SHOULD-NOT-LEAK"] {
         assert!(!stdout.contains(secret), "{secret} in logs:\n{stdout}");
         assert!(!stderr.contains(secret), "{secret} in stderr:\n{stderr}");

@@ -78,6 +78,12 @@ pub enum Operation {
 }
 
 impl Operation {
+    pub const ALL: [Operation; 3] = [
+        Operation::Token,
+        Operation::ReadConversation,
+        Operation::StartCobrowse,
+    ];
+
     fn label(self) -> &'static str {
         match self {
             Operation::Token => "token",
@@ -111,11 +117,7 @@ impl Transport {
         });
         // Every operation's retry counter exists from the start, at 0: a dashboard or alert
         // on it sees a series, not "no data", until the first retry.
-        for operation in [
-            Operation::Token,
-            Operation::ReadConversation,
-            Operation::StartCobrowse,
-        ] {
+        for operation in Operation::ALL {
             drop(metrics.genesys_retries.get_or_create(&OperationLabels {
                 operation: operation.label(),
             }));
@@ -171,7 +173,10 @@ impl Transport {
                 Err(_elapsed) => return Err(TransportError::Timeout),
                 Ok(Ok(reply)) if matches!(reply.status, 429 | 503) => {
                     let wait = reply.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
-                    if retries + 1 >= MAX_ATTEMPTS || Instant::now() + wait >= deadline {
+                    // Compared as durations: a huge Retry-After must not overflow an Instant.
+                    if retries + 1 >= MAX_ATTEMPTS
+                        || wait >= deadline.saturating_duration_since(Instant::now())
+                    {
                         return Ok(reply.finish(retries));
                     }
                     wait

@@ -36,7 +36,8 @@ async fn unknown_route(request: HttpRequest, state: web::Data<AppState>) -> Http
     tracing::warn!(
         request_id = %request_id,
         method = %request.method(),
-        path = request.path(),
+        // Quoted and cut short: anyone can send any path, before any credential is checked.
+        path = %crate::domain::shorten(request.path()),
         error_code = failure.code.as_str(),
         peer = request.connection_info().peer_addr().unwrap_or_default(),
         "unknown route"

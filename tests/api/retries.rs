@@ -48,22 +48,29 @@ async fn a_503_is_retried() {
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_budget_is_rate_limited_at_once() {
-    let app = spawn_app().await;
-    app.mount_cobrowse(
-        genesys_error(429, "too.many.requests.retry.after", "slow down")
-            .insert_header("Retry-After", "30"),
-    )
-    .await;
-    let started = Instant::now();
-    let reply = flat_reply(app.start(&valid_input()).await).await;
-    assert_eq!(reply["errorCode"], "RATE_LIMITED", "{reply}");
-    assert_eq!(reply["upstreamStatus"], 429);
-    assert_eq!(reply["correlationId"], "corr-from-genesys");
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "no pointless wait"
-    );
-    assert_eq!(app.requests_to("cobrowse").await, 1);
+    // Seconds, the largest number of seconds there is, and the last HTTP date there is.
+    for retry_after in [
+        "30",
+        "18446744073709551615",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ] {
+        let app = spawn_app().await;
+        app.mount_cobrowse(
+            genesys_error(429, "too.many.requests.retry.after", "slow down")
+                .insert_header("Retry-After", retry_after),
+        )
+        .await;
+        let started = Instant::now();
+        let reply = flat_reply(app.start(&valid_input()).await).await;
+        assert_eq!(reply["errorCode"], "RATE_LIMITED", "{retry_after}: {reply}");
+        assert_eq!(reply["upstreamStatus"], 429);
+        assert_eq!(reply["correlationId"], "corr-from-genesys");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{retry_after}: no pointless wait"
+        );
+        assert_eq!(app.requests_to("cobrowse").await, 1);
+    }
 }
 
 #[tokio::test]
