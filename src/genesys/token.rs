@@ -24,6 +24,8 @@ use crate::outcome::{ErrorCode, Failure};
 const RENEW_FRACTION: u32 = 10;
 /// ...or this much, whichever is smaller.
 const RENEW_MARGIN: Duration = Duration::from_secs(60);
+/// The longest token lifetime a Genesys OAuth client can be given.
+const MAX_LIFETIME_S: u64 = 48 * 3600;
 
 /// A bearer token and when to stop using it.
 pub struct AccessToken {
@@ -176,8 +178,9 @@ impl TokenCache {
                     ));
                 };
                 // Genesys always sends expires_in; if it ever does not, assume the shortest
-                // lifetime an OAuth client can have (5 minutes) rather than forever.
-                let lifetime = Duration::from_secs(expires_in.unwrap_or(300));
+                // lifetime an OAuth client can have (5 minutes) rather than forever, and
+                // never trust more than the longest (48 hours).
+                let lifetime = Duration::from_secs(expires_in.unwrap_or(300).min(MAX_LIFETIME_S));
                 let expires_at = requested_at + lifetime;
                 tracing::info!(
                     lifetime_s = lifetime.as_secs(),

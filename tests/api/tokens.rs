@@ -116,3 +116,20 @@ async fn a_failed_token_request_is_retried_by_the_next_call() {
     let second = flat_reply(app.start(&valid_input()).await).await;
     assert_eq!(second["success"], true, "{second}");
 }
+
+#[tokio::test]
+async fn an_absurd_token_lifetime_is_capped_not_a_crash() {
+    let app = spawn_app_with(&[]).await;
+    app.mount_token(u64::MAX).await;
+    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
+        .await;
+    for _ in 0..2 {
+        let reply = flat_reply(app.start(&valid_input()).await).await;
+        assert_eq!(reply["success"], true, "{reply}");
+    }
+    assert_eq!(
+        app.requests_to("/oauth/token").await,
+        1,
+        "the token is cached"
+    );
+}
