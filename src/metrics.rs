@@ -10,6 +10,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::outcome::FlatReply;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
     /// `started` or `failed`.
@@ -97,6 +99,16 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Counts one answered call under its outcome and `errorCode`.
+    pub fn count_call(&self, reply: &FlatReply) {
+        self.calls
+            .get_or_create(&CallLabels {
+                outcome: if reply.success { "started" } else { "failed" },
+                error_code: reply.error_code,
+            })
+            .inc();
+    }
+
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut text = String::new();

@@ -7,7 +7,6 @@ mod start_cobrowse;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::metrics::CallLabels;
 use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
 use crate::startup::AppState;
 
@@ -42,15 +41,8 @@ async fn unknown_route(request: HttpRequest, state: web::Data<AppState>) -> Http
         peer = request.connection_info().peer_addr().unwrap_or_default(),
         "unknown route"
     );
-    state
-        .metrics
-        .calls
-        .get_or_create(&CallLabels {
-            outcome: "failed",
-            error_code: failure.code.as_str(),
-        })
-        .inc();
     let reply = FlatReply::failure(&request_id, Echo::default(), failure);
+    state.metrics.count_call(&reply);
     with_request_id(HttpResponse::NotFound().json(&reply), &request_id)
 }
 /// The caller's `X-Request-Id` when it is a sane token (so one id follows a call across

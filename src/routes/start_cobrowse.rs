@@ -16,7 +16,6 @@ use tokio::time::{Instant, timeout};
 use super::{request_id, with_request_id};
 use crate::config::ErrorMode;
 use crate::domain::StartRequest;
-use crate::metrics::CallLabels;
 use crate::outcome::{Echo, ErrorCode, Failure, FlatReply, StartedSession};
 use crate::startup::AppState;
 use prometheus_client::metrics::gauge::Gauge;
@@ -63,14 +62,7 @@ pub async fn start_cobrowse(
             (status, FlatReply::failure(&request_id, echo, failure))
         }
     };
-    state
-        .metrics
-        .calls
-        .get_or_create(&CallLabels {
-            outcome: if reply.success { "started" } else { "failed" },
-            error_code: reply.error_code,
-        })
-        .inc();
+    state.metrics.count_call(&reply);
     log_call(&reply, &request, started);
     with_request_id(HttpResponse::build(status).json(&reply), &request_id)
 }
