@@ -85,14 +85,7 @@ async fn metrics_count_calls_latency_retries_and_tokens() {
     app.start(&serde_json::json!({"conversationId": "NOT_SET"}))
         .await;
 
-    let response = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let text = response.text().await.unwrap();
+    let text = app.metrics().await;
     for line in [
         r#"cobrowse_proxy_calls_total{outcome="started",error_code=""} 1"#,
         r#"cobrowse_proxy_calls_total{outcome="failed",error_code="INVALID_INPUT"} 1"#,

@@ -363,15 +363,7 @@ async fn a_wrong_action_path_gets_a_request_id_and_is_counted() {
     assert_eq!(reply["errorCode"], "UNKNOWN_ROUTE");
     assert_eq!(reply["requestId"], "flow-call-42");
 
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(
             r#"cobrowse_proxy_calls_total{outcome="failed",error_code="UNKNOWN_ROUTE"} 1"#

@@ -47,15 +47,7 @@ async fn readyz_is_200_only_when_a_token_can_be_had() {
 #[tokio::test]
 async fn metrics_show_the_retry_counters_before_any_retry() {
     let app = spawn_app().await;
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for operation in ["token", "conversation", "cobrowse"] {
         let series =
             format!(r#"cobrowse_proxy_genesys_retries_total{{operation="{operation}"}} 0"#);

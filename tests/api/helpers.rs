@@ -176,6 +176,18 @@ impl TestApp {
         request.send().await.expect("the service answers")
     }
 
+    /// The `/metrics` page's text; the page must answer 200.
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .http
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("the service answers");
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
     /// How many requests Genesys received on `route` (`"/oauth/token"`, `"cobrowse"` for
     /// any cobrowse call, `"conversation"` for any conversation lookup).
     pub async fn requests_to(&self, route: &str) -> usize {
