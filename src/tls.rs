@@ -40,16 +40,16 @@ pub fn from_files(
         }
     };
     let chain = read_chain(&cert).map_err(|why| problems.push(why));
-    let key = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
+    let private_key = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
         problems.push(format!(
             "{PREFIX}TLS_KEY={key:?} is not a readable PEM private key ({e})"
         ))
     });
     // Both files are read before giving up, so one start-up names every problem.
-    let (Ok(chain), Ok(key)) = (chain, key) else {
+    let (Ok(chain), Ok(private_key)) = (chain, private_key) else {
         return None;
     };
-    match pair(chain, key) {
+    match pair(chain, private_key) {
         Ok(config) => Some(Some(config)),
         Err(why) => {
             problems.push(why);
