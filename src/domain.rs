@@ -120,6 +120,14 @@ impl CobrowseType {
     }
 }
 
+impl std::str::FromStr for CobrowseType {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        CobrowseType::parse(value)
+    }
+}
+
 /// An optional input as the flow meant it: null, empty and whitespace-only are absent.
 fn present<'a>(input: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
     match input.get(field) {

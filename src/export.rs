@@ -11,11 +11,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::contract::{INPUT_SCHEMA, OUTPUT_SCHEMA};
+use crate::routes::START_PATH;
 
-/// The route the action calls, relative to the service's base URL. `routes` registers it;
-/// `tests/api/genesys_runtime.rs` calls the service through an export, so the two cannot
-/// part silently.
-pub const START_PATH: &str = "/v1/cobrowse/start";
 /// Sends every flow input as one JSON object: nothing hand-built, so nothing to escape.
 pub const REQUEST_TEMPLATE: &str = "${input.rawRequest}";
 /// Hands the service's flat reply to the flow as it is.

@@ -13,7 +13,108 @@ use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::config::InboundAuth;
+/// The credentials the data action integration may present: any one of them is accepted, so
+/// a secret can be rotated without downtime (see the README).
+#[derive(Debug)]
+pub enum InboundAuth {
+    Required {
+        basic: Option<BasicAuth>,
+        /// `Authorization: Bearer <token>`, for a Genesys "User Defined" credential.
+        bearer_tokens: Vec<SecretString>,
+    },
+    /// Only with `COBROWSE_AUTH_DISABLED=true`; logged as a warning at start-up.
+    Disabled,
+}
+
+/// `Authorization: Basic` with this user name and any of these passwords.
+#[derive(Debug)]
+pub struct BasicAuth {
+    pub username: String,
+    pub passwords: Vec<SecretString>,
+}
+
+/// The `COBROWSE_AUTH_*` variables as set (empty ones count as unset).
+pub struct AuthVars {
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub password_next: Option<SecretString>,
+    pub bearer_token: Option<SecretString>,
+    pub bearer_token_next: Option<SecretString>,
+    pub disabled: bool,
+}
+
+impl InboundAuth {
+    /// The rules: a Basic credential needs both halves, `_NEXT` needs a current value, and
+    /// running without credentials must be asked for and is then the only choice.
+    pub fn from_vars(problems: &mut Vec<String>, vars: AuthVars) -> Option<Self> {
+        let passwords = secrets(
+            problems,
+            "COBROWSE_AUTH_PASSWORD",
+            vars.password,
+            vars.password_next,
+        );
+        let bearer_tokens = secrets(
+            problems,
+            "COBROWSE_AUTH_BEARER_TOKEN",
+            vars.bearer_token,
+            vars.bearer_token_next,
+        );
+        let basic = match (vars.username, passwords.is_empty()) {
+            (Some(username), false) => Some(BasicAuth {
+                username,
+                passwords,
+            }),
+            (None, true) => None,
+            (Some(_), true) => {
+                problems.push("COBROWSE_AUTH_PASSWORD is missing: COBROWSE_AUTH_USERNAME is set, and both are needed".to_owned());
+                return None;
+            }
+            (None, false) => {
+                problems.push("COBROWSE_AUTH_USERNAME is missing: COBROWSE_AUTH_PASSWORD is set, and both are needed".to_owned());
+                return None;
+            }
+        };
+        match (basic, bearer_tokens.is_empty(), vars.disabled) {
+            (None, true, true) => Some(InboundAuth::Disabled),
+            (None, true, false) => {
+                problems.push(
+                    "COBROWSE_AUTH_USERNAME and COBROWSE_AUTH_PASSWORD are missing: the Basic credential the data action integration sends (or COBROWSE_AUTH_BEARER_TOKEN for a User Defined credential, or COBROWSE_AUTH_DISABLED=true to run without inbound authentication, never on the internet)".to_owned(),
+                );
+                None
+            }
+            (_, _, true) => {
+                problems.push(
+                    "COBROWSE_AUTH_DISABLED=true contradicts the inbound credentials that are set: remove one or the other".to_owned(),
+                );
+                None
+            }
+            (basic, _, false) => Some(InboundAuth::Required {
+                basic,
+                bearer_tokens,
+            }),
+        }
+    }
+}
+
+/// A secret and its rotation successor (`..._NEXT`), both accepted while a rotation is under way.
+fn secrets(
+    problems: &mut Vec<String>,
+    name: &str,
+    current: Option<SecretString>,
+    next: Option<SecretString>,
+) -> Vec<SecretString> {
+    match (current, next) {
+        (Some(current), Some(next)) => vec![current, next],
+        (Some(current), None) => vec![current],
+        (None, Some(_)) => {
+            problems.push(format!(
+                "{name}_NEXT is set without {name}: _NEXT only adds a second accepted value during a rotation"
+            ));
+            Vec::new()
+        }
+        (None, None) => Vec::new(),
+    }
+}
 
 /// What an inbound request must present.
 pub struct InboundCredential {

@@ -10,7 +10,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::outcome::FlatReply;
+use crate::outcome::ErrorCode;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
@@ -99,12 +99,16 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Counts one answered call under its outcome and `errorCode`.
-    pub fn count_call(&self, reply: &FlatReply) {
+    /// Counts one answered call: started (`None`) or failed with its `errorCode`.
+    pub fn count_call(&self, failed: Option<ErrorCode>) {
         self.calls
             .get_or_create(&CallLabels {
-                outcome: if reply.success { "started" } else { "failed" },
-                error_code: reply.error_code,
+                outcome: if failed.is_none() {
+                    "started"
+                } else {
+                    "failed"
+                },
+                error_code: failed.map_or("", ErrorCode::as_str),
             })
             .inc();
     }
@@ -115,5 +119,21 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
         text
+    }
+}
+
+/// Counts a call in the in-flight gauge until it ends, however it ends.
+pub struct InFlight<'a>(&'a Gauge);
+
+impl<'a> InFlight<'a> {
+    pub fn enter(gauge: &'a Gauge) -> Self {
+        gauge.inc();
+        InFlight(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }

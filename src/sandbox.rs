@@ -14,12 +14,13 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use secrecy::SecretString;
 use serde_json::json;
 
-use crate::config::{
-    BasicAuth, ErrorMode, GenesysSettings, InboundAuth, LogFormat, RequestBody, Settings,
-};
+use crate::config::Settings;
 use crate::domain::CobrowseType;
+use crate::genesys::{GenesysSettings, RequestBody};
+use crate::inbound_auth::{BasicAuth, InboundAuth};
+use crate::outcome::ErrorMode;
 use crate::startup::Application;
-use crate::telemetry;
+use crate::telemetry::{self, LogFormat};
 
 /// The inbound Basic credential the sandbox accepts.
 pub const DEMO_USERNAME: &str = "demo";
@@ -64,7 +65,6 @@ pub const SPECIAL_CONVERSATIONS: [(&str, &str); 7] = [
 /// A running sandbox: the service and its simulated Genesys.
 pub struct Sandbox {
     pub application: Application,
-    pub genesys_port: u16,
     genesys: actix_web::dev::Server,
 }
 
@@ -102,6 +102,11 @@ impl Sandbox {
                 login_url: genesys_url,
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: SecretString::from(DEMO_CLIENT_SECRET),
+                upstream_timeout: SANDBOX_BUDGET,
+                max_rps: None,
+                request_body: RequestBody::AgentPayload,
+                // So the agent-presence cases show whether or not the flow passes agentId.
+                verify_agent: true,
             },
             tls: None,
             inbound_auth: InboundAuth::Required {
@@ -111,21 +116,15 @@ impl Sandbox {
                 }),
                 bearer_tokens: Vec::new(),
             },
-            upstream_timeout: SANDBOX_BUDGET,
             client_timeout: Duration::from_secs(5),
             max_in_flight: 100,
-            genesys_max_rps: None,
             default_cobrowse_type: CobrowseType::View,
-            request_body: RequestBody::AgentPayload,
-            // So the agent-presence cases show whether or not the flow passes agentId.
-            verify_agent: true,
             error_mode: ErrorMode::Inline,
             log_format: LogFormat::Pretty,
         };
         let application = Application::build(&settings)?;
         Ok(Sandbox {
             application,
-            genesys_port,
             genesys,
         })
     }
@@ -291,10 +290,6 @@ fn session(conversation_id: &str, correlation_id: &str) -> HttpResponse {
     let session_id = uuid::Uuid::new_v4();
     let join_code = &session_id.simple().to_string()[..6];
     let offer_ends = std::time::SystemTime::now() + Duration::from_secs(300);
-    let offer_ends = offer_ends
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
     HttpResponse::Ok()
         .insert_header(("ININ-Correlation-Id", correlation_id))
         .json(json!({
@@ -302,7 +297,7 @@ fn session(conversation_id: &str, correlation_id: &str) -> HttpResponse {
             "name": format!("Sandbox cobrowse on {conversation_id}"),
             "joinCode": join_code,
             "websocketUrl": format!("wss://sandbox.invalid/cobrowse/{session_id}"),
-            "dateOfferEnds": rfc3339(offer_ends),
+            "dateOfferEnds": humantime::format_rfc3339_millis(offer_ends).to_string(),
             "communicationType": "Call",
             "selfUri": format!("/api/v2/conversations/{conversation_id}/cobrowse/{session_id}")
         }))
@@ -319,37 +314,4 @@ fn genesys_error(status: u16, code: &str, message: &str, correlation_id: &str) -
             "details": [],
             "errors": []
         }))
-}
-
-/// Seconds since the epoch as an ISO-8601 UTC time, without a date-time dependency.
-fn rfc3339(epoch_seconds: u64) -> String {
-    let days = epoch_seconds / 86_400;
-    let seconds = epoch_seconds % 86_400;
-    // Civil-from-days, Howard Hinnant's algorithm.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_iso_8601() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_795_536_000), "2026-11-24T16:00:00.000Z");
-    }
 }

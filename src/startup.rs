@@ -9,34 +9,19 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use tokio::sync::Semaphore;
 
-use crate::config::{ErrorMode, InboundAuth, Settings};
+use crate::config::Settings;
 use crate::contract::Contract;
-use crate::domain::CobrowseType;
 use crate::genesys::GenesysClient;
-use crate::inbound_auth::InboundCredential;
+use crate::inbound_auth::{InboundAuth, InboundCredential};
 use crate::metrics::Metrics;
-use crate::routes;
+use crate::routes::{self, AppState};
 
 /// Server threads: enough for two cores, few enough that each keeps warm connections.
 const MAX_WORKERS: usize = 2;
-
-/// What every request handler shares.
-pub struct AppState {
-    pub contract: Contract,
-    pub genesys: GenesysClient,
-    pub inbound: InboundCredential,
-    pub error_mode: ErrorMode,
-    pub default_cobrowse_type: CobrowseType,
-    /// How long a client may take to send its body (the head is bounded by actix).
-    pub client_timeout: Duration,
-    /// One permit per call in flight: a full semaphore answers `OVERLOADED` at once.
-    pub in_flight: Arc<Semaphore>,
-    pub metrics: Arc<Metrics>,
-}
 
 /// A bound, not yet running, service.
 pub struct Application {
@@ -58,7 +43,7 @@ impl Application {
         let metrics = Arc::new(Metrics::default());
         let state = web::Data::new(AppState {
             contract: Contract::compile(),
-            genesys: GenesysClient::new(settings, metrics.clone()),
+            genesys: GenesysClient::new(&settings.genesys, metrics.clone()),
             inbound: InboundCredential::new(&settings.inbound_auth),
             error_mode: settings.error_mode,
             default_cobrowse_type: settings.default_cobrowse_type,
@@ -67,7 +52,7 @@ impl Application {
             metrics,
         });
         // Calls in flight at SIGTERM get their whole upstream budget, and a second to answer.
-        let grace = settings.upstream_timeout + Duration::from_secs(1);
+        let grace = settings.genesys.upstream_timeout + Duration::from_secs(1);
         // Each worker keeps its own connections to Genesys (one HTTP client per thread), and
         // one worker serves thousands of calls a second where Genesys sends an org's data
         // actions at most about 15 a second: more workers would only mean more connections
@@ -103,11 +88,6 @@ impl Application {
     /// The port actually bound (useful when the settings asked for port 0).
     pub fn port(&self) -> u16 {
         self.port
-    }
-
-    /// A handle to stop the server gracefully.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
     }
 
     /// Serves until SIGTERM or SIGINT (or a handle's `stop`), letting calls in flight finish.

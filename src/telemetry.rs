@@ -1,4 +1,5 @@
-//! Logging: one JSON object per line in production, readable lines for people.
+//! Logging: one JSON object per line in production, readable lines for people; and the
+//! request id that ties a call's reply to its log line.
 //!
 //! `RUST_LOG` narrows or widens what is logged (default `info`). Nothing secret is ever a
 //! field: secrets live in `SecretString`, whose `Debug` is redacted.
@@ -11,10 +12,23 @@
 
 use std::io::{BufWriter, IsTerminal};
 
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use tokio::time::Instant;
+
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
+use crate::outcome::FlatReply;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// `COBROWSE_LOG_FORMAT`: one JSON object per line for collectors, or compact lines for people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
 
 /// Keeps the log writer running: hold it until the process ends, so the lines still queued
 /// are written out when it is dropped.
@@ -48,4 +62,60 @@ pub fn init(format: LogFormat) -> LogGuard {
         LogFormat::Pretty => builder.compact().init(),
     }
     LogGuard { _writer: guard }
+}
+
+/// The caller's `X-Request-Id` when it is a sane token (so one id follows a call across
+/// systems), otherwise a new one. Anything else is replaced, never echoed into logs.
+pub fn request_id(request: &HttpRequest) -> String {
+    request
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|id| {
+            (1..=128).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Echoes the call's id in the `X-Request-Id` response header.
+pub fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResponse {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert(X_REQUEST_ID, value);
+    }
+    response
+}
+
+/// The call's one log line: what an operator needs to find it and to ask Genesys about it.
+pub fn log_call(reply: &FlatReply, request: &HttpRequest, started: Instant) {
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if reply.success {
+        tracing::info!(
+            request_id = %reply.request_id,
+            conversation_id = %reply.conversation_id,
+            outcome = "started",
+            error_code = "",
+            upstream_status = reply.upstream_status,
+            correlation_id = %reply.correlation_id,
+            latency_ms,
+            "cobrowse call"
+        );
+    } else {
+        tracing::warn!(
+            request_id = %reply.request_id,
+            conversation_id = %reply.conversation_id,
+            outcome = "failed",
+            error_code = %reply.error_code,
+            upstream_status = reply.upstream_status,
+            correlation_id = %reply.correlation_id,
+            latency_ms,
+            peer = request.connection_info().peer_addr().unwrap_or_default(),
+            error_message = %reply.error_message,
+            "cobrowse call"
+        );
+    }
 }

@@ -8,10 +8,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use rustls::ServerConfig;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-
-use crate::config::PREFIX;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// A ready rustls server configuration. `Debug` says nothing of the key.
 #[derive(Clone)]
@@ -23,38 +21,36 @@ impl fmt::Debug for TlsConfig {
     }
 }
 
-/// `Some(None)`: plain HTTP; `Some(Some(_))`: HTTPS; `None`: a problem was recorded.
-pub fn from_files(
-    problems: &mut Vec<String>,
-    cert: Option<String>,
-    key: Option<String>,
-) -> Option<Option<TlsConfig>> {
+/// Why the files do not make a TLS set-up: every problem found, one per line.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.join("\n"))]
+pub struct TlsError(pub Vec<String>);
+
+/// `Ok(None)`: plain HTTP (neither file given); `Ok(Some(_))`: HTTPS.
+pub fn load(cert: Option<&str>, key: Option<&str>) -> Result<Option<TlsConfig>, TlsError> {
     let (cert, key) = match (cert, key) {
-        (None, None) => return Some(None),
+        (None, None) => return Ok(None),
         (Some(cert), Some(key)) => (cert, key),
         (Some(_), None) | (None, Some(_)) => {
-            problems.push(format!(
-                "{PREFIX}TLS_CERT and {PREFIX}TLS_KEY go together: set both (PEM files) to serve HTTPS, or neither"
-            ));
-            return None;
+            return Err(TlsError(vec![
+                "COBROWSE_TLS_CERT and COBROWSE_TLS_KEY go together: set both (PEM files) to serve HTTPS, or neither".to_owned(),
+            ]));
         }
     };
-    let chain = read_chain(&cert).map_err(|why| problems.push(why));
-    let private_key = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
-        problems.push(format!(
-            "{PREFIX}TLS_KEY={key:?} is not a readable PEM private key ({e})"
-        ))
-    });
     // Both files are read before giving up, so one start-up names every problem.
-    let (Ok(chain), Ok(private_key)) = (chain, private_key) else {
-        return None;
-    };
-    match pair(chain, private_key) {
-        Ok(config) => Some(Some(config)),
-        Err(why) => {
-            problems.push(why);
-            None
-        }
+    let chain = read_chain(cert);
+    let private_key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("COBROWSE_TLS_KEY={key:?} is not a readable PEM private key ({e})"));
+    match (chain, private_key) {
+        (Ok(chain), Ok(private_key)) => pair(chain, private_key)
+            .map(Some)
+            .map_err(|why| TlsError(vec![why])),
+        (chain, private_key) => Err(TlsError(
+            [chain.err(), private_key.err()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        )),
     }
 }
 
@@ -62,11 +58,11 @@ fn read_chain(cert_path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
         .and_then(|certs| certs.collect())
         .map_err(|e| {
-            format!("{PREFIX}TLS_CERT={cert_path:?} is not a readable PEM certificate chain ({e})")
+            format!("COBROWSE_TLS_CERT={cert_path:?} is not a readable PEM certificate chain ({e})")
         })?;
     if chain.is_empty() {
         return Err(format!(
-            "{PREFIX}TLS_CERT={cert_path:?} holds no certificate"
+            "COBROWSE_TLS_CERT={cert_path:?} holds no certificate"
         ));
     }
     Ok(chain)
@@ -84,7 +80,7 @@ fn pair(
         .with_single_cert(chain, key)
         .map_err(|e| {
             format!(
-                "{PREFIX}TLS_CERT and {PREFIX}TLS_KEY do not make a usable pair ({e}): the key must be the certificate's"
+                "COBROWSE_TLS_CERT and COBROWSE_TLS_KEY do not make a usable pair ({e}): the key must be the certificate's"
             )
         })?;
     Ok(TlsConfig(Arc::new(config)))

@@ -13,16 +13,15 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use super::GenesysSettings;
 use super::conversation::{AgentPresence, Conversation};
-use super::error_body::{ErrorBody, genesys_said};
+use super::error::Operation;
+use super::error::{GenesysError, Problem};
+use super::reply::Reply;
 use super::token::TokenCache;
-use super::transport::{Operation, Reply, Transport};
-use crate::config::{RequestBody, Settings};
+use super::transport::Transport;
 use crate::domain::{AgentId, ConversationId, StartRequest};
 use crate::metrics::Metrics;
-use crate::outcome::{ErrorCode, Failure, StartedSession};
-
-const API: &str = "The Genesys Platform API";
 
 pub struct GenesysClient {
     transport: Transport,
@@ -32,6 +31,28 @@ pub struct GenesysClient {
     request_body: RequestBody,
     verify_agent: bool,
     budget: Duration,
+}
+
+/// Which body the cobrowse request carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RequestBody {
+    /// `{"agentId": ..., "cobrowseType": ...}`.
+    AgentPayload,
+    /// No body, as the published SDK declares the operation.
+    Empty,
+}
+
+/// The session Genesys started (its `CobrowseWebMessagingSession`), as the flow sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StartedSession {
+    pub session_id: String,
+    pub session_name: String,
+    pub join_code: String,
+    pub websocket_url: String,
+    pub date_offer_ends: String,
+    pub communication_type: String,
+    pub upstream_status: u16,
+    pub correlation_id: String,
 }
 
 /// The agent a start is for.
@@ -65,19 +86,19 @@ struct AgentPayload {
 }
 
 impl GenesysClient {
-    pub fn new(settings: &Settings, metrics: Arc<Metrics>) -> Self {
+    pub fn new(settings: &GenesysSettings, metrics: Arc<Metrics>) -> Self {
         let budget = settings.upstream_timeout;
         // Connecting should take milliseconds; leave most of the budget for Genesys itself.
         let transport = Transport::new(
             budget.min(Duration::from_secs(3)),
             metrics.clone(),
-            settings.genesys_max_rps,
+            settings.max_rps,
         );
         GenesysClient {
-            tokens: TokenCache::new(transport.clone(), &settings.genesys, metrics),
+            tokens: TokenCache::new(transport.clone(), settings, metrics),
             transport,
-            api_base: reqwest::Url::parse(&settings.genesys.api_url)
-                .expect("the configuration checked COBROWSE_GENESYS_API_URL is a URL"),
+            api_base: reqwest::Url::parse(&settings.api_url)
+                .expect("the configuration checked the API URL is a URL"),
             request_body: settings.request_body,
             verify_agent: settings.verify_agent,
             budget,
@@ -90,13 +111,13 @@ impl GenesysClient {
     }
 
     /// The agent to start cobrowse for: the flow's, checked against the conversation when
-    /// `COBROWSE_VERIFY_AGENT` is on, or the conversation's connected agent when the flow
+    /// verifying is on, or the conversation's connected agent when the flow
     /// gave none.
     pub async fn choose_agent(
         &self,
         request: &StartRequest,
         deadline: Instant,
-    ) -> Result<AgentChoice, Failure> {
+    ) -> Result<AgentChoice, GenesysError> {
         if let Some(agent_id) = request.agent_id
             && !self.verify_agent
         {
@@ -116,22 +137,20 @@ impl GenesysClient {
                     .bearer_auth(token)
                     .header(ACCEPT, "application/json")
             })
-            .await?;
-        if !(200..300).contains(&reply.status) {
-            return Err(refusal(reply, Operation::ReadConversation, conversation_id));
-        }
-        let about = |code, message: String| Failure {
-            code,
-            message,
-            upstream_status: reply.status,
-            correlation_id: reply.correlation_id.clone(),
+            .await
+            .map_err(|e| e.about(conversation_id))?;
+        let failed = |problem| {
+            reply
+                .answered(Operation::ReadConversation, problem)
+                .about(conversation_id)
         };
-        let conversation: Conversation = serde_json::from_slice(&reply.body).map_err(|_| {
-            about(
-                ErrorCode::InvalidUpstreamResponse,
-                format!("Genesys answered {} to reading the conversation, but not with a conversation; check COBROWSE_GENESYS_API_URL. Nothing was started.", reply.status),
-            )
-        })?;
+        if !(200..300).contains(&reply.status) {
+            return Err(reply
+                .refused(Operation::ReadConversation)
+                .about(conversation_id));
+        }
+        let conversation: Conversation =
+            serde_json::from_slice(&reply.body).map_err(|_| failed(Problem::Unreadable))?;
         let presence = match request.agent_id {
             Some(agent_id) => conversation.agent_presence(agent_id),
             None => conversation.connected_agent(),
@@ -148,24 +167,10 @@ impl GenesysClient {
                 resolved: given.is_none(),
                 media_type,
             }),
-            (AgentPresence::Ended, _) => Err(about(
-                ErrorCode::ConversationEnded,
-                format!(
-                    "Conversation {conversation_id} is over: every participant has left. Nothing was started; cobrowse needs a live interaction."
-                ),
-            )),
-            (AgentPresence::NotConnected, Some(agent_id)) => Err(about(
-                ErrorCode::AgentNotConnected,
-                format!(
-                    "Agent {agent_id} is not connected to conversation {conversation_id} (not yet answered, transferred away, or a different agent). Nothing was started; pass the agent who holds the interaction, or leave agentId blank to use whoever is connected."
-                ),
-            )),
-            (AgentPresence::NotConnected, None) => Err(about(
-                ErrorCode::AgentNotConnected,
-                format!(
-                    "No agent is connected to conversation {conversation_id} yet (it may still be queued or alerting). Nothing was started; start cobrowse after an agent has answered."
-                ),
-            )),
+            (AgentPresence::Ended, _) => Err(failed(Problem::ConversationEnded)),
+            (AgentPresence::NotConnected, wanted) => {
+                Err(failed(Problem::AgentNotConnected { wanted }))
+            }
         }
     }
 
@@ -175,7 +180,7 @@ impl GenesysClient {
         request: &StartRequest,
         agent: AgentId,
         deadline: Instant,
-    ) -> Result<StartedSession, Failure> {
+    ) -> Result<StartedSession, GenesysError> {
         let body = match self.request_body {
             RequestBody::Empty => None,
             RequestBody::AgentPayload => Some(
@@ -201,15 +206,14 @@ impl GenesysClient {
                     None => builder,
                 }
             })
-            .await?;
+            .await
+            .map_err(|e| e.about(request.conversation_id))?;
         if (200..300).contains(&reply.status) {
-            started_session(reply)
+            started_session(reply).map_err(|e| e.about(request.conversation_id))
         } else {
-            Err(refusal(
-                reply,
-                Operation::StartCobrowse,
-                request.conversation_id,
-            ))
+            Err(reply
+                .refused(Operation::StartCobrowse)
+                .about(request.conversation_id))
         }
     }
 
@@ -230,7 +234,7 @@ impl GenesysClient {
     }
 
     /// Whether a token can be had now (for `/readyz`).
-    pub async fn check_ready(&self) -> Result<(), Failure> {
+    pub async fn check_ready(&self) -> Result<(), GenesysError> {
         let deadline = Instant::now() + self.budget.min(Duration::from_secs(5));
         self.tokens.get(deadline).await.map(|_| ())
     }
@@ -241,26 +245,20 @@ impl GenesysClient {
         self.transport.http();
     }
 
-    /// How many token requests this client has made.
-    pub fn token_renewals(&self) -> u64 {
-        self.tokens.renewals()
-    }
-
     /// Sends with the cached token; on a 401, renews the token once and sends once more.
     async fn send_authorized(
         &self,
         deadline: Instant,
         operation: Operation,
         make: impl Fn(&str) -> reqwest::RequestBuilder,
-    ) -> Result<Reply, Failure> {
+    ) -> Result<Reply, GenesysError> {
         let mut renewed = false;
         loop {
             let token = self.tokens.get(deadline).await?;
             let reply = self
                 .transport
                 .send(operation, || make(token.expose()), deadline)
-                .await
-                .map_err(|e| e.into_failure(API, operation.may_start_a_session()))?;
+                .await?;
             if reply.status == 401 && !renewed {
                 tracing::info!("Genesys refused the access token; renewing it once");
                 self.tokens.reject(&token);
@@ -272,19 +270,12 @@ impl GenesysClient {
     }
 }
 
-fn started_session(reply: Reply) -> Result<StartedSession, Failure> {
-    let status = reply.status;
+fn started_session(reply: Reply) -> Result<StartedSession, GenesysError> {
     let session: CobrowseSession = if reply.body.iter().all(u8::is_ascii_whitespace) {
         CobrowseSession::default()
     } else {
-        serde_json::from_slice(&reply.body).map_err(|_| Failure {
-            code: ErrorCode::InvalidUpstreamResponse,
-            message: format!(
-                "Genesys answered {status} but not with a cobrowse session. The session may have started: check the conversation before starting again."
-            ),
-            upstream_status: status,
-            correlation_id: reply.correlation_id.clone(),
-        })?
+        serde_json::from_slice(&reply.body)
+            .map_err(|_| reply.answered(Operation::StartCobrowse, Problem::Unreadable))?
     };
     Ok(StartedSession {
         session_id: session.id.unwrap_or_default(),
@@ -293,83 +284,7 @@ fn started_session(reply: Reply) -> Result<StartedSession, Failure> {
         websocket_url: session.websocket_url.unwrap_or_default(),
         date_offer_ends: session.date_offer_ends.unwrap_or_default(),
         communication_type: session.communication_type.unwrap_or_default(),
-        upstream_status: status,
+        upstream_status: reply.status,
         correlation_id: reply.correlation_id,
     })
-}
-
-/// What a non-2xx Genesys answer means for the flow.
-fn refusal(reply: Reply, operation: Operation, conversation_id: ConversationId) -> Failure {
-    let status = reply.status;
-    let said = genesys_said(&reply.body);
-    let outcome = if operation.may_start_a_session() {
-        "The session may or may not have started: check the conversation before starting again."
-    } else {
-        "Nothing was started."
-    };
-    let (code, message) = match status {
-        401 => (
-            ErrorCode::GenesysAuthFailed,
-            format!(
-                "Genesys refused a freshly issued access token{said}. Check that the OAuth client is active and belongs to this region's org."
-            ),
-        ),
-        403 => (
-            ErrorCode::MissingPermission,
-            match operation {
-                Operation::StartCobrowse => format!(
-                    "The OAuth client may not start cobrowse{said}. Give its role conversation:cobrowse:add (messaging) and/or conversation:cobrowseVoice:add (voice) in Admin > Roles / Permissions."
-                ),
-                Operation::ReadConversation | Operation::Token => format!(
-                    "The OAuth client may not read the conversation to find its agent{said}. Give its role conversation:communication:view in Admin > Roles / Permissions, or pass agentId from the flow."
-                ),
-            },
-        ),
-        404 => (
-            ErrorCode::ConversationNotFound,
-            format!(
-                "Genesys has no conversation {conversation_id} in this org{said}. Pass the current interaction's id, and check the service points at the org's region."
-            ),
-        ),
-        429 => (
-            ErrorCode::RateLimited,
-            format!(
-                "Genesys is rate limiting this OAuth client{said}; waiting as it asks would exceed the time budget (retried {} times). Nothing was started; try again in a few seconds.",
-                reply.retries
-            ),
-        ),
-        400..=499 => (
-            ErrorCode::RejectedByGenesys,
-            format!(
-                "Genesys refused the request with {status}{said}. Check the conversation is active and of a media type that supports cobrowse."
-            ),
-        ),
-        502 | 504 => (
-            ErrorCode::GenesysUnavailable,
-            format!("Genesys answered {status}{said}. {outcome}"),
-        ),
-        500..=599 => (
-            ErrorCode::GenesysUnavailable,
-            format!(
-                "Genesys answered {status}{said}. Nothing was started; try again shortly, and check status.mypurecloud.com if it persists."
-            ),
-        ),
-        _ => (
-            ErrorCode::InvalidUpstreamResponse,
-            format!(
-                "Genesys answered with unexpected status {status}; check COBROWSE_GENESYS_API_URL. {outcome}"
-            ),
-        ),
-    };
-    let correlation_id = if reply.correlation_id.is_empty() {
-        ErrorBody::parse(&reply.body).context_id.unwrap_or_default()
-    } else {
-        reply.correlation_id
-    };
-    Failure {
-        code,
-        message,
-        upstream_status: status,
-        correlation_id,
-    }
 }

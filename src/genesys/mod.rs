@@ -1,12 +1,39 @@
 //! Everything that talks to Genesys Cloud: where it is (`region`), how to reach it
 //! (`transport`), the OAuth token (`token`), who is on a conversation (`conversation`),
-//! and the calls one start makes (`client`).
+//! the calls one start makes (`client`), and what went wrong (`error`).
+//!
+//! Nothing here decides what a failure means for a flow: that is `crate::outcome`'s job.
 
 pub mod client;
 pub mod conversation;
-pub mod error_body;
+pub mod error;
 pub mod region;
+pub mod reply;
 pub mod token;
 pub mod transport;
 
-pub use client::GenesysClient;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+pub use client::{GenesysClient, RequestBody, StartedSession};
+pub use error::{GenesysError, Operation, Problem};
+
+/// Where Genesys is, how to authenticate to it, and how to call it.
+#[derive(Debug)]
+pub struct GenesysSettings {
+    /// Base URL of the Platform API, no trailing slash (`https://api.mypurecloud.ie`).
+    pub api_url: String,
+    /// Base URL of the login service, no trailing slash (`https://login.mypurecloud.ie`).
+    pub login_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Total time for one start's Genesys requests, retries and token renewal included.
+    pub upstream_timeout: Duration,
+    /// Genesys API requests per second this instance sends at most; `None` is no limit.
+    pub max_rps: Option<NonZeroU32>,
+    pub request_body: RequestBody,
+    /// Check a flow-given agent is connected to the conversation before starting.
+    pub verify_agent: bool,
+}

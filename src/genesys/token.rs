@@ -14,11 +14,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::time::{Instant, timeout_at};
 
-use super::error_body::genesys_said;
-use super::transport::{Operation, Transport};
-use crate::config::GenesysSettings;
+use super::GenesysSettings;
+use super::error::Operation;
+use super::error::{GenesysError, Problem};
+use super::transport::Transport;
 use crate::metrics::Metrics;
-use crate::outcome::{ErrorCode, Failure};
 
 /// Renew when less than this share of the lifetime is left...
 const RENEW_FRACTION: u32 = 10;
@@ -48,7 +48,7 @@ pub struct TokenCache {
     client_secret: SecretString,
     current: RwLock<Option<Arc<AccessToken>>>,
     /// Held while one caller renews; the value is the last renewal's failure, if it failed.
-    renewal: tokio::sync::Mutex<Option<Failure>>,
+    renewal: tokio::sync::Mutex<Option<GenesysError>>,
     /// Completed renewal attempts, so a queued caller can tell that one finished while it waited.
     attempts: AtomicU64,
     metrics: Arc<Metrics>,
@@ -75,14 +75,14 @@ impl TokenCache {
     }
 
     /// A token that is good for now, renewing it first if it is due.
-    pub async fn get(&self, deadline: Instant) -> Result<Arc<AccessToken>, Failure> {
+    pub async fn get(&self, deadline: Instant) -> Result<Arc<AccessToken>, GenesysError> {
         if let Some(token) = self.cached(|t| Instant::now() < t.renew_at) {
             return Ok(token);
         }
         let attempts_seen = self.attempts.load(Ordering::Acquire);
         let mut last_failure = timeout_at(deadline, self.renewal.lock())
             .await
-            .map_err(|_| timeout_failure())?;
+            .map_err(|_| GenesysError::unanswered(Operation::Token, Problem::Timeout))?;
         // Someone renewed while we queued: use their result rather than asking again.
         if let Some(token) = self.cached(|t| Instant::now() < t.renew_at) {
             return Ok(token);
@@ -104,10 +104,9 @@ impl TokenCache {
             Err(failure) => {
                 self.metrics.token_failures.inc();
                 tracing::warn!(
-                    error_code = failure.code.as_str(),
-                    upstream_status = failure.upstream_status,
+                    upstream_status = failure.status,
                     correlation_id = %failure.correlation_id,
-                    message = %failure.message,
+                    error = %failure,
                     "could not obtain a Genesys access token"
                 );
                 *last_failure = Some(failure.clone());
@@ -126,11 +125,6 @@ impl TokenCache {
         }
     }
 
-    /// How many token requests have completed, successful or not.
-    pub fn renewals(&self) -> u64 {
-        self.attempts.load(Ordering::Acquire)
-    }
-
     fn cached(&self, usable: impl Fn(&AccessToken) -> bool) -> Option<Arc<AccessToken>> {
         let current = self.current.read().expect("token lock");
         current.as_ref().filter(|t| usable(t)).cloned()
@@ -140,7 +134,7 @@ impl TokenCache {
         self.cached(|t| Instant::now() < t.expires_at)
     }
 
-    async fn fetch(&self, deadline: Instant) -> Result<Arc<AccessToken>, Failure> {
+    async fn fetch(&self, deadline: Instant) -> Result<Arc<AccessToken>, GenesysError> {
         let requested_at = Instant::now();
         let reply = self
             .transport
@@ -156,69 +150,32 @@ impl TokenCache {
                 },
                 deadline,
             )
-            .await
-            .map_err(|e| e.into_failure("The Genesys login service", false))?;
-        let failure = |code, message: String| Failure {
-            code,
-            message,
-            upstream_status: reply.status,
-            correlation_id: reply.correlation_id.clone(),
-        };
-        match reply.status {
-            200..=299 => {
-                let parsed: Option<TokenResponse> = serde_json::from_slice(&reply.body).ok();
-                let Some(TokenResponse {
-                    access_token: Some(value),
-                    expires_in,
-                }) = parsed
-                else {
-                    return Err(failure(
-                        ErrorCode::InvalidUpstreamResponse,
-                        "The Genesys login service answered without an access_token. Check COBROWSE_GENESYS_LOGIN_URL points at a Genesys login service.".to_owned(),
-                    ));
-                };
-                // Genesys always sends expires_in; if it ever does not, assume the shortest
-                // lifetime an OAuth client can have (5 minutes) rather than forever, and
-                // never trust more than the longest (48 hours).
-                let lifetime = Duration::from_secs(expires_in.unwrap_or(300).min(MAX_LIFETIME_S));
-                let expires_at = requested_at + lifetime;
-                tracing::info!(
-                    lifetime_s = lifetime.as_secs(),
-                    "obtained a Genesys access token"
-                );
-                Ok(Arc::new(AccessToken {
-                    value: SecretString::from(value),
-                    renew_at: expires_at - renewal_margin(lifetime),
-                    expires_at,
-                }))
-            }
-            400 | 401 | 403 => Err(failure(
-                ErrorCode::GenesysAuthFailed,
-                format!(
-                    "Genesys refused the OAuth client credentials{}. Check COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET, that the OAuth client uses the Client Credentials grant, and that it belongs to this region's org.",
-                    genesys_said(&reply.body)
-                ),
-            )),
-            429 => Err(failure(
-                ErrorCode::RateLimited,
-                "Genesys is rate limiting token requests for this OAuth client; try again in a minute. Other services sharing the client may be asking too often.".to_owned(),
-            )),
-            status => Err(failure(
-                ErrorCode::GenesysUnavailable,
-                format!(
-                    "The Genesys login service answered {status}{}; try again shortly, and check status.mypurecloud.com if it persists.",
-                    genesys_said(&reply.body)
-                ),
-            )),
+            .await?;
+        if !(200..300).contains(&reply.status) {
+            return Err(reply.refused(Operation::Token));
         }
+        let Ok(TokenResponse {
+            access_token: Some(value),
+            expires_in,
+        }) = serde_json::from_slice::<TokenResponse>(&reply.body)
+        else {
+            return Err(reply.answered(Operation::Token, Problem::Unreadable));
+        };
+        // Genesys always sends expires_in; if it ever does not, assume the shortest lifetime
+        // an OAuth client can have (5 minutes) rather than forever, and never trust more than
+        // the longest (48 hours).
+        let lifetime = Duration::from_secs(expires_in.unwrap_or(300).min(MAX_LIFETIME_S));
+        let expires_at = requested_at + lifetime;
+        tracing::info!(
+            lifetime_s = lifetime.as_secs(),
+            "obtained a Genesys access token"
+        );
+        Ok(Arc::new(AccessToken {
+            value: SecretString::from(value),
+            renew_at: expires_at - renewal_margin(lifetime),
+            expires_at,
+        }))
     }
-}
-
-fn timeout_failure() -> Failure {
-    Failure::local(
-        ErrorCode::UpstreamTimeout,
-        "Genesys did not issue an access token within the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS); nothing was started. Try again.",
-    )
 }
 
 /// How long before expiry a token is renewed: 10% of its lifetime or 60 s, whichever is

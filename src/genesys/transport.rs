@@ -16,9 +16,11 @@ use governor::{DefaultDirectRateLimiter, Quota};
 use reqwest::RequestBuilder;
 use thread_local::ThreadLocal;
 
-use crate::metrics::{Metrics, OperationLabels};
-use crate::outcome::{ErrorCode, Failure};
 use tokio::time::{Instant, sleep_until, timeout_at};
+
+use super::error::{GenesysError, Operation, Problem};
+use super::reply::Reply;
+use crate::metrics::{Metrics, OperationLabels};
 
 /// The most attempts one call makes, however generous the budget.
 const MAX_ATTEMPTS: u32 = 4;
@@ -26,34 +28,8 @@ const MAX_ATTEMPTS: u32 = 4;
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Wait before retrying a connection that did not open.
 const CONNECT_RETRY_DELAY: Duration = Duration::from_millis(200);
-/// Genesys answers are a few hundred bytes; anything past this is not a Genesys answer.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// A complete Genesys answer.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    /// `ININ-Correlation-Id`, `""` when absent.
-    pub correlation_id: String,
-    pub body: Vec<u8>,
-    /// Attempts made before this answer, for the call's log line.
-    pub retries: u32,
-}
-
-/// Why no complete answer came back.
-#[derive(Debug)]
-pub enum TransportError {
-    /// The budget ran out. The request may have reached Genesys.
-    Timeout,
-    /// No connection could be opened: nothing was sent.
-    Connect(String),
-    /// The connection failed after the request was sent: it may have been acted on.
-    Broken(String),
-    /// The answer body was larger than [`MAX_BODY_BYTES`].
-    TooLarge { status: u16, correlation_id: String },
-    /// This service's own rate limit would have made the call wait past its deadline.
-    Throttled,
-}
+/// Genesys answers are a few kilobytes; anything past this is not a Genesys answer.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// The pooled HTTP client, cloned cheaply (everything is reference-counted inside).
 #[derive(Clone)]
@@ -66,36 +42,6 @@ pub struct Transport {
     metrics: Arc<Metrics>,
     /// `COBROWSE_GENESYS_MAX_RPS`: keeps a burst of flows from earning the org 429s.
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
-}
-
-/// Which Genesys request is sent: a metrics label, and whether the rate limit applies.
-#[derive(Clone, Copy)]
-pub enum Operation {
-    /// The login service's token endpoint: rare, and limited by Genesys separately.
-    Token,
-    ReadConversation,
-    StartCobrowse,
-}
-
-impl Operation {
-    pub const ALL: [Operation; 3] = [
-        Operation::Token,
-        Operation::ReadConversation,
-        Operation::StartCobrowse,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            Operation::Token => "token",
-            Operation::ReadConversation => "conversation",
-            Operation::StartCobrowse => "cobrowse",
-        }
-    }
-
-    /// Whether Genesys may have acted on a request whose answer never came.
-    pub fn may_start_a_session(self) -> bool {
-        matches!(self, Operation::StartCobrowse)
-    }
 }
 
 impl Transport {
@@ -154,14 +100,20 @@ impl Transport {
         operation: Operation,
         make: impl Fn() -> RequestBuilder,
         deadline: Instant,
-    ) -> Result<Reply, TransportError> {
+    ) -> Result<Reply, GenesysError> {
+        let failed = |problem, retries| GenesysError {
+            retries,
+            ..GenesysError::unanswered(operation, problem)
+        };
         let labels = OperationLabels {
             operation: operation.label(),
         };
         let mut retries = 0;
         loop {
             if !matches!(operation, Operation::Token) {
-                self.wait_for_rate_limit(deadline).await?;
+                self.wait_for_rate_limit(deadline)
+                    .await
+                    .map_err(|problem| failed(problem, retries))?;
             }
             let started = std::time::Instant::now();
             let result = timeout_at(deadline, attempt(make())).await;
@@ -170,7 +122,7 @@ impl Transport {
                 .get_or_create(&labels)
                 .observe(started.elapsed().as_secs_f64());
             let wait = match result {
-                Err(_elapsed) => return Err(TransportError::Timeout),
+                Err(_elapsed) => return Err(failed(Problem::Timeout, retries)),
                 Ok(Ok(reply)) if matches!(reply.status, 429 | 503) => {
                     let wait = reply.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
                     // Compared as durations: a huge Retry-After must not overflow an Instant.
@@ -186,11 +138,17 @@ impl Transport {
                     if retries + 1 >= MAX_ATTEMPTS
                         || Instant::now() + CONNECT_RETRY_DELAY >= deadline
                     {
-                        return Err(TransportError::Connect(why));
+                        return Err(failed(Problem::Unreachable(why), retries));
                     }
                     CONNECT_RETRY_DELAY
                 }
-                Ok(Err(AttemptError::Final(error))) => return Err(error),
+                Ok(Err(AttemptError::Final(problem, status, correlation_id))) => {
+                    return Err(GenesysError {
+                        status,
+                        correlation_id,
+                        ..failed(problem, retries)
+                    });
+                }
             };
             retries += 1;
             self.metrics.genesys_retries.get_or_create(&labels).inc();
@@ -205,7 +163,7 @@ impl Transport {
 
     /// Waits for the rate limiter's permission, or gives up at once when the wait would
     /// pass the deadline: better a prompt `RATE_LIMITED` than a data action timeout.
-    async fn wait_for_rate_limit(&self, deadline: Instant) -> Result<(), TransportError> {
+    async fn wait_for_rate_limit(&self, deadline: Instant) -> Result<(), Problem> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
@@ -215,7 +173,7 @@ impl Transport {
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(DefaultClock::default().now());
                     if Instant::now() + wait >= deadline {
-                        return Err(TransportError::Throttled);
+                        return Err(Problem::Throttled);
                     }
                     sleep_until(Instant::now() + wait).await;
                 }
@@ -254,8 +212,10 @@ fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
 }
 
 enum AttemptError {
+    /// No connection opened: worth another try.
     Connect(String),
-    Final(TransportError),
+    /// With the answer's status and correlation id when one began to arrive.
+    Final(Problem, u16, String),
 }
 
 async fn attempt(request: RequestBuilder) -> Result<RawReply, AttemptError> {
@@ -263,9 +223,9 @@ async fn attempt(request: RequestBuilder) -> Result<RawReply, AttemptError> {
         if e.is_connect() {
             AttemptError::Connect(describe(e))
         } else if e.is_timeout() {
-            AttemptError::Final(TransportError::Timeout)
+            AttemptError::Final(Problem::Timeout, 0, String::new())
         } else {
-            AttemptError::Final(TransportError::Broken(describe(e)))
+            AttemptError::Final(Problem::Broken(describe(e)), 0, String::new())
         }
     })?;
     let status = response.status().as_u16();
@@ -283,15 +243,22 @@ async fn attempt(request: RequestBuilder) -> Result<RawReply, AttemptError> {
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
-            Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY_BYTES => {
-                return Err(AttemptError::Final(TransportError::TooLarge {
+            Ok(Some(chunk)) if body.len() + chunk.len() > MAX_ANSWER_BYTES => {
+                return Err(AttemptError::Final(
+                    Problem::TooLarge,
                     status,
                     correlation_id,
-                }));
+                ));
             }
             Ok(Some(chunk)) => body.extend_from_slice(&chunk),
             Ok(None) => break,
-            Err(e) => return Err(AttemptError::Final(TransportError::Broken(describe(e)))),
+            Err(e) => {
+                return Err(AttemptError::Final(
+                    Problem::Broken(describe(e)),
+                    status,
+                    correlation_id,
+                ));
+            }
         }
     }
     Ok(RawReply {
@@ -314,51 +281,6 @@ fn describe(error: reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-impl TransportError {
-    /// The failure a flow sees. `may_have_acted` is true for requests that change state in
-    /// Genesys: the message then warns that the session may have started.
-    pub fn into_failure(self, service: &str, may_have_acted: bool) -> Failure {
-        let caution = if may_have_acted {
-            " The session may or may not have started: check the conversation before starting again."
-        } else {
-            " Nothing was started; try again."
-        };
-        match self {
-            TransportError::Timeout => Failure::local(
-                ErrorCode::UpstreamTimeout,
-                format!(
-                    "{service} did not answer within the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS).{caution}"
-                ),
-            ),
-            TransportError::Connect(why) => Failure::local(
-                ErrorCode::GenesysUnavailable,
-                format!(
-                    "{service} could not be reached ({why}). Nothing was sent; check the service's network access to Genesys and try again."
-                ),
-            ),
-            TransportError::Broken(why) => Failure::local(
-                ErrorCode::GenesysUnavailable,
-                format!("{service}: the connection failed mid-request ({why}).{caution}"),
-            ),
-            TransportError::Throttled => Failure::local(
-                ErrorCode::RateLimited,
-                "This service's own limit on Genesys requests (COBROWSE_GENESYS_MAX_RPS) is reached and waiting would exceed the time budget. Nothing was sent; try again in a few seconds, or raise the limit if Genesys allows it.",
-            ),
-            TransportError::TooLarge {
-                status,
-                correlation_id,
-            } => Failure {
-                code: ErrorCode::InvalidUpstreamResponse,
-                message: format!(
-                    "{service} answered {status} with a body over {MAX_BODY_BYTES} bytes, which is not a Genesys answer: check the COBROWSE_GENESYS_* URLs.{caution}"
-                ),
-                upstream_status: status,
-                correlation_id,
-            },
-        }
-    }
 }
 
 #[cfg(test)]

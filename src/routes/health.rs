@@ -7,7 +7,8 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::startup::AppState;
+use super::AppState;
+use crate::outcome::Failure;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
@@ -16,7 +17,8 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.genesys.check_ready().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
-        Err(failure) => {
+        Err(error) => {
+            let failure = Failure::from(error);
             // Debug only: the token cache already warned about the failed token request, and
             // a probe every few seconds would repeat it.
             tracing::debug!(

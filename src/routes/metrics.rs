@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
+use super::AppState;
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

@@ -1,27 +1,49 @@
-//! The HTTP surface: one file per endpoint, registered here.
+//! The HTTP surface: one file per endpoint, registered here with the state they share.
 
 mod health;
 mod metrics;
 mod start_cobrowse;
 
-use actix_web::http::header::{HeaderName, HeaderValue};
+use std::sync::Arc;
+use std::time::Duration;
+
 use actix_web::{HttpRequest, HttpResponse, web};
+use tokio::sync::Semaphore;
 
-use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
-use crate::startup::AppState;
+use crate::contract::Contract;
+use crate::domain::CobrowseType;
+use crate::genesys::GenesysClient;
+use crate::inbound_auth::InboundCredential;
+use crate::metrics::Metrics;
+use crate::outcome::{Echo, ErrorCode, ErrorMode, Failure, FlatReply};
+use crate::telemetry::{request_id, with_request_id};
 
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The route a data action calls. `export-action` writes it into the action, and
+/// `tests/api/genesys_runtime.rs` calls the service through an export, so the two cannot
+/// part silently.
+pub const START_PATH: &str = "/v1/cobrowse/start";
+
+/// What every request handler shares.
+pub struct AppState {
+    pub contract: Contract,
+    pub genesys: GenesysClient,
+    pub inbound: InboundCredential,
+    pub error_mode: ErrorMode,
+    pub default_cobrowse_type: CobrowseType,
+    /// How long a client may take to send its body (the head is bounded by actix).
+    pub client_timeout: Duration,
+    /// One permit per call in flight: a full semaphore answers `OVERLOADED` at once.
+    pub in_flight: Arc<Semaphore>,
+    pub metrics: Arc<Metrics>,
+}
 
 /// Registers every route, and a fallback that answers unknown routes in the flat shape too.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        crate::export::START_PATH,
-        web::post().to(start_cobrowse::start_cobrowse),
-    )
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz))
-    .route("/metrics", web::get().to(metrics::metrics))
-    .default_service(web::to(unknown_route));
+    cfg.route(START_PATH, web::post().to(start_cobrowse::start_cobrowse))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::metrics))
+        .default_service(web::to(unknown_route));
 }
 
 /// A data action pointed at the wrong path lands here: it gets a request id like any call,
@@ -41,32 +63,7 @@ async fn unknown_route(request: HttpRequest, state: web::Data<AppState>) -> Http
         peer = request.connection_info().peer_addr().unwrap_or_default(),
         "unknown route"
     );
+    state.metrics.count_call(Some(failure.code));
     let reply = FlatReply::failure(&request_id, Echo::default(), failure);
-    state.metrics.count_call(&reply);
     with_request_id(HttpResponse::NotFound().json(&reply), &request_id)
-}
-/// The caller's `X-Request-Id` when it is a sane token (so one id follows a call across
-/// systems), otherwise a new one. Anything else is replaced, never echoed into logs.
-fn request_id(request: &HttpRequest) -> String {
-    request
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|id| {
-            (1..=128).contains(&id.len())
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b))
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
-}
-
-/// Echoes the call's id in the `X-Request-Id` response header.
-fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResponse {
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        response.headers_mut().insert(X_REQUEST_ID, value);
-    }
-    response
 }

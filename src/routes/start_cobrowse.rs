@@ -8,36 +8,21 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::mime;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use tokio::time::{Instant, timeout};
 
-use super::{request_id, with_request_id};
-use crate::config::ErrorMode;
+use super::AppState;
 use crate::domain::StartRequest;
-use crate::outcome::{Echo, ErrorCode, Failure, FlatReply, StartedSession};
-use crate::startup::AppState;
-use prometheus_client::metrics::gauge::Gauge;
+use crate::genesys::StartedSession;
+use crate::metrics::InFlight;
+use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
+use crate::telemetry::{log_call, request_id, with_request_id};
 
 /// Flow inputs are three short strings; 16 KiB leaves room for any Architect quirk.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
-/// Counts a call in the in-flight gauge until it ends, however it ends.
-struct InFlight<'a>(&'a Gauge);
-
-impl<'a> InFlight<'a> {
-    fn enter(gauge: &'a Gauge) -> Self {
-        gauge.inc();
-        InFlight(gauge)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}
+pub const MAX_INPUT_BYTES: usize = 16 * 1024;
 
 pub async fn start_cobrowse(
     request: HttpRequest,
@@ -49,20 +34,21 @@ pub async fn start_cobrowse(
     let mut echo = Echo::default();
     let result = handle(&request, payload, &state, &mut echo).await;
     let (status, reply) = match result {
-        Ok(session) => (
-            StatusCode::OK,
-            FlatReply::success(&request_id, echo, session),
-        ),
+        Ok(session) => {
+            state.metrics.count_call(None);
+            (
+                StatusCode::OK,
+                FlatReply::success(&request_id, echo, session),
+            )
+        }
         Err(failure) => {
-            let status = match state.error_mode {
-                _ if failure.code.is_before_contract() => failure.code.status(),
-                ErrorMode::Status => failure.code.status(),
-                ErrorMode::Inline => StatusCode::OK,
-            };
-            (status, FlatReply::failure(&request_id, echo, failure))
+            state.metrics.count_call(Some(failure.code));
+            (
+                state.error_mode.status_of(failure.code),
+                FlatReply::failure(&request_id, echo, failure),
+            )
         }
     };
-    state.metrics.count_call(&reply);
     log_call(&reply, &request, started);
     with_request_id(HttpResponse::build(status).json(&reply), &request_id)
 }
@@ -121,10 +107,10 @@ async fn handle(
     echo.agent_resolved = agent.resolved;
     echo.media_type = agent.media_type;
 
-    state
+    Ok(state
         .genesys
         .start_cobrowse(&start, agent.agent_id, deadline)
-        .await
+        .await?)
 }
 
 fn invalid_input(problems: Vec<String>) -> Failure {
@@ -151,7 +137,7 @@ fn too_large() -> Failure {
     Failure::local(
         ErrorCode::PayloadTooLarge,
         format!(
-            "The body is over {MAX_BODY_BYTES} bytes. Send only the flow inputs (requestTemplate ${{input.rawRequest}})."
+            "The body is over {MAX_INPUT_BYTES} bytes. Send only the flow inputs (requestTemplate ${{input.rawRequest}})."
         ),
     )
 }
@@ -163,7 +149,7 @@ async fn read_body(request: &HttpRequest, mut payload: web::Payload) -> Result<V
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+    if declared.is_some_and(|len| len > MAX_INPUT_BYTES) {
         return Err(too_large());
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(256));
@@ -174,7 +160,7 @@ async fn read_body(request: &HttpRequest, mut payload: web::Payload) -> Result<V
                 format!("The request body could not be read ({e}); send it again."),
             )
         })?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+        if body.len() + chunk.len() > MAX_INPUT_BYTES {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
@@ -224,35 +210,5 @@ fn echo_of(input: &Map<String, Value>) -> Echo {
         agent_id: text("agentId"),
         cobrowse_type: text("cobrowseType"),
         ..Echo::default()
-    }
-}
-
-/// The call's one log line: what an operator needs to find it and to ask Genesys about it.
-fn log_call(reply: &FlatReply, request: &HttpRequest, started: Instant) {
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if reply.success {
-        tracing::info!(
-            request_id = %reply.request_id,
-            conversation_id = %reply.conversation_id,
-            outcome = "started",
-            error_code = "",
-            upstream_status = reply.upstream_status,
-            correlation_id = %reply.correlation_id,
-            latency_ms,
-            "cobrowse call"
-        );
-    } else {
-        tracing::warn!(
-            request_id = %reply.request_id,
-            conversation_id = %reply.conversation_id,
-            outcome = "failed",
-            error_code = %reply.error_code,
-            upstream_status = reply.upstream_status,
-            correlation_id = %reply.correlation_id,
-            latency_ms,
-            peer = request.connection_info().peer_addr().unwrap_or_default(),
-            error_message = %reply.error_message,
-            "cobrowse call"
-        );
     }
 }

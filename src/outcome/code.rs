@@ -1,13 +1,6 @@
-//! The one reply shape of `POST /v1/cobrowse/start` and the catalogue of error codes.
-//!
-//! Every answer the endpoint gives, success or failure, is a [`FlatReply`]: one flat JSON
-//! object whose fields are always present, so an Architect flow can map each one onto a
-//! variable without nested paths. Every failure is a [`Failure`] carrying an [`ErrorCode`];
-//! the code owns its stable name and its HTTP status, and this is the only place that
-//! decides either.
+//! The catalogue of error codes: each code owns its stable name and its HTTP status.
 
 use actix_web::http::StatusCode;
-use serde::Serialize;
 
 /// Stable, machine-readable failure codes. Flows branch on these names: never rename one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,124 +127,6 @@ impl ErrorCode {
                 | ErrorCode::UnknownRoute
                 | ErrorCode::RequestTimeout
         )
-    }
-}
-
-/// A failed call: what went wrong, what to do, and what Genesys said about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    pub code: ErrorCode,
-    pub message: String,
-    /// HTTP status of the last Genesys answer; 0 when Genesys was not called or did not answer.
-    pub upstream_status: u16,
-    /// `ININ-Correlation-Id` of the last Genesys answer, `""` when there was none.
-    pub correlation_id: String,
-}
-
-impl Failure {
-    /// A failure decided by this service alone (Genesys was not asked).
-    pub fn local(code: ErrorCode, message: impl Into<String>) -> Self {
-        Failure {
-            code,
-            message: message.into(),
-            upstream_status: 0,
-            correlation_id: String::new(),
-        }
-    }
-}
-
-/// The session Genesys started, as the flow sees it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StartedSession {
-    pub session_id: String,
-    pub session_name: String,
-    pub join_code: String,
-    pub websocket_url: String,
-    pub date_offer_ends: String,
-    pub communication_type: String,
-    pub upstream_status: u16,
-    pub correlation_id: String,
-}
-
-/// What the call was about, echoed back so a flow can log it beside the result: the parsed
-/// values as far as the call got, and before that whatever strings the flow sent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Echo {
-    pub conversation_id: String,
-    pub agent_id: String,
-    pub cobrowse_type: String,
-    /// The agent id came from the conversation, not from the flow.
-    pub agent_resolved: bool,
-    /// The media the agent is connected on, `""` when not looked up.
-    pub media_type: String,
-}
-
-/// The flat reply; field names and types are `schemas/start-cobrowse.output.json`.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct FlatReply {
-    pub success: bool,
-    pub conversation_id: String,
-    pub agent_id: String,
-    pub agent_resolved: bool,
-    pub cobrowse_type: String,
-    pub media_type: String,
-    pub session_id: String,
-    pub session_name: String,
-    pub join_code: String,
-    pub websocket_url: String,
-    pub date_offer_ends: String,
-    pub communication_type: String,
-    pub error_code: &'static str,
-    pub error_message: String,
-    pub upstream_status: u16,
-    pub correlation_id: String,
-    pub request_id: String,
-}
-
-impl FlatReply {
-    pub fn success(request_id: &str, echo: Echo, session: StartedSession) -> Self {
-        FlatReply {
-            success: true,
-            conversation_id: echo.conversation_id,
-            agent_id: echo.agent_id,
-            agent_resolved: echo.agent_resolved,
-            cobrowse_type: echo.cobrowse_type,
-            media_type: echo.media_type,
-            session_id: session.session_id,
-            session_name: session.session_name,
-            join_code: session.join_code,
-            websocket_url: session.websocket_url,
-            date_offer_ends: session.date_offer_ends,
-            communication_type: session.communication_type,
-            error_code: "",
-            error_message: String::new(),
-            upstream_status: session.upstream_status,
-            correlation_id: session.correlation_id,
-            request_id: request_id.to_owned(),
-        }
-    }
-
-    pub fn failure(request_id: &str, echo: Echo, failure: Failure) -> Self {
-        FlatReply {
-            success: false,
-            conversation_id: echo.conversation_id,
-            agent_id: echo.agent_id,
-            agent_resolved: echo.agent_resolved,
-            cobrowse_type: echo.cobrowse_type,
-            media_type: echo.media_type,
-            session_id: String::new(),
-            session_name: String::new(),
-            join_code: String::new(),
-            websocket_url: String::new(),
-            date_offer_ends: String::new(),
-            communication_type: String::new(),
-            error_code: failure.code.as_str(),
-            error_message: failure.message,
-            upstream_status: failure.upstream_status,
-            correlation_id: failure.correlation_id,
-            request_id: request_id.to_owned(),
-        }
     }
 }
 

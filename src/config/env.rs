@@ -1,0 +1,158 @@
+//! Reading `COBROWSE_*` variables: the raw strings, the list of names, and the parsers that
+//! turn a value into a setting or into a problem that names the variable.
+
+use std::ops::RangeInclusive;
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::PREFIX;
+
+/// The raw variables, prefix stripped. Secrets go straight into `SecretString`. The field
+/// names are the list of settings ([`variable_names`]): add a setting here and nowhere else.
+#[derive(Deserialize)]
+pub(super) struct RawEnv {
+    pub(super) listen: Option<String>,
+    pub(super) genesys_region: Option<String>,
+    pub(super) genesys_api_url: Option<String>,
+    pub(super) genesys_login_url: Option<String>,
+    pub(super) genesys_client_id: Option<String>,
+    pub(super) genesys_client_secret: Option<SecretString>,
+    pub(super) auth_username: Option<String>,
+    pub(super) auth_password: Option<SecretString>,
+    pub(super) auth_password_next: Option<SecretString>,
+    pub(super) auth_bearer_token: Option<SecretString>,
+    pub(super) auth_bearer_token_next: Option<SecretString>,
+    pub(super) auth_disabled: Option<String>,
+    pub(super) upstream_timeout_ms: Option<String>,
+    pub(super) default_cobrowse_type: Option<String>,
+    pub(super) request_body: Option<String>,
+    pub(super) verify_agent: Option<String>,
+    pub(super) error_mode: Option<String>,
+    pub(super) log_format: Option<String>,
+    pub(super) max_in_flight: Option<String>,
+    pub(super) genesys_max_rps: Option<String>,
+    pub(super) client_timeout_ms: Option<String>,
+    pub(super) tls_cert: Option<String>,
+    pub(super) tls_key: Option<String>,
+}
+
+/// Every variable this service reads (`COBROWSE_LISTEN`, ...): `RawEnv`'s fields as serde
+/// sees them, so the list cannot drift from what is read.
+pub fn variable_names() -> Vec<String> {
+    struct FieldNames(&'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for &mut FieldNames {
+        type Error = serde::de::value::Error;
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(serde::de::Error::custom("only the field names were wanted"))
+        }
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("RawEnv is a struct"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut names = FieldNames(&[]);
+    let _ = RawEnv::deserialize(&mut names);
+    names
+        .0
+        .iter()
+        .map(|field| format!("{PREFIX}{}", field.to_uppercase()))
+        .collect()
+}
+
+/// A set value: trimmed, and `None` when empty.
+pub(super) fn set(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+pub(super) fn secret_set(value: Option<SecretString>) -> Option<SecretString> {
+    value.filter(|v| !v.expose_secret().trim().is_empty())
+}
+
+/// Parses a variable by its type's `FromStr`, or its default when unset.
+pub(super) fn parse_or<T: FromStr<Err = String>>(
+    problems: &mut Vec<String>,
+    name: &str,
+    value: &Option<String>,
+    default: &str,
+) -> Option<T> {
+    parse_with(problems, name, value, default, T::from_str)
+}
+
+/// Parses a variable with `parse`, or its default when unset; a bad value becomes a problem
+/// naming the variable. A value with an `@` in it may carry credentials: it is not repeated.
+pub(super) fn parse_with<T>(
+    problems: &mut Vec<String>,
+    name: &str,
+    value: &Option<String>,
+    default: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<T> {
+    let value = set(value).unwrap_or_else(|| default.to_owned());
+    parse(&value)
+        .map_err(|why| {
+            let shown = if value.contains('@') {
+                String::new()
+            } else {
+                format!("={value:?}")
+            };
+            problems.push(format!("{PREFIX}{name}{shown} {why}"))
+        })
+        .ok()
+}
+
+/// One of a setting type's words (`clap::ValueEnum`: `agent-payload`, `inline`...),
+/// case-insensitive.
+pub(super) fn choice<T: clap::ValueEnum>(value: &str) -> Result<T, String> {
+    T::from_str(value, true).map_err(|_| {
+        let words: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        format!("must be one of: {}", words.join(", "))
+    })
+}
+
+/// `true` or `false`, case-insensitive.
+pub(super) fn flag(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("must be one of: true, false".to_owned()),
+    }
+}
+
+/// A whole number of milliseconds within `range`; `why` says what bounds it.
+pub(super) fn millis(
+    range: RangeInclusive<u64>,
+    why: &'static str,
+) -> impl Fn(&str) -> Result<Duration, String> {
+    move |value| match value.parse::<u64>() {
+        Ok(ms) if range.contains(&ms) => Ok(Duration::from_millis(ms)),
+        _ => Err(format!(
+            "must be a whole number of milliseconds from {} to {}{why}",
+            range.start(),
+            range.end()
+        )),
+    }
+}

@@ -1,0 +1,423 @@
+//! `COBROWSE_*` environment variables turned into typed [`Settings`], once, at start-up.
+//!
+//! Every variable is read as an optional string (`envy`) and then parsed by its type's own
+//! `FromStr` (or a range rule here), so that a misconfigured deployment fails before binding
+//! with *one* message that names every missing or invalid variable, instead of one per
+//! restart. Empty values count as unset (Kubernetes and compose files often set a variable to
+//! `""`), and unknown `COBROWSE_*` names are refused so a typo is never silently ignored.
+//! The rules of a group of settings live with the code that uses them: inbound credentials in
+//! `inbound_auth`, regions and base URLs in `genesys::region`, certificates in `tls`.
+
+mod env;
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+pub use env::variable_names;
+use env::{RawEnv, choice, flag, millis, parse_or, parse_with, secret_set, set};
+
+use crate::domain::CobrowseType;
+use crate::genesys::GenesysSettings;
+use crate::genesys::region::{self, Region};
+use crate::inbound_auth::{AuthVars, InboundAuth};
+use crate::outcome::ErrorMode;
+use crate::telemetry::LogFormat;
+use crate::tls::{self, TlsConfig};
+
+/// The prefix of every variable this service reads.
+pub const PREFIX: &str = "COBROWSE_";
+
+/// `COBROWSE_LISTEN`'s default, which `healthcheck` and the deploy files share.
+pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
+
+/// Everything the service needs to run.
+#[derive(Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    /// Serve HTTPS directly when set (`COBROWSE_TLS_CERT`/`COBROWSE_TLS_KEY`).
+    pub tls: Option<TlsConfig>,
+    pub genesys: GenesysSettings,
+    pub inbound_auth: InboundAuth,
+    /// How long a client may take to send its request head and body.
+    pub client_timeout: Duration,
+    /// Calls served at once; more are answered `OVERLOADED` at once.
+    pub max_in_flight: usize,
+    pub default_cobrowse_type: CobrowseType,
+    pub error_mode: ErrorMode,
+    pub log_format: LogFormat,
+}
+
+/// Every problem found in the environment, reported together.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the configuration is not usable; fix these and start again:\n{}",
+    problems.iter().map(|p| format!("  - {p}\n")).collect::<String>()
+)]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Reads the given variables; tests use this so they never touch the process environment.
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(PREFIX))
+            .collect();
+        let known = variable_names();
+        let mut problems: Vec<String> = vars
+            .iter()
+            .filter(|(name, _)| !known.contains(name))
+            .map(|(name, _)| {
+                format!(
+                    "{name} is not a setting of this service (see the README's configuration table)"
+                )
+            })
+            .collect();
+        let raw: RawEnv = envy::prefixed(PREFIX)
+            .from_iter(vars)
+            .map_err(|e| ConfigError {
+                problems: vec![e.to_string()],
+            })?;
+        let p = &mut problems;
+
+        let genesys = genesys_settings(p, &raw);
+        let disabled = parse_with(p, "AUTH_DISABLED", &raw.auth_disabled, "false", flag);
+        let inbound_auth = disabled.and_then(|disabled| {
+            InboundAuth::from_vars(
+                p,
+                AuthVars {
+                    username: set(&raw.auth_username),
+                    password: secret_set(raw.auth_password),
+                    password_next: secret_set(raw.auth_password_next),
+                    bearer_token: secret_set(raw.auth_bearer_token),
+                    bearer_token_next: secret_set(raw.auth_bearer_token_next),
+                    disabled,
+                },
+            )
+        });
+        let listen = parse_with(p, "LISTEN", &raw.listen, DEFAULT_LISTEN, |v| {
+            v.parse::<SocketAddr>()
+                .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
+        });
+        let default_cobrowse_type = parse_or(
+            p,
+            "DEFAULT_COBROWSE_TYPE",
+            &raw.default_cobrowse_type,
+            "view",
+        );
+        let error_mode = parse_with(p, "ERROR_MODE", &raw.error_mode, "inline", choice);
+        let log_format = parse_with(p, "LOG_FORMAT", &raw.log_format, "json", choice);
+        let max_in_flight = parse_with(p, "MAX_IN_FLIGHT", &raw.max_in_flight, "100", |v| {
+            match v.parse::<usize>() {
+                Ok(n @ 1..=100_000) => Ok(n),
+                _ => Err("must be a whole number from 1 to 100000".to_owned()),
+            }
+        });
+        let client_timeout = parse_with(
+            p,
+            "CLIENT_TIMEOUT_MS",
+            &raw.client_timeout_ms,
+            "5000",
+            millis(100..=60_000, ""),
+        );
+        let tls = tls::load(set(&raw.tls_cert).as_deref(), set(&raw.tls_key).as_deref())
+            .map_err(|e| p.extend(e.0))
+            .ok();
+
+        let settings = (|| {
+            Some(Settings {
+                listen: listen?,
+                tls: tls?,
+                genesys: genesys?,
+                inbound_auth: inbound_auth?,
+                client_timeout: client_timeout?,
+                max_in_flight: max_in_flight?,
+                default_cobrowse_type: default_cobrowse_type?,
+                error_mode: error_mode?,
+                log_format: log_format?,
+            })
+        })();
+        match settings {
+            Some(settings) if problems.is_empty() => Ok(settings),
+            _ => Err(ConfigError { problems }),
+        }
+    }
+}
+
+fn genesys_settings(problems: &mut Vec<String>, raw: &RawEnv) -> Option<GenesysSettings> {
+    let region = set(&raw.genesys_region)
+        .map(|_| parse_or::<Region>(problems, "GENESYS_REGION", &raw.genesys_region, ""));
+    let api_url = base_url(
+        problems,
+        "GENESYS_API_URL",
+        &raw.genesys_api_url,
+        &region,
+        Region::api_url,
+    );
+    let login_url = base_url(
+        problems,
+        "GENESYS_LOGIN_URL",
+        &raw.genesys_login_url,
+        &region,
+        Region::login_url,
+    );
+    let client_id = set(&raw.genesys_client_id);
+    if client_id.is_none() {
+        problems.push(format!(
+            "{PREFIX}GENESYS_CLIENT_ID is missing: the id of a Genesys OAuth client with the Client Credentials grant"
+        ));
+    }
+    let client_secret = secret_set(raw.genesys_client_secret.clone());
+    if client_secret.is_none() {
+        problems.push(format!(
+            "{PREFIX}GENESYS_CLIENT_SECRET is missing: the secret of that OAuth client"
+        ));
+    }
+    let upstream_timeout = parse_with(
+        problems,
+        "UPSTREAM_TIMEOUT_MS",
+        &raw.upstream_timeout_ms,
+        "10000",
+        millis(
+            100..=60_000,
+            " (a data action times out after at most 60 s)",
+        ),
+    );
+    let max_rps = parse_with(
+        problems,
+        "GENESYS_MAX_RPS",
+        &raw.genesys_max_rps,
+        "5",
+        |v| {
+            v.parse::<u32>().map(NonZeroU32::new).map_err(|_| {
+                "must be a whole number of requests per second (0 turns the limit off)".to_owned()
+            })
+        },
+    );
+    let request_body = parse_with(
+        problems,
+        "REQUEST_BODY",
+        &raw.request_body,
+        "agent-payload",
+        choice,
+    );
+    let verify_agent = parse_with(problems, "VERIFY_AGENT", &raw.verify_agent, "false", flag);
+    Some(GenesysSettings {
+        api_url: api_url?,
+        login_url: login_url?,
+        client_id: client_id?,
+        client_secret: client_secret?,
+        upstream_timeout: upstream_timeout?,
+        max_rps: max_rps?,
+        request_body: request_body?,
+        verify_agent: verify_agent?,
+    })
+}
+
+/// An override URL, or the region's; a problem when neither is there. `region` is `None`
+/// when unset and `Some(None)` when invalid (already reported).
+fn base_url(
+    problems: &mut Vec<String>,
+    name: &str,
+    value: &Option<String>,
+    region: &Option<Option<Region>>,
+    of_region: fn(Region) -> String,
+) -> Option<String> {
+    if set(value).is_some() {
+        return parse_with(problems, name, value, "", region::base_url);
+    }
+    match region {
+        Some(region) => region.map(of_region),
+        None => {
+            problems.push(format!(
+                "{PREFIX}{name} is missing: set {PREFIX}GENESYS_REGION (e.g. eu-west-1 or mypurecloud.ie) or {PREFIX}{name}"
+            ));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genesys::RequestBody;
+    use secrecy::ExposeSecret;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (format!("{PREFIX}{k}"), (*v).to_owned()))
+            .collect()
+    }
+
+    fn minimal() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("GENESYS_REGION", "eu-west-1"),
+            ("GENESYS_CLIENT_ID", "client"),
+            ("GENESYS_CLIENT_SECRET", "s3cret"),
+            ("AUTH_USERNAME", "genesys"),
+            ("AUTH_PASSWORD", "hunter2"),
+        ]
+    }
+
+    #[test]
+    fn defaults_fill_everything_else() {
+        let s = Settings::from_vars(vars(&minimal())).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(s.genesys.api_url, "https://api.mypurecloud.ie");
+        assert_eq!(s.genesys.login_url, "https://login.mypurecloud.ie");
+        assert_eq!(s.genesys.upstream_timeout, Duration::from_secs(10));
+        assert_eq!(s.default_cobrowse_type, CobrowseType::View);
+        assert_eq!(s.genesys.request_body, RequestBody::AgentPayload);
+        assert!(!s.genesys.verify_agent);
+        assert_eq!(s.error_mode, ErrorMode::Inline);
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.genesys.client_secret.expose_secret(), "s3cret");
+    }
+
+    #[test]
+    fn every_problem_is_named_at_once() {
+        let err = Settings::from_vars(vars(&[
+            ("GENESYS_REGION", "mars-1"),
+            ("UPSTREAM_TIMEOUT_MS", "ten"),
+            ("ERROR_MODE", "loud"),
+            ("LISTEN_PORT", "80"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        for name in [
+            "GENESYS_REGION",
+            "GENESYS_CLIENT_ID",
+            "GENESYS_CLIENT_SECRET",
+            "AUTH_USERNAME",
+            "UPSTREAM_TIMEOUT_MS",
+            "ERROR_MODE",
+            "COBROWSE_LISTEN_PORT",
+        ] {
+            assert!(text.contains(name), "{name} not in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn overrides_replace_the_region_and_lose_trailing_slashes() {
+        let mut pairs = minimal();
+        pairs.retain(|(k, _)| *k != "GENESYS_REGION");
+        pairs.push(("GENESYS_API_URL", "http://127.0.0.1:9999/"));
+        pairs.push(("GENESYS_LOGIN_URL", "http://127.0.0.1:9998"));
+        let s = Settings::from_vars(vars(&pairs)).unwrap();
+        assert_eq!(s.genesys.api_url, "http://127.0.0.1:9999");
+        assert_eq!(s.genesys.login_url, "http://127.0.0.1:9998");
+    }
+
+    #[test]
+    fn a_base_url_with_a_query_fragment_or_credentials_is_refused() {
+        for url in [
+            "https://api.example.com/?org=1",
+            "https://api.example.com/#eu",
+            "https://user:s3cret@api.example.com",
+            "ftp://api.example.com",
+        ] {
+            let mut pairs = minimal();
+            pairs.push(("GENESYS_API_URL", url));
+            let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+            assert!(
+                err.contains("GENESYS_API_URL")
+                    && err.contains("no query, fragment or credentials"),
+                "{url}: {err}"
+            );
+            assert!(
+                !err.contains("s3cret"),
+                "a password in the URL is repeated: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn inbound_auth_is_required_unless_disabled_explicitly() {
+        let mut pairs = minimal();
+        pairs.retain(|(k, _)| !k.starts_with("AUTH_"));
+        let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("AUTH_DISABLED=true"), "{err}");
+        pairs.push(("AUTH_DISABLED", "true"));
+        let s = Settings::from_vars(vars(&pairs)).unwrap();
+        assert!(matches!(s.inbound_auth, InboundAuth::Disabled));
+    }
+
+    #[test]
+    fn a_bearer_token_alone_is_enough_and_next_values_need_a_current_one() {
+        let mut pairs = minimal();
+        pairs.retain(|(k, _)| !k.starts_with("AUTH_"));
+        pairs.push(("AUTH_BEARER_TOKEN", "t1"));
+        pairs.push(("AUTH_BEARER_TOKEN_NEXT", "t2"));
+        let s = Settings::from_vars(vars(&pairs)).unwrap();
+        match s.inbound_auth {
+            InboundAuth::Required {
+                basic: None,
+                bearer_tokens,
+            } => assert_eq!(bearer_tokens.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        let mut pairs = minimal();
+        pairs.push(("AUTH_BEARER_TOKEN_NEXT", "t2"));
+        let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("AUTH_BEARER_TOKEN_NEXT is set without"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn limits_have_sane_defaults_and_zero_turns_the_rate_limit_off() {
+        let s = Settings::from_vars(vars(&minimal())).unwrap();
+        assert_eq!(s.max_in_flight, 100);
+        assert_eq!(s.genesys.max_rps, NonZeroU32::new(5));
+        assert_eq!(s.client_timeout, Duration::from_secs(5));
+        assert!(s.tls.is_none());
+        let mut pairs = minimal();
+        pairs.push(("GENESYS_MAX_RPS", "0"));
+        pairs.push(("MAX_IN_FLIGHT", "0"));
+        let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+        assert!(
+            err.contains("MAX_IN_FLIGHT") && !err.contains("GENESYS_MAX_RPS"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let mut pairs = minimal();
+        pairs.push(("ERROR_MODE", ""));
+        pairs.push(("GENESYS_API_URL", " "));
+        let s = Settings::from_vars(vars(&pairs)).unwrap();
+        assert_eq!(s.error_mode, ErrorMode::Inline);
+        assert_eq!(s.genesys.api_url, "https://api.mypurecloud.ie");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = Settings::from_vars(vars(&minimal())).unwrap();
+        let debug = format!("{s:?}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("hunter2"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn error_messages_never_echo_secrets() {
+        let mut pairs = minimal();
+        pairs.retain(|(k, _)| *k != "AUTH_USERNAME");
+        let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+    }
+}

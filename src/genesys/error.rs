@@ -1,0 +1,166 @@
+//! What went wrong asking Genesys, told as it happened at the HTTP level.
+//!
+//! This module only reports: which request, what came back (or did not), the correlation id
+//! and how many retries were made. What that means for a flow (its `errorCode`, its status and
+//! the words a flow designer reads) is decided in one place, `crate::outcome`.
+
+use std::fmt;
+
+use crate::domain::{AgentId, ConversationId};
+
+/// A Genesys request that did not give what it was sent for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{operation}: {problem} (status {status}, {retries} retries)")]
+pub struct GenesysError {
+    pub operation: Operation,
+    pub problem: Problem,
+    /// HTTP status of the last answer; 0 when none came.
+    pub status: u16,
+    /// `ININ-Correlation-Id` of the last answer (or its error body's `contextId`), `""` when none.
+    pub correlation_id: String,
+    /// Requests sent again before giving up.
+    pub retries: u32,
+    /// The conversation the request was about, for requests that name one.
+    pub conversation_id: Option<ConversationId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// A non-2xx answer, with what its error body said: a Platform API `ErrorBody`'s
+    /// `code`/`message`, or the login service's `error`/`error_description`; `""` when absent.
+    Refused { code: String, message: String },
+    /// A 2xx whose body is not what the operation returns (a token, a conversation, a session).
+    Unreadable,
+    /// The time budget ran out. The request may have reached Genesys.
+    Timeout,
+    /// No connection could be opened: nothing was sent.
+    Unreachable(String),
+    /// The connection failed after the request was sent: it may have been acted on.
+    Broken(String),
+    /// The answer was larger than any Genesys answer (`transport::MAX_ANSWER_BYTES`).
+    TooLarge,
+    /// This service's own request limit would have made the call wait past its deadline.
+    Throttled,
+    /// The conversation was read: no connected agent, or not the wanted one.
+    AgentNotConnected { wanted: Option<AgentId> },
+    /// The conversation was read: every participant has left.
+    ConversationEnded,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Refused { code, message } => write!(f, "refused ({code}: {message})"),
+            Problem::Unreadable => f.write_str("an answer that is not the expected JSON"),
+            Problem::Timeout => f.write_str("no answer within the time budget"),
+            Problem::Unreachable(why) => write!(f, "no connection ({why})"),
+            Problem::Broken(why) => write!(f, "connection failed mid-request ({why})"),
+            Problem::TooLarge => f.write_str("an answer too large to be Genesys's"),
+            Problem::Throttled => f.write_str("held back by this service's own request limit"),
+            Problem::AgentNotConnected { .. } => f.write_str("no such connected agent"),
+            Problem::ConversationEnded => f.write_str("every participant has left"),
+        }
+    }
+}
+
+impl GenesysError {
+    /// A failure before or without an answer.
+    pub fn unanswered(operation: Operation, problem: Problem) -> Self {
+        GenesysError {
+            operation,
+            problem,
+            status: 0,
+            correlation_id: String::new(),
+            retries: 0,
+            conversation_id: None,
+        }
+    }
+
+    pub fn about(mut self, conversation_id: ConversationId) -> Self {
+        self.conversation_id = Some(conversation_id);
+        self
+    }
+
+    /// Whether Genesys may have started a session although no session came back: the start
+    /// request went out and its outcome is unknown. Such a start must not be retried blindly.
+    pub fn may_have_started(&self) -> bool {
+        if !matches!(self.operation, Operation::StartCobrowse) {
+            return false;
+        }
+        match &self.problem {
+            Problem::Timeout | Problem::Broken(_) | Problem::Unreadable | Problem::TooLarge => true,
+            // A gateway error or a status that is no answer at all says nothing of what the
+            // API behind it did; 4xx and other 5xx are Genesys refusing to act.
+            Problem::Refused { .. } => {
+                matches!(self.status, 502 | 504) || !(400..=599).contains(&self.status)
+            }
+            Problem::Unreachable(_)
+            | Problem::Throttled
+            | Problem::AgentNotConnected { .. }
+            | Problem::ConversationEnded => false,
+        }
+    }
+}
+
+/// Which Genesys request is sent: a metrics label, and whether the rate limit applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// The login service's token endpoint: rare, and limited by Genesys separately.
+    Token,
+    ReadConversation,
+    StartCobrowse,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 3] = [
+        Operation::Token,
+        Operation::ReadConversation,
+        Operation::StartCobrowse,
+    ];
+
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Operation::Token => "token",
+            Operation::ReadConversation => "conversation",
+            Operation::StartCobrowse => "cobrowse",
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Operation::Token => "POST /oauth/token",
+            Operation::ReadConversation => "GET /api/v2/conversations/{id}",
+            Operation::StartCobrowse => "POST /api/v2/conversations/{id}/cobrowse",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_start_whose_answer_was_lost_may_have_started() {
+        let start = |status, problem| GenesysError {
+            status,
+            ..GenesysError::unanswered(Operation::StartCobrowse, problem)
+        };
+        let refused = || Problem::Refused {
+            code: String::new(),
+            message: String::new(),
+        };
+        assert!(start(0, Problem::Timeout).may_have_started());
+        assert!(start(0, Problem::Broken("reset".into())).may_have_started());
+        assert!(start(502, refused()).may_have_started());
+        assert!(start(504, refused()).may_have_started());
+        assert!(start(302, refused()).may_have_started());
+        assert!(start(200, Problem::Unreadable).may_have_started());
+        assert!(!start(503, refused()).may_have_started());
+        assert!(!start(400, refused()).may_have_started());
+        assert!(!start(0, Problem::Unreachable("refused".into())).may_have_started());
+        let read = GenesysError::unanswered(Operation::ReadConversation, Problem::Timeout);
+        assert!(!read.may_have_started(), "reading starts nothing");
+    }
+}
