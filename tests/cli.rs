@@ -10,6 +10,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+mod common;
+
+use common::{Genesys, http, prefixed, required_vars, token_reply};
+
 const BINARY: &str = env!("CARGO_BIN_EXE_cobrowse-proxy");
 const CLIENT_SECRET: &str = "client-secret-SHOULD-NOT-LEAK";
 const PASSWORD: &str = "inbound-password-SHOULD-NOT-LEAK";
@@ -17,18 +21,11 @@ const ACCESS_TOKEN: &str = "access-token-SHOULD-NOT-LEAK";
 const CONVERSATION: &str = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
 const AGENT: &str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
 
-/// A test client; reqwest is built without a bundled crypto provider, so install ours.
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
+/// The binary with only `vars` (named without their `COBROWSE_` prefix) in its environment.
 fn command(vars: &[(&str, &str)]) -> Command {
     let mut command = Command::new(BINARY);
     command.env_clear();
-    for (name, value) in vars {
-        command.env(format!("COBROWSE_{name}"), value);
-    }
+    command.envs(prefixed(vars.iter().copied()));
     command
 }
 
@@ -115,6 +112,13 @@ fn start(vars: &[(&str, &str)]) -> Running {
     }
 }
 
+/// The lines that are JSON log events, parsed.
+fn events(lines: &[String]) -> impl Iterator<Item = Value> + '_ {
+    lines
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+}
+
 /// Sends `signal` (`"TERM"`, `"INT"`) to the child.
 fn signal(child: &Child, signal: &str) {
     let status = Command::new("kill")
@@ -128,9 +132,7 @@ async fn genesys(delay: Duration) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 86400
-        })))
+        .respond_with(token_reply(ACCESS_TOKEN, 86_400))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -147,19 +149,31 @@ async fn genesys(delay: Duration) -> MockServer {
 }
 
 fn vars(genesys: &MockServer) -> Vec<(&'static str, String)> {
-    vec![
-        ("LISTEN", "127.0.0.1:0".to_owned()),
-        ("GENESYS_API_URL", genesys.uri()),
-        ("GENESYS_LOGIN_URL", genesys.uri()),
-        ("GENESYS_CLIENT_ID", "client".to_owned()),
-        ("GENESYS_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
-        ("AUTH_USERNAME", "genesys".to_owned()),
-        ("AUTH_PASSWORD", PASSWORD.to_owned()),
-    ]
+    let mut vars = vec![("LISTEN", "127.0.0.1:0".to_owned())];
+    vars.extend(required_vars(
+        Genesys::At(&genesys.uri()),
+        ("client", CLIENT_SECRET),
+        ("genesys", PASSWORD),
+    ));
+    vars
 }
 
 fn borrowed<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Starts a session through the service at `url` with the right credential; its reply.
+async fn start_session(url: &str) -> Value {
+    http()
+        .post(url)
+        .basic_auth("genesys", Some(PASSWORD))
+        .json(&json!({"conversationId": CONVERSATION, "agentId": AGENT}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -169,16 +183,7 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
     let running = start(&borrowed(&vars));
     let http = http();
     let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
-    let ok: Value = http
-        .post(&url)
-        .basic_auth("genesys", Some(PASSWORD))
-        .json(&json!({"conversationId": CONVERSATION, "agentId": AGENT}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ok = start_session(&url).await;
     assert_eq!(ok["success"], true, "{ok}");
     // A wrong password and a guessed bearer token, which must not be logged either.
     http.post(&url)
@@ -204,9 +209,7 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
     let (status, stderr, lines) = running.stop("TERM");
     assert_eq!(status.code(), Some(0));
     let stdout = lines.join("\n");
-    let unknown: Vec<Value> = lines
-        .iter()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    let unknown: Vec<Value> = events(&lines)
         .filter(|e| e["message"] == "unknown route")
         .collect();
     assert_eq!(unknown.len(), 1, "{stdout}");
@@ -219,9 +222,7 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
         assert!(!stdout.contains(secret), "{secret} in logs:\n{stdout}");
         assert!(!stderr.contains(secret), "{secret} in stderr:\n{stderr}");
     }
-    let calls: Vec<Value> = lines
-        .iter()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    let calls: Vec<Value> = events(&lines)
         .filter(|e| e["message"] == "cobrowse call")
         .collect();
     assert_eq!(calls.len(), 3, "one line per call:\n{stdout}");
@@ -254,18 +255,7 @@ async fn stopping_lets_calls_in_flight_finish(stop_signal: &'static str) {
     let vars = vars(&genesys);
     let running = start(&borrowed(&vars));
     let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
-    let call = tokio::spawn(async move {
-        http()
-            .post(&url)
-            .basic_auth("genesys", Some(PASSWORD))
-            .json(&json!({"conversationId": CONVERSATION, "agentId": AGENT}))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    });
+    let call = tokio::spawn(async move { start_session(&url).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let stopping = tokio::task::spawn_blocking(move || running.stop(stop_signal));
 
@@ -277,9 +267,7 @@ async fn stopping_lets_calls_in_flight_finish(stop_signal: &'static str) {
     // queue is drained at exit.
     let expected = format!("SIG{stop_signal}");
     assert!(
-        lines.iter().any(|line| {
-            serde_json::from_str::<Value>(line).is_ok_and(|event| event["signal"] == *expected)
-        }),
+        events(&lines).any(|event| event["signal"] == *expected),
         "no line about {expected}:\n{}",
         lines.join("\n")
     );
@@ -295,9 +283,7 @@ fn disabled_inbound_auth_is_logged_as_a_warning() {
         ("AUTH_DISABLED", "true"),
     ]);
     let (_, _, lines) = running.stop("TERM");
-    let warning = lines
-        .iter()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    let warning = events(&lines)
         .find(|e| e["level"] == "WARN")
         .expect("a warning");
     assert!(

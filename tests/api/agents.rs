@@ -20,17 +20,13 @@ async fn app_with_conversation(conversation: Value) -> TestApp {
     let app = spawn_app().await;
     app.mount_conversation(ResponseTemplate::new(200).set_body_json(conversation))
         .await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     app
 }
 
 async fn sent_agent(app: &TestApp) -> Value {
-    let requests = app.genesys.received_requests().await.unwrap();
-    let call = requests
-        .iter()
-        .find(|r| r.url.path().ends_with("/cobrowse"))
-        .expect("a cobrowse call");
+    let requests = app.start_requests().await;
+    let call = requests.first().expect("a cobrowse call");
     serde_json::from_slice::<Value>(&call.body).unwrap()["agentId"].clone()
 }
 
@@ -99,13 +95,7 @@ async fn of_several_connected_agents_the_most_recently_connected_is_used() {
 async fn no_connected_agent_is_agent_not_connected_and_nothing_starts() {
     let app = app_with_conversation(conversation_with(&[(AGENT, "calls", "alerting", "")])).await;
     let reply = flat_reply(app.start(&no_agent()).await).await;
-    assert_eq!(reply["errorCode"], "AGENT_NOT_CONNECTED", "{reply}");
-    assert!(
-        reply["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("after an agent has answered")
-    );
+    assert_failed_with(&reply, "AGENT_NOT_CONNECTED", "after an agent has answered");
     assert_eq!(reply["upstreamStatus"], 200);
     assert_eq!(app.requests_to("cobrowse").await, 0);
 }
@@ -142,12 +132,10 @@ async fn verification_refuses_an_agent_who_is_not_connected() {
         ])),
     )
     .await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
 
     let refused = flat_reply(app.start(&valid_input()).await).await;
-    assert_eq!(refused["errorCode"], "AGENT_NOT_CONNECTED", "{refused}");
-    assert!(refused["errorMessage"].as_str().unwrap().contains(AGENT));
+    assert_failed_with(&refused, "AGENT_NOT_CONNECTED", AGENT);
     assert_eq!(app.requests_to("cobrowse").await, 0);
 
     let accepted = flat_reply(
@@ -188,9 +176,7 @@ async fn lookup_failures_name_what_to_fix() {
         let app = spawn_app().await;
         app.mount_conversation(template).await;
         let reply = flat_reply(app.start(&no_agent()).await).await;
-        assert_eq!(reply["errorCode"], code, "{reply}");
-        let message = reply["errorMessage"].as_str().unwrap();
-        assert!(message.contains(hint), "{code}: {message}");
+        assert_failed_with(&reply, code, hint);
         assert_eq!(app.requests_to("cobrowse").await, 0);
     }
 }
@@ -224,12 +210,8 @@ async fn the_lookup_and_the_start_share_one_budget() {
             .set_delay(Duration::from_millis(700)),
     )
     .await;
-    app.mount_cobrowse(
-        ResponseTemplate::new(200)
-            .set_body_json(session_body())
-            .set_delay(Duration::from_millis(700)),
-    )
-    .await;
+    app.mount_cobrowse(session_reply().set_delay(Duration::from_millis(700)))
+        .await;
     let started = Instant::now();
     let reply = flat_reply(app.start(&no_agent()).await).await;
     assert_eq!(reply["errorCode"], "UPSTREAM_TIMEOUT", "{reply}");

@@ -2,20 +2,14 @@
 
 use std::time::{Duration, Instant};
 
-use wiremock::ResponseTemplate;
-
 use crate::helpers::*;
 
 #[tokio::test]
 async fn calls_beyond_the_in_flight_cap_are_overloaded_at_once() {
     let app = spawn_app_with(&[("MAX_IN_FLIGHT", "2")]).await;
     app.mount_token(86_400).await;
-    app.mount_cobrowse(
-        ResponseTemplate::new(200)
-            .set_body_json(session_body())
-            .set_delay(Duration::from_millis(600)),
-    )
-    .await;
+    app.mount_cobrowse(session_reply().set_delay(Duration::from_millis(600)))
+        .await;
     let input = valid_input();
     let started = Instant::now();
     let replies = futures_util::future::join_all((0..5).map(|_| async {
@@ -46,8 +40,7 @@ async fn the_genesys_rate_limit_answers_rate_limited_rather_than_waiting_past_th
     // 1 request per second with a burst of 3; a 500 ms budget cannot wait a second.
     let app = spawn_app_with(&[("GENESYS_MAX_RPS", "1"), ("UPSTREAM_TIMEOUT_MS", "500")]).await;
     app.mount_token(86_400).await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     let mut codes = Vec::new();
     for _ in 0..4 {
         let reply = flat_reply(app.start(&valid_input()).await).await;
@@ -79,8 +72,7 @@ async fn metrics_count_calls_latency_retries_and_tokens() {
         genesys_error(429, "too.many.requests", "slow").insert_header("Retry-After", "0"),
     )
     .await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     app.start(&valid_input()).await;
     app.start(&serde_json::json!({"conversationId": "NOT_SET"}))
         .await;

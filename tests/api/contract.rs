@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use serde_json::Value;
-use wiremock::ResponseTemplate;
 
 use crate::helpers::*;
 
@@ -23,8 +22,7 @@ async fn every_sample_flow_payload_gets_its_expected_reply() {
     assert!(fixtures.len() >= 6, "the shared samples are missing");
 
     let app = spawn_app().await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     for name in fixtures {
         let expected = &expectations[&name];
         assert!(
@@ -39,11 +37,7 @@ async fn every_sample_flow_payload_gets_its_expected_reply() {
         for (field, value) in expected["reply"].as_object().unwrap() {
             assert_eq!(&reply[field], value, "{name}: {field} in {reply}");
         }
-        let requests = app.genesys.received_requests().await.unwrap();
-        let calls: Vec<_> = requests
-            .iter()
-            .filter(|r| r.url.path().ends_with("/cobrowse"))
-            .collect();
+        let calls = app.start_requests().await;
         match expected.get("sent") {
             Some(sent) => {
                 assert_eq!(calls.len(), calls_before + 1, "{name}: one Genesys call");

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
+use crate::common::Unreachable;
 use crate::helpers::*;
 
 async fn failure_for(app: &TestApp, input: &Value) -> Value {
@@ -70,9 +71,7 @@ async fn genesys_refusals_map_to_stable_codes() {
         let app = spawn_app().await;
         app.mount_cobrowse(template).await;
         let reply = failure_for(&app, &valid_input()).await;
-        assert_eq!(reply["errorCode"], code, "{reply}");
-        let message = reply["errorMessage"].as_str().unwrap();
-        assert!(message.contains(hint), "{code}: {message}");
+        assert_failed_with(&reply, code, hint);
         if code != "INVALID_UPSTREAM_RESPONSE" {
             assert_eq!(reply["correlationId"], "corr-from-genesys", "{reply}");
         }
@@ -138,12 +137,8 @@ async fn a_token_refused_twice_is_genesys_auth_failed() {
 async fn a_slow_genesys_is_upstream_timeout_within_the_budget() {
     let app = spawn_app_with(&[("UPSTREAM_TIMEOUT_MS", "500")]).await;
     app.mount_token(86_400).await;
-    app.mount_cobrowse(
-        ResponseTemplate::new(200)
-            .set_body_json(session_body())
-            .set_delay(Duration::from_secs(3)),
-    )
-    .await;
+    app.mount_cobrowse(session_reply().set_delay(Duration::from_secs(3)))
+        .await;
     let started = std::time::Instant::now();
     let reply = failure_for(&app, &valid_input()).await;
     let elapsed = started.elapsed();
@@ -159,29 +154,17 @@ async fn a_slow_genesys_is_upstream_timeout_within_the_budget() {
 
 #[tokio::test]
 async fn an_unreachable_genesys_is_genesys_unavailable() {
-    // A socket bound but never listening: the port stays reserved for this test (so a
-    // server spawned by a parallel test cannot take it) and every connection is refused.
-    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
-    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let port = reserved.local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
+    let nothing = Unreachable::reserve();
+    let url = nothing.url();
     let app = spawn_app_with(&[("GENESYS_API_URL", &url), ("GENESYS_LOGIN_URL", &url)]).await;
     let reply = failure_for(&app, &valid_input()).await;
-    assert_eq!(reply["errorCode"], "GENESYS_UNAVAILABLE");
-    assert!(
-        reply["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("could not be reached"),
-        "{reply}"
-    );
+    assert_failed_with(&reply, "GENESYS_UNAVAILABLE", "could not be reached");
 }
 
 #[tokio::test]
 async fn invalid_input_names_the_field_and_never_reaches_genesys() {
     let app = spawn_app().await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     let cases = [
         (
             json!({"conversationId": "../../users/me", "agentId": AGENT}),
@@ -281,20 +264,14 @@ async fn requests_that_never_reach_the_contract_get_their_status_and_the_flat_bo
         assert_eq!(reply["success"], false);
     }
     let wrong_password = app
-        .http
-        .post(format!("{}/v1/cobrowse/start", app.address))
+        .start_request()
         .basic_auth(USERNAME, Some("wrong"))
         .json(&valid_input())
         .send()
         .await
         .unwrap();
     assert_eq!(wrong_password.status(), 401);
-    let unknown = app
-        .http
-        .get(format!("{}/v1/cobrowse/start", app.address))
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.get("/v1/cobrowse/start").await;
     assert_eq!(unknown.status(), 404);
     assert_eq!(flat_reply(unknown).await["errorCode"], "UNKNOWN_ROUTE");
     assert_eq!(app.genesys.received_requests().await.unwrap().len(), 0);

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use cobrowse_proxy::export::{ActionOptions, export_action};
 use serde_json::Value;
-use wiremock::ResponseTemplate;
 
 use crate::helpers::*;
 
@@ -137,8 +136,7 @@ fn flow_payloads() -> Vec<(String, String)> {
 #[tokio::test]
 async fn every_sample_flow_payload_reaches_the_flow_on_the_success_path() {
     let app = spawn_app().await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     let runtime = GenesysRuntime::for_app(&app);
     let expectations: Value = serde_json::from_str(
         &std::fs::read_to_string(
@@ -169,12 +167,8 @@ async fn every_sample_flow_payload_reaches_the_flow_on_the_success_path() {
 #[tokio::test]
 async fn a_slow_genesys_still_reaches_the_flow_before_the_action_times_out() {
     let app = spawn_app().await;
-    app.mount_cobrowse(
-        ResponseTemplate::new(200)
-            .set_body_json(session_body())
-            .set_delay(Duration::from_secs(30)),
-    )
-    .await;
+    app.mount_cobrowse(session_reply().set_delay(Duration::from_secs(30)))
+        .await;
     let runtime = GenesysRuntime::for_app(&app);
     match runtime
         .execute(&valid_input().to_string(), (USERNAME, PASSWORD))

@@ -9,12 +9,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn healthz_answers_without_genesys() {
     let app = spawn_app_with(&[]).await;
-    let response = app
-        .http
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
     assert_eq!(app.genesys.received_requests().await.unwrap().len(), 0);
 }
@@ -28,15 +23,15 @@ async fn readyz_is_200_only_when_a_token_can_be_had() {
     )
     .await;
     app.mount_token(86_400).await;
-    let readyz = || app.http.get(format!("{}/readyz", app.address)).send();
+    let readyz = || app.get("/readyz");
 
-    let not_ready = readyz().await.unwrap();
+    let not_ready = readyz().await;
     assert_eq!(not_ready.status(), 503);
     let body: Value = not_ready.json().await.unwrap();
     assert_eq!(body["errorCode"], "GENESYS_AUTH_FAILED");
 
-    assert_eq!(readyz().await.unwrap().status(), 200);
-    assert_eq!(readyz().await.unwrap().status(), 200);
+    assert_eq!(readyz().await.status(), 200);
+    assert_eq!(readyz().await.status(), 200);
     assert_eq!(
         app.requests_to("/oauth/token").await,
         2,

@@ -2,6 +2,7 @@
 
 use std::process::{Command, Output};
 
+use crate::common::Unreachable;
 use crate::helpers::*;
 
 async fn healthcheck(listen: String) -> Output {
@@ -32,15 +33,12 @@ async fn the_healthcheck_passes_while_the_service_serves() {
 
 #[tokio::test]
 async fn the_healthcheck_fails_and_says_why_when_nothing_serves() {
-    // Bound but never listening: reserved for this test, and every connection is refused.
-    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
-    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let port = reserved.local_addr().unwrap().port();
-    let output = healthcheck(format!("127.0.0.1:{port}")).await;
+    let nothing = Unreachable::reserve();
+    let output = healthcheck(nothing.address()).await;
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains(&format!("127.0.0.1:{port}/healthz")),
+        stderr.contains(&format!("{}/healthz", nothing.address())),
         "{stderr}"
     );
 }

@@ -3,12 +3,13 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use cobrowse_proxy::config::Settings;
 use cobrowse_proxy::contract::OUTPUT_SCHEMA;
 use cobrowse_proxy::startup::Application;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{self, Genesys, http, is_start, required_vars, token_reply};
 
 pub const USERNAME: &str = "genesys-integration";
 pub const PASSWORD: &str = "inbound-p4ssword-XYZ";
@@ -31,27 +32,22 @@ pub struct TestApp {
 /// No Genesys route is mounted: each test says what Genesys answers.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let genesys = MockServer::start().await;
-    let mut vars = vec![
-        ("LISTEN", "127.0.0.1:0".to_owned()),
-        ("GENESYS_API_URL", genesys.uri()),
-        ("GENESYS_LOGIN_URL", genesys.uri()),
-        ("GENESYS_CLIENT_ID", CLIENT_ID.to_owned()),
-        ("GENESYS_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
-        ("AUTH_USERNAME", USERNAME.to_owned()),
-        ("AUTH_PASSWORD", PASSWORD.to_owned()),
+    let mut vars = vec![("LISTEN", "127.0.0.1:0".to_owned())];
+    vars.extend(required_vars(
+        Genesys::At(&genesys.uri()),
+        (CLIENT_ID, CLIENT_SECRET),
+        (USERNAME, PASSWORD),
+    ));
+    vars.extend([
         ("UPSTREAM_TIMEOUT_MS", "2000".to_owned()),
         // Bursts of test calls must not meet the client-side rate limit unless a test says so.
         ("GENESYS_MAX_RPS", "0".to_owned()),
-    ];
+    ]);
     for (name, value) in overrides {
         vars.retain(|(n, _)| n != name);
         vars.push((name, (*value).to_owned()));
     }
-    let settings = Settings::from_vars(
-        vars.into_iter()
-            .map(|(name, value)| (format!("COBROWSE_{name}"), value)),
-    )
-    .expect("test settings are valid");
+    let settings = common::settings(vars).expect("test settings are valid");
     let application = Application::build(&settings).expect("the service binds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
@@ -60,12 +56,6 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         genesys,
         http: http(),
     }
-}
-
-/// A test client; reqwest is built without a bundled crypto provider, so install ours.
-pub fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
 }
 
 /// The service with a Genesys that issues a day-long token and on whose conversations
@@ -111,11 +101,7 @@ impl TestApp {
     pub async fn mount_token(&self, expires_in: u64) {
         Mock::given(method("POST"))
             .and(path("/oauth/token"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "access_token": ACCESS_TOKEN,
-                "token_type": "bearer",
-                "expires_in": expires_in
-            })))
+            .respond_with(token_reply(ACCESS_TOKEN, expires_in))
             .mount(&self.genesys)
             .await;
     }
@@ -153,6 +139,12 @@ impl TestApp {
             .await;
     }
 
+    /// A POST to the start endpoint, with no credential or body yet.
+    pub fn start_request(&self) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/v1/cobrowse/start", self.address))
+    }
+
     /// POSTs `body` (any JSON) to the start endpoint with the right credential.
     pub async fn start(&self, body: &Value) -> reqwest::Response {
         self.post_raw(body.to_string(), "application/json", true)
@@ -166,8 +158,7 @@ impl TestApp {
         authenticated: bool,
     ) -> reqwest::Response {
         let mut request = self
-            .http
-            .post(format!("{}/v1/cobrowse/start", self.address))
+            .start_request()
             .header("Content-Type", content_type)
             .body(body);
         if authenticated {
@@ -176,14 +167,18 @@ impl TestApp {
         request.send().await.expect("the service answers")
     }
 
-    /// The `/metrics` page's text; the page must answer 200.
-    pub async fn metrics(&self) -> String {
-        let response = self
-            .http
-            .get(format!("{}/metrics", self.address))
+    /// GETs `path` (`"/healthz"`) from the service.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.address))
             .send()
             .await
-            .expect("the service answers");
+            .expect("the service answers")
+    }
+
+    /// The `/metrics` page's text; the page must answer 200.
+    pub async fn metrics(&self) -> String {
+        let response = self.get("/metrics").await;
         assert_eq!(response.status(), 200);
         response.text().await.unwrap()
     }
@@ -199,14 +194,17 @@ impl TestApp {
             .filter(|r| {
                 let p = r.url.path();
                 match route {
-                    "cobrowse" => p.ends_with("/cobrowse"),
-                    "conversation" => {
-                        p.starts_with("/api/v2/conversations/") && !p.ends_with("/cobrowse")
-                    }
+                    "cobrowse" => is_start(r),
+                    "conversation" => p.starts_with("/api/v2/conversations/") && !is_start(r),
                     _ => p == route,
                 }
             })
             .count()
+    }
+
+    /// The requests Genesys received on the cobrowse route, in the order they came.
+    pub async fn start_requests(&self) -> Vec<wiremock::Request> {
+        common::start_requests(&self.genesys).await
     }
 }
 
@@ -215,6 +213,13 @@ pub async fn flat_reply(response: reqwest::Response) -> Value {
     let body: Value = response.json().await.expect("the reply is JSON");
     assert_fits_output_contract(&body);
     body
+}
+
+/// The reply is a failure with `code` and a message that contains `hint`.
+pub fn assert_failed_with(reply: &Value, code: &str, hint: &str) {
+    assert_eq!(reply["errorCode"], code, "{reply}");
+    let message = reply["errorMessage"].as_str().unwrap();
+    assert!(message.contains(hint), "{code}: {message}");
 }
 
 static OUTPUT: LazyLock<(jsonschema::Validator, BTreeSet<String>)> = LazyLock::new(|| {
@@ -248,6 +253,11 @@ pub fn session_body() -> Value {
         "communicationType": "Call",
         "selfUri": "/api/v2/conversations/x/cobrowse/b1a2"
     })
+}
+
+/// Genesys's answer to a cobrowse start that worked: 200 and `session_body()`.
+pub fn session_reply() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(session_body())
 }
 
 /// A Genesys `ErrorBody`.

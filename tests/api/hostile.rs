@@ -1,5 +1,6 @@
 //! Hostile input: whatever arrives, no panic, no 5xx, and nothing unvalidated reaches Genesys.
 
+use std::io::ErrorKind;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -7,7 +8,6 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wiremock::ResponseTemplate;
 
 use crate::helpers::*;
 
@@ -20,8 +20,7 @@ static SHARED: LazyLock<(tokio::runtime::Runtime, TestApp)> = LazyLock::new(|| {
         .unwrap();
     let app = runtime.block_on(async {
         let app = spawn_app().await;
-        app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-            .await;
+        app.mount_cobrowse(session_reply()).await;
         app
     });
     (runtime, app)
@@ -96,16 +95,43 @@ proptest! {
     }
 }
 
+/// How long a raw exchange may take to write its request, and then to read to the end of the
+/// answer, before the test fails.
+const EXCHANGE_BOUND: Duration = Duration::from_secs(5);
+
 /// A raw HTTP exchange: what actix answers to requests no HTTP client would send.
+///
+/// Returns once the server has closed the connection (cleanly or with a reset), and fails the
+/// test if it has not within `EXCHANGE_BOUND`: an empty answer always means the server closed
+/// the connection without answering, never that the test stopped waiting.
 async fn raw_exchange(app: &TestApp, request: &[u8], pause: Duration) -> String {
     let address = app.address.trim_start_matches("http://");
     let mut socket = TcpStream::connect(address).await.unwrap();
     // The server may answer and close before it has read everything: a failed write is
     // part of the exchange, and the answer (if any) is what the test checks.
-    let _ = socket.write_all(request).await;
+    let written = tokio::time::timeout(EXCHANGE_BOUND, socket.write_all(request)).await;
+    assert!(
+        written.is_ok(),
+        "the server neither read the request nor closed within {EXCHANGE_BOUND:?}"
+    );
     tokio::time::sleep(pause).await;
     let mut answer = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer)).await;
+    let read = tokio::time::timeout(EXCHANGE_BOUND, socket.read_to_end(&mut answer)).await;
+    match read {
+        Err(_) => panic!(
+            "the server neither answered nor closed within {EXCHANGE_BOUND:?}; read so far: {:?}",
+            String::from_utf8_lossy(&answer)
+        ),
+        // A close with a reset can discard an answer the server wrote: still a close.
+        Ok(Err(err)) => assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+            ),
+            "reading the answer failed: {err}"
+        ),
+        Ok(Ok(_)) => {}
+    }
     String::from_utf8_lossy(&answer).into_owned()
 }
 

@@ -1,13 +1,11 @@
 //! Inbound credentials: Basic and Bearer, several valid at once for rotation, request ids.
 
 use serde_json::Value;
-use wiremock::ResponseTemplate;
 
 use crate::helpers::*;
 
 async fn post_with(app: &TestApp, authorization: &str) -> reqwest::Response {
-    app.http
-        .post(format!("{}/v1/cobrowse/start", app.address))
+    app.start_request()
         .header("Authorization", authorization)
         .json(&valid_input())
         .send()
@@ -30,8 +28,7 @@ async fn bearer_tokens_and_rotated_secrets_are_all_accepted() {
     ])
     .await;
     app.mount_token(86_400).await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     for authorization in [
         basic(USERNAME, PASSWORD),
         basic(USERNAME, "the-new-password"),
@@ -77,8 +74,7 @@ async fn refusals_say_why_without_repeating_the_secret() {
         assert!(!message.contains("guess"), "{message}");
     }
     let missing = app
-        .http
-        .post(format!("{}/v1/cobrowse/start", app.address))
+        .start_request()
         .json(&valid_input())
         .send()
         .await
@@ -109,11 +105,9 @@ async fn a_bearer_token_is_refused_when_none_is_configured() {
 #[tokio::test]
 async fn a_sane_incoming_request_id_is_kept_and_anything_else_replaced() {
     let app = spawn_app().await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     let send = |id: &'static str| {
-        app.http
-            .post(format!("{}/v1/cobrowse/start", app.address))
+        app.start_request()
             .basic_auth(USERNAME, Some(PASSWORD))
             .header("X-Request-Id", id)
             .json(&valid_input())

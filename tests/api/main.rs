@@ -1,5 +1,8 @@
 //! API tests: the real service on a random port, Genesys mocked over HTTP.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod agents;
 mod backpressure;
 mod contract;

@@ -10,8 +10,7 @@ use crate::helpers::*;
 
 async fn fail_first_with(app: &TestApp, template: ResponseTemplate) {
     app.answer_first(path(COBROWSE_PATH), template).await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 use cobrowse_proxy::sandbox::{self, DEMO_PASSWORD, DEMO_USERNAME, Sandbox};
 use serde_json::json;
 
-use crate::helpers::{AGENT, CONVERSATION, flat_reply, http};
+use crate::common::http;
+use crate::helpers::{AGENT, CONVERSATION, flat_reply};
 
 #[tokio::test]
 async fn the_sandbox_starts_sessions_and_shows_each_failure() {

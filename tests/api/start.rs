@@ -60,11 +60,8 @@ async fn genesys_receives_the_agent_payload_with_the_bearer_token() {
     assert_eq!(reply["success"], true, "any 2xx is success: {reply}");
     assert_eq!(reply["upstreamStatus"], 201);
 
-    let requests = app.genesys.received_requests().await.unwrap();
-    let call = requests
-        .iter()
-        .find(|r| r.url.path().ends_with("/cobrowse"))
-        .unwrap();
+    let requests = app.start_requests().await;
+    let call = requests.first().unwrap();
     assert_eq!(call.url.path(), COBROWSE_PATH, "the id is canonical");
     assert_eq!(
         call.headers["authorization"].to_str().unwrap(),
@@ -78,8 +75,7 @@ async fn genesys_receives_the_agent_payload_with_the_bearer_token() {
 async fn the_empty_body_mode_sends_no_body() {
     let app = spawn_app_with(&[("REQUEST_BODY", "empty")]).await;
     app.mount_token(86_400).await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
 
     app.mount_conversation(
         ResponseTemplate::new(200).set_body_json(conversation_with(&[(
@@ -96,11 +92,8 @@ async fn the_empty_body_mode_sends_no_body() {
         reply["agentId"], AGENT,
         "resolved even though it is not sent"
     );
-    let requests = app.genesys.received_requests().await.unwrap();
-    let call = requests
-        .iter()
-        .find(|r| r.url.path().ends_with("/cobrowse"))
-        .unwrap();
+    let requests = app.start_requests().await;
+    let call = requests.first().unwrap();
     assert!(call.body.is_empty());
 }
 
@@ -108,14 +101,13 @@ async fn the_empty_body_mode_sends_no_body() {
 async fn the_configured_default_type_applies_to_a_blank_type() {
     let app = spawn_app_with(&[("DEFAULT_COBROWSE_TYPE", "control")]).await;
     app.mount_token(86_400).await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
 
     let mut input = valid_input();
     input["cobrowseType"] = json!("  ");
     let reply = flat_reply(app.start(&input).await).await;
     assert_eq!(reply["cobrowseType"], "control");
-    let requests = app.genesys.received_requests().await.unwrap();
+    let requests = app.start_requests().await;
     let sent: Value = serde_json::from_slice(&requests.last().unwrap().body).unwrap();
     assert_eq!(sent["cobrowseType"], "control");
 }
@@ -153,7 +145,7 @@ async fn an_api_url_with_a_path_keeps_it_in_front_of_every_call() {
         .await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .and(wiremock::matchers::path(format!("/genesys{COBROWSE_PATH}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(session_body()))
+        .respond_with(session_reply())
         .mount(&gateway)
         .await;
 

@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use cobrowse_proxy::config::Settings;
-
+use crate::common::{self, placeholder_vars};
 use crate::helpers::*;
 
 /// A self-signed certificate for localhost, written as PEM files for this test only.
@@ -54,24 +53,19 @@ async fn the_service_serves_https_with_the_configured_certificate() {
 #[test]
 fn bad_tls_settings_fail_at_start_up() {
     let (cert, _key, _) = certificate_files("bad");
-    let base = [
-        ("COBROWSE_GENESYS_REGION", "eu-west-1"),
-        ("COBROWSE_GENESYS_CLIENT_ID", "id"),
-        ("COBROWSE_GENESYS_CLIENT_SECRET", "secret"),
-        ("COBROWSE_AUTH_DISABLED", "true"),
-    ];
     let with = |extra: &[(&str, &str)]| {
-        let vars = base
-            .iter()
-            .chain(extra)
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
-        Settings::from_vars(vars).unwrap_err().to_string()
+        let vars = placeholder_vars().into_iter().chain(
+            extra
+                .iter()
+                .map(|(name, value)| (*name, (*value).to_owned())),
+        );
+        common::settings(vars).unwrap_err().to_string()
     };
-    let only_cert = with(&[("COBROWSE_TLS_CERT", cert.to_str().unwrap())]);
+    let only_cert = with(&[("TLS_CERT", cert.to_str().unwrap())]);
     assert!(only_cert.contains("go together"), "{only_cert}");
     let missing = with(&[
-        ("COBROWSE_TLS_CERT", "/nonexistent/cert.pem"),
-        ("COBROWSE_TLS_KEY", "/nonexistent/key.pem"),
+        ("TLS_CERT", "/nonexistent/cert.pem"),
+        ("TLS_KEY", "/nonexistent/key.pem"),
     ]);
     // Both named at once, so one restart fixes both.
     assert!(
@@ -80,8 +74,8 @@ fn bad_tls_settings_fail_at_start_up() {
         "{missing}"
     );
     let key_is_a_cert = with(&[
-        ("COBROWSE_TLS_CERT", cert.to_str().unwrap()),
-        ("COBROWSE_TLS_KEY", cert.to_str().unwrap()),
+        ("TLS_CERT", cert.to_str().unwrap()),
+        ("TLS_KEY", cert.to_str().unwrap()),
     ]);
     assert!(
         key_is_a_cert.contains("COBROWSE_TLS_KEY"),

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+use crate::common::token_reply;
 use crate::helpers::*;
 
 #[tokio::test]
@@ -14,15 +14,10 @@ async fn many_concurrent_calls_share_one_token_request() {
     // A slow token endpoint makes every caller arrive while the first renewal is in flight.
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 86400}))
-                .set_delay(Duration::from_millis(300)),
-        )
+        .respond_with(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_millis(300)))
         .mount(&app.genesys)
         .await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
 
     let input = valid_input();
     let calls = (0..50).map(|_| app.start(&input));
@@ -50,14 +45,11 @@ async fn the_token_is_requested_with_the_client_credentials_grant() {
             "grant_type=client_credentials",
         ))
         .and(wiremock::matchers::basic_auth(CLIENT_ID, CLIENT_SECRET))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 86400}),
-        ))
+        .respond_with(token_reply(ACCESS_TOKEN, 86_400))
         .expect(1)
         .mount(&app.genesys)
         .await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     let reply = flat_reply(app.start(&valid_input()).await).await;
     assert_eq!(reply["success"], true, "{reply}");
 }
@@ -68,8 +60,7 @@ async fn the_token_is_renewed_before_it_expires() {
     // Rebuild the login mock with a 2 s lifetime: renewal is due after 1.8 s.
     app.genesys.reset().await;
     app.mount_token(2).await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
 
     app.start(&valid_input()).await;
     app.start(&valid_input()).await;
@@ -92,8 +83,7 @@ async fn a_401_renews_the_token_once_and_retries_once() {
         genesys_error(401, "bad.credentials", "token revoked"),
     )
     .await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
 
     let reply = flat_reply(app.start(&valid_input()).await).await;
     assert_eq!(reply["success"], true, "{reply}");
@@ -107,8 +97,7 @@ async fn a_failed_token_request_is_retried_by_the_next_call() {
     app.answer_first(path("/oauth/token"), ResponseTemplate::new(500))
         .await;
     app.mount_token(86_400).await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
 
     let first = flat_reply(app.start(&valid_input()).await).await;
     assert_eq!(first["errorCode"], "GENESYS_UNAVAILABLE");
@@ -121,8 +110,7 @@ async fn a_failed_token_request_is_retried_by_the_next_call() {
 async fn an_absurd_token_lifetime_is_capped_not_a_crash() {
     let app = spawn_app_with(&[]).await;
     app.mount_token(u64::MAX).await;
-    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session_body()))
-        .await;
+    app.mount_cobrowse(session_reply()).await;
     for _ in 0..2 {
         let reply = flat_reply(app.start(&valid_input()).await).await;
         assert_eq!(reply["success"], true, "{reply}");

@@ -1,6 +1,9 @@
 //! The admin kit in `deploy/`: every file parses, and each agrees with the service and with
 //! `export-action`, so none of them can drift from the contract in `schemas/`.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod action_file;
 mod archy;
 mod dockerfile;
@@ -44,17 +47,7 @@ pub fn exported_action() -> Value {
 
 /// The service's settings when only the required variables are set: its defaults.
 pub fn default_settings() -> Settings {
-    Settings::from_vars(
-        [
-            ("GENESYS_REGION", "eu-west-1"),
-            ("GENESYS_CLIENT_ID", "id"),
-            ("GENESYS_CLIENT_SECRET", "secret"),
-            ("AUTH_USERNAME", "user"),
-            ("AUTH_PASSWORD", "password"),
-        ]
-        .map(|(name, value)| (format!("COBROWSE_{name}"), value.to_owned())),
-    )
-    .expect("the required variables are enough")
+    common::settings(common::placeholder_vars()).expect("the required variables are enough")
 }
 
 /// The README's configuration table: every `COBROWSE_*` name the service knows.
