@@ -127,7 +127,7 @@ start_proxy() {
         COBROWSE_AUTH_PASSWORD="$password" \
         COBROWSE_LOG_FORMAT=json \
         COBROWSE_ERROR_MODE=status \
-        COBROWSE_GENESYS_MAX_RPS=0 \
+        COBROWSE_GENESYS_REQUESTS_PER_MINUTE=0 \
         "$proxy" serve >"$2" 2>&1 &
     proxy_pid=$!
     pids+=("$proxy_pid")
@@ -291,7 +291,7 @@ if [ "$compilers" != 0 ]; then
     echo "   note: $compilers rustc processes are running: figures will be noisy"
 fi
 echo "== load: wrk, $connections connections, $threads threads, ${duration} s after ${warmup} s warm-up, over loopback"
-echo "   stand-in Genesys: $upstream_workers worker(s); proxy: RUST_LOG=info (the default: a log line per call) unless a row says otherwise, COBROWSE_ERROR_MODE=status, COBROWSE_GENESYS_MAX_RPS=0"
+echo "   stand-in Genesys: $upstream_workers worker(s); proxy: RUST_LOG=info (the default: a log line per call) unless a row says otherwise, COBROWSE_ERROR_MODE=status, COBROWSE_GENESYS_REQUESTS_PER_MINUTE=0"
 
 # --- start to ready ----------------------------------------------------------------------
 ready_list=()

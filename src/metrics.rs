@@ -10,6 +10,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::genesys::RequestBody;
 use crate::outcome::ErrorCode;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -18,6 +19,12 @@ pub struct CallLabels {
     pub outcome: &'static str,
     /// The flat reply's `errorCode`, `""` on success.
     pub error_code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestBodyLabels {
+    /// `agent-payload` or `empty`.
+    pub mode: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -42,6 +49,8 @@ pub struct Metrics {
     pub token_renewals: Counter,
     pub token_failures: Counter,
     pub in_flight: Gauge,
+    /// 1 for the body starts carry now, 0 for the other.
+    request_body: Family<RequestBodyLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -86,8 +95,15 @@ impl Default for Metrics {
             "Start-cobrowse calls being served now",
             in_flight.clone(),
         );
+        let request_body = Family::<RequestBodyLabels, Gauge>::default();
+        registry.register(
+            "request_body",
+            "The body start requests carry now (1): agent-payload or empty",
+            request_body.clone(),
+        );
         Metrics {
             registry,
+            request_body,
             calls,
             genesys_latency,
             genesys_retries,
@@ -111,6 +127,18 @@ impl Metrics {
                 error_code: failed.map_or("", ErrorCode::as_str),
             })
             .inc();
+    }
+
+    /// Records the body starts carry from now on.
+    pub fn set_request_body(&self, in_use: RequestBody) {
+        for mode in [RequestBody::AgentPayload, RequestBody::Empty] {
+            let labels = RequestBodyLabels {
+                mode: mode.as_str(),
+            };
+            self.request_body
+                .get_or_create(&labels)
+                .set(i64::from(mode == in_use));
+        }
     }
 
     /// The Prometheus text exposition of every metric.

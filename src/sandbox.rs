@@ -39,11 +39,18 @@ pub const UNAVAILABLE: &str = "00000000-0000-4000-8000-000000000503";
 pub const SLOW: &str = "00000000-0000-4000-8000-000000000408";
 pub const NO_AGENT: &str = "00000000-0000-4000-8000-000000000409";
 pub const ENDED: &str = "00000000-0000-4000-8000-000000000410";
+/// Conversation ids on which the sandbox's agent shares the call, and with whom.
+pub const CONSULT: &str = "00000000-0000-4000-8000-000000000201";
+pub const MONITORED: &str = "00000000-0000-4000-8000-000000000202";
 /// The agent connected to every other sandbox conversation.
 pub const SANDBOX_AGENT: &str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
+/// The agent the sandbox's agent consults on `CONSULT`.
+pub const CONSULTED_AGENT: &str = "1e2f3a4b-5c6d-4e7f-8a9b-a0b1c2d3e4f5";
+/// The supervisor listening in on `MONITORED`.
+pub const SUPERVISOR: &str = "2f3a4b5c-6d7e-4f8a-9b0c-b1c2d3e4f5a6";
 
 /// The special ids with what each shows, for the start-up instructions.
-pub const SPECIAL_CONVERSATIONS: [(&str, &str); 7] = [
+pub const SPECIAL_CONVERSATIONS: [(&str, &str); 9] = [
     (
         FORBIDDEN,
         "403: the OAuth client lacks the cobrowse permission",
@@ -60,6 +67,14 @@ pub const SPECIAL_CONVERSATIONS: [(&str, &str); 7] = [
     (SLOW, "answers after 5 s, past the sandbox's 3 s budget"),
     (NO_AGENT, "still queued: no agent connected"),
     (ENDED, "over: every participant has left"),
+    (
+        CONSULT,
+        "the agent consults a second agent: the first one is used",
+    ),
+    (
+        MONITORED,
+        "a supervisor monitors the call: never used as the agent",
+    ),
 ];
 
 /// A running sandbox: the service and its simulated Genesys.
@@ -103,7 +118,7 @@ impl Sandbox {
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: SecretString::from(DEMO_CLIENT_SECRET),
                 upstream_timeout: SANDBOX_BUDGET,
-                max_rps: None,
+                requests_per_minute: None,
                 request_body: RequestBody::AgentPayload,
                 // So the agent-presence cases show whether or not the flow passes agentId.
                 verify_agent: true,
@@ -227,16 +242,27 @@ async fn conversation(request: HttpRequest, id: web::Path<String>) -> HttpRespon
         ENDED => ("disconnected", "disconnected"),
         _ => ("connected", "connected"),
     };
+    let leg = |state: &str, since: &str| json!([{"state": state, "connectedTime": since}]);
+    let mut participants = vec![
+        json!({"id": "p-customer", "purpose": "customer", "calls": leg(customer, "2026-11-24T09:58:00Z")}),
+        json!({"id": "p-acd", "purpose": "acd", "calls": leg("disconnected", "2026-11-24T09:58:40Z")}),
+        json!({"id": "p-agent", "purpose": "agent", "userId": SANDBOX_AGENT, "calls": leg(agent, "2026-11-24T10:00:00Z")}),
+    ];
+    match id.as_str() {
+        CONSULT => participants.push(json!({
+            "id": "p-consulted", "purpose": "agent", "userId": CONSULTED_AGENT,
+            "consultParticipantId": "p-agent", "calls": leg("connected", "2026-11-24T10:02:30.500Z")
+        })),
+        MONITORED => participants.push(json!({
+            "id": "p-supervisor", "purpose": "agent", "userId": SUPERVISOR,
+            "monitoredParticipantId": "p-agent", "mediaRoles": ["monitor"],
+            "calls": leg("connected", "2026-11-24T10:03:00Z")
+        })),
+        _ => {}
+    }
     HttpResponse::Ok()
         .insert_header(("ININ-Correlation-Id", correlation_id.as_str()))
-        .json(json!({
-            "id": id,
-            "participants": [
-                {"purpose": "customer", "calls": [{"state": customer}]},
-                {"purpose": "acd", "calls": [{"state": "disconnected"}]},
-                {"purpose": "agent", "userId": SANDBOX_AGENT, "calls": [{"state": agent}]}
-            ]
-        }))
+        .json(json!({"id": id, "participants": participants}))
 }
 
 async fn start_cobrowse(request: HttpRequest, id: web::Path<String>) -> HttpResponse {

@@ -33,7 +33,7 @@ pub(super) struct RawEnv {
     pub(super) error_mode: Option<String>,
     pub(super) log_format: Option<String>,
     pub(super) max_in_flight: Option<String>,
-    pub(super) genesys_max_rps: Option<String>,
+    pub(super) genesys_requests_per_minute: Option<String>,
     pub(super) client_timeout_ms: Option<String>,
     pub(super) tls_cert: Option<String>,
     pub(super) tls_key: Option<String>,

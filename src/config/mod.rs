@@ -31,6 +31,12 @@ pub const PREFIX: &str = "COBROWSE_";
 /// `COBROWSE_LISTEN`'s default, which `healthcheck` and the deploy files share.
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
 
+/// Settings an earlier version read, and what to set instead: refused, never ignored.
+const RENAMED: [(&str, &str); 1] = [(
+    "COBROWSE_GENESYS_MAX_RPS",
+    "use COBROWSE_GENESYS_REQUESTS_PER_MINUTE (Genesys limits a token per minute, not per second; default 300, 0 turns it off)",
+)];
+
 /// Everything the service needs to run.
 #[derive(Debug)]
 pub struct Settings {
@@ -76,10 +82,11 @@ impl Settings {
         let mut problems: Vec<String> = vars
             .iter()
             .filter(|(name, _)| !known.contains(name))
-            .map(|(name, _)| {
-                format!(
+            .map(|(name, _)| match RENAMED.iter().find(|(old, _)| old == name) {
+                Some((_, instead)) => format!("{name} is no longer read: {instead}"),
+                None => format!(
                     "{name} is not a setting of this service (see the README's configuration table)"
-                )
+                ),
             })
             .collect();
         let raw: RawEnv = envy::prefixed(PREFIX)
@@ -192,24 +199,22 @@ fn genesys_settings(problems: &mut Vec<String>, raw: &RawEnv) -> Option<GenesysS
             " (a data action times out after at most 60 s)",
         ),
     );
-    let max_rps = parse_with(
+    let requests_per_minute = parse_with(
         problems,
-        "GENESYS_MAX_RPS",
-        &raw.genesys_max_rps,
-        "5",
+        "GENESYS_REQUESTS_PER_MINUTE",
+        &raw.genesys_requests_per_minute,
+        "300",
         |v| {
-            v.parse::<u32>().map(NonZeroU32::new).map_err(|_| {
-                "must be a whole number of requests per second (0 turns the limit off)".to_owned()
-            })
+            match v.parse::<u32>() {
+            Ok(n @ 0..=100_000) => Ok(NonZeroU32::new(n)),
+            _ => Err(
+                "must be a whole number of requests in any 60 s, up to 100000 (0 turns the limit off)"
+                    .to_owned(),
+            ),
+        }
         },
     );
-    let request_body = parse_with(
-        problems,
-        "REQUEST_BODY",
-        &raw.request_body,
-        "agent-payload",
-        choice,
-    );
+    let request_body = parse_with(problems, "REQUEST_BODY", &raw.request_body, "auto", choice);
     let verify_agent = parse_with(problems, "VERIFY_AGENT", &raw.verify_agent, "false", flag);
     Some(GenesysSettings {
         api_url: api_url?,
@@ -217,7 +222,7 @@ fn genesys_settings(problems: &mut Vec<String>, raw: &RawEnv) -> Option<GenesysS
         client_id: client_id?,
         client_secret: client_secret?,
         upstream_timeout: upstream_timeout?,
-        max_rps: max_rps?,
+        requests_per_minute: requests_per_minute?,
         request_body: request_body?,
         verify_agent: verify_agent?,
     })
@@ -277,7 +282,7 @@ mod tests {
         assert_eq!(s.genesys.login_url, "https://login.mypurecloud.ie");
         assert_eq!(s.genesys.upstream_timeout, Duration::from_secs(10));
         assert_eq!(s.default_cobrowse_type, CobrowseType::View);
-        assert_eq!(s.genesys.request_body, RequestBody::AgentPayload);
+        assert_eq!(s.genesys.request_body, RequestBody::Auto);
         assert!(!s.genesys.verify_agent);
         assert_eq!(s.error_mode, ErrorMode::Inline);
         assert_eq!(s.log_format, LogFormat::Json);
@@ -380,15 +385,27 @@ mod tests {
     fn limits_have_sane_defaults_and_zero_turns_the_rate_limit_off() {
         let s = Settings::from_vars(vars(&minimal())).unwrap();
         assert_eq!(s.max_in_flight, 100);
-        assert_eq!(s.genesys.max_rps, NonZeroU32::new(5));
+        assert_eq!(s.genesys.requests_per_minute, NonZeroU32::new(300));
         assert_eq!(s.client_timeout, Duration::from_secs(5));
         assert!(s.tls.is_none());
         let mut pairs = minimal();
-        pairs.push(("GENESYS_MAX_RPS", "0"));
+        pairs.push(("GENESYS_REQUESTS_PER_MINUTE", "0"));
         pairs.push(("MAX_IN_FLIGHT", "0"));
         let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
         assert!(
-            err.contains("MAX_IN_FLIGHT") && !err.contains("GENESYS_MAX_RPS"),
+            err.contains("MAX_IN_FLIGHT") && !err.contains("GENESYS_REQUESTS_PER_MINUTE"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_old_per_second_limit_is_refused_naming_its_successor() {
+        let mut pairs = minimal();
+        pairs.push(("GENESYS_MAX_RPS", "5"));
+        let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+        assert!(
+            err.contains("COBROWSE_GENESYS_MAX_RPS is no longer read")
+                && err.contains("COBROWSE_GENESYS_REQUESTS_PER_MINUTE"),
             "{err}"
         );
     }

@@ -7,6 +7,7 @@
 //! did not act on a request it refused to authenticate.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -29,17 +30,34 @@ pub struct GenesysClient {
     /// `COBROWSE_GENESYS_API_URL`, parsed once: each call only appends its path.
     api_base: reqwest::Url,
     request_body: RequestBody,
+    /// In `auto` mode: Genesys refused the agent payload and took a start without a body, so
+    /// every start now goes without one. Learned once per process, never unlearned.
+    body_refused: AtomicBool,
     verify_agent: bool,
     budget: Duration,
+    metrics: Arc<Metrics>,
 }
 
 /// Which body the cobrowse request carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum RequestBody {
+    /// The agent payload, until Genesys answers it 400 and takes the same start without a
+    /// body: from then on, no body.
+    Auto,
     /// `{"agentId": ..., "cobrowseType": ...}`.
     AgentPayload,
     /// No body, as the published SDK declares the operation.
     Empty,
+}
+
+impl RequestBody {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestBody::Auto => "auto",
+            RequestBody::AgentPayload => "agent-payload",
+            RequestBody::Empty => "empty",
+        }
+    }
 }
 
 /// The session Genesys started (its `CobrowseWebMessagingSession`), as the flow sees it.
@@ -92,16 +110,31 @@ impl GenesysClient {
         let transport = Transport::new(
             budget.min(Duration::from_secs(3)),
             metrics.clone(),
-            settings.max_rps,
+            settings.requests_per_minute,
         );
-        GenesysClient {
-            tokens: TokenCache::new(transport.clone(), settings, metrics),
+        let client = GenesysClient {
+            tokens: TokenCache::new(transport.clone(), settings, metrics.clone()),
             transport,
             api_base: reqwest::Url::parse(&settings.api_url)
                 .expect("the configuration checked the API URL is a URL"),
             request_body: settings.request_body,
+            body_refused: AtomicBool::new(false),
             verify_agent: settings.verify_agent,
             budget,
+            metrics,
+        };
+        client
+            .metrics
+            .set_request_body(client.request_body_in_use());
+        client
+    }
+
+    /// The body starts carry now: `agent-payload` or `empty` (what `auto` settled on so far).
+    pub fn request_body_in_use(&self) -> RequestBody {
+        match self.request_body {
+            RequestBody::Auto if self.body_refused.load(Ordering::Relaxed) => RequestBody::Empty,
+            RequestBody::Auto => RequestBody::AgentPayload,
+            fixed => fixed,
         }
     }
 
@@ -181,33 +214,25 @@ impl GenesysClient {
         agent: AgentId,
         deadline: Instant,
     ) -> Result<StartedSession, GenesysError> {
-        let body = match self.request_body {
-            RequestBody::Empty => None,
-            RequestBody::AgentPayload => Some(
-                serde_json::to_string(&AgentPayload {
-                    agent_id: agent.to_string(),
-                    cobrowse_type: request.cobrowse_type.as_str(),
-                })
-                .expect("a struct of strings serialises"),
-            ),
-        };
-        let url = self.conversation_url(request.conversation_id, Some("cobrowse"));
-        let reply = self
-            .send_authorized(deadline, Operation::StartCobrowse, |token| {
-                let builder = self
-                    .transport
-                    .http()
-                    .post(url.clone())
-                    .bearer_auth(token)
-                    .header(ACCEPT, "application/json")
-                    .header(CONTENT_TYPE, "application/json");
-                match &body {
-                    Some(body) => builder.body(body.clone()),
-                    None => builder,
-                }
-            })
-            .await
-            .map_err(|e| e.about(request.conversation_id))?;
+        let with_body = self.request_body_in_use() == RequestBody::AgentPayload;
+        let mut reply = self
+            .post_cobrowse(request, agent, with_body, deadline)
+            .await?;
+        if with_body && self.request_body == RequestBody::Auto && reply.status == 400 {
+            // A 400 started nothing: the same start once more, as the published SDK sends it.
+            let bodiless = self.post_cobrowse(request, agent, false, deadline).await?;
+            if (200..300).contains(&bodiless.status)
+                && !self.body_refused.swap(true, Ordering::Relaxed)
+            {
+                self.metrics.set_request_body(RequestBody::Empty);
+                tracing::warn!(
+                    first_status = reply.status,
+                    correlation_id = %bodiless.correlation_id,
+                    "Genesys refused the start's agentId/cobrowseType body and accepted it without one: every start now goes without a body"
+                );
+            }
+            reply = bodiless;
+        }
         if (200..300).contains(&reply.status) {
             started_session(reply).map_err(|e| e.about(request.conversation_id))
         } else {
@@ -215,6 +240,39 @@ impl GenesysClient {
                 .refused(Operation::StartCobrowse)
                 .about(request.conversation_id))
         }
+    }
+
+    /// `POST .../cobrowse`, with the agent payload or without a body.
+    async fn post_cobrowse(
+        &self,
+        request: &StartRequest,
+        agent: AgentId,
+        with_body: bool,
+        deadline: Instant,
+    ) -> Result<Reply, GenesysError> {
+        let body = with_body.then(|| {
+            serde_json::to_string(&AgentPayload {
+                agent_id: agent.to_string(),
+                cobrowse_type: request.cobrowse_type.as_str(),
+            })
+            .expect("a struct of strings serialises")
+        });
+        let url = self.conversation_url(request.conversation_id, Some("cobrowse"));
+        self.send_authorized(deadline, Operation::StartCobrowse, |token| {
+            let builder = self
+                .transport
+                .http()
+                .post(url.clone())
+                .bearer_auth(token)
+                .header(ACCEPT, "application/json")
+                .header(CONTENT_TYPE, "application/json");
+            match &body {
+                Some(body) => builder.body(body.clone()),
+                None => builder,
+            }
+        })
+        .await
+        .map_err(|e| e.about(request.conversation_id))
     }
 
     /// `{api}/api/v2/conversations/{id}`, then `tail` when given. Any path the base URL

@@ -1,14 +1,24 @@
 //! Who is on the conversation: the agent to cobrowse with, and whether anyone still is.
 //!
-//! `GET /api/v2/conversations/{id}` lists participants with a `purpose` (`agent`,
-//! `customer`, `acd`, ...) and per-media lists (`calls`, `messages`, ...). The published
-//! models keep the connection `state` on each media entry; some answers also carry it on the
-//! participant. Both are read: a participant is connected when either says `connected`, and
-//! gone when it has an `endTime` or everything about it is `disconnected`/`terminated`.
+//! `GET /api/v2/conversations/{id}` answers the published `Conversation` model: participants
+//! with a `purpose` (`agent`, `customer`, `acd`, `ivr`, ...) and one list per media
+//! (`calls`, `messages`, `cobrowsesessions`, ...). The published `Participant` has no state of
+//! its own: the connection `state` lives on each media entry, so only those are read.
 //!
-//! The agent rule, for conversations with transfers: of the agent participants that are
-//! connected, the one connected most recently (latest `connectedTime`); with equal or missing
-//! times, the one listed last, since Genesys lists participants in the order they joined.
+//! The agent rule (README "Knowing the conversation"):
+//! - an agent is a participant with purpose `agent` that is not supervising: no
+//!   `monitoredParticipantId`, `coachedParticipantId` or `bargedParticipantId`, and no
+//!   `monitor`, `coach` or `barge` in `mediaRoles`;
+//! - it is connected when an interaction media entry (call, callback, chat, email, message,
+//!   social expression, video) says `connected` and the participant has no `endTime`;
+//! - of the connected agents, those not in a consult (no `consultParticipantId`) come first,
+//!   and of those the one connected most recently wins (a transfer's new agent); when every
+//!   connected agent is in a consult, the one connected earliest wins (the agent who held the
+//!   customer before the consult began);
+//! - times are compared as instants (`10:00:00.500Z` is later than `10:00:00Z`); with equal or
+//!   missing times, the participant listed later wins, since Genesys lists them as they joined.
+
+use std::time::SystemTime;
 
 use serde::Deserialize;
 
@@ -26,9 +36,14 @@ pub struct Conversation {
 struct Participant {
     purpose: Option<String>,
     user_id: Option<String>,
-    state: Option<String>,
     connected_time: Option<String>,
     end_time: Option<String>,
+    consult_participant_id: Option<String>,
+    monitored_participant_id: Option<String>,
+    coached_participant_id: Option<String>,
+    barged_participant_id: Option<String>,
+    media_roles: Vec<String>,
+    // The interaction media: what an agent talks to the customer on.
     calls: Vec<Media>,
     callbacks: Vec<Media>,
     chats: Vec<Media>,
@@ -36,6 +51,11 @@ struct Participant {
     messages: Vec<Media>,
     social_expressions: Vec<Media>,
     videos: Vec<Media>,
+    // Media beside the interaction: they say whether a participant is still there.
+    cobrowsesessions: Vec<Media>,
+    screenshares: Vec<Media>,
+    internal_messages: Vec<Media>,
+    screen_monitorings: Vec<Media>,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,12 +79,25 @@ pub enum AgentPresence {
     Ended,
 }
 
+/// A connected agent, as the rule weighs it.
+struct Candidate {
+    agent_id: AgentId,
+    media_type: &'static str,
+    since: Option<SystemTime>,
+    in_consult: bool,
+}
+
 fn is_gone(state: &str) -> bool {
     matches!(state, "disconnected" | "terminated")
 }
 
+/// An ISO-8601 UTC time as Genesys writes it, with or without fractional seconds.
+fn instant(time: Option<&str>) -> Option<SystemTime> {
+    humantime::parse_rfc3339(time?).ok()
+}
+
 impl Participant {
-    fn media(&self) -> impl Iterator<Item = (&'static str, &Media)> {
+    fn interaction_media(&self) -> impl Iterator<Item = (&'static str, &Media)> {
         let lists: [(&'static str, &Vec<Media>); 7] = [
             ("call", &self.calls),
             ("callback", &self.callbacks),
@@ -79,32 +112,56 @@ impl Participant {
             .flat_map(|(kind, list)| list.iter().map(move |m| (kind, m)))
     }
 
-    /// The media the participant is connected on, and since when; `None` if not connected.
-    fn connection(&self) -> Option<(&'static str, Option<&str>)> {
-        if self.end_time.is_some() {
+    fn all_media(&self) -> impl Iterator<Item = &Media> {
+        let beside = [
+            &self.cobrowsesessions,
+            &self.screenshares,
+            &self.internal_messages,
+            &self.screen_monitorings,
+        ];
+        self.interaction_media()
+            .map(|(_, m)| m)
+            .chain(beside.into_iter().flatten())
+    }
+
+    fn is_supervising(&self) -> bool {
+        self.monitored_participant_id.is_some()
+            || self.coached_participant_id.is_some()
+            || self.barged_participant_id.is_some()
+            || self
+                .media_roles
+                .iter()
+                .any(|role| matches!(role.as_str(), "monitor" | "coach" | "barge"))
+    }
+
+    /// The agent this participant is, when it is one and connected.
+    fn candidate(&self) -> Option<Candidate> {
+        if self.purpose.as_deref() != Some("agent")
+            || self.end_time.is_some()
+            || self.is_supervising()
+        {
             return None;
         }
-        let on_media = self
-            .media()
-            .find(|(_, m)| m.state.as_deref() == Some("connected"))
-            .map(|(kind, m)| (kind, m.connected_time.as_deref()));
-        match on_media {
-            Some((kind, since)) => Some((kind, since.or(self.connected_time.as_deref()))),
-            None if self.state.as_deref() == Some("connected") => {
-                let kind = self.media().next().map(|(kind, _)| kind).unwrap_or("");
-                Some((kind, self.connected_time.as_deref()))
-            }
-            None => None,
-        }
+        let agent_id = AgentId::parse(self.user_id.as_deref()?).ok()?;
+        let (media_type, media) = self
+            .interaction_media()
+            .find(|(_, m)| m.state.as_deref() == Some("connected"))?;
+        Some(Candidate {
+            agent_id,
+            media_type,
+            since: instant(media.connected_time.as_deref())
+                .or_else(|| instant(self.connected_time.as_deref())),
+            in_consult: self.consult_participant_id.is_some(),
+        })
     }
 
     fn is_gone(&self) -> bool {
-        if self.end_time.is_some() || self.state.as_deref().is_some_and(is_gone) {
+        if self.end_time.is_some() {
             return true;
         }
         let mut states = self
-            .media()
-            .filter_map(|(_, m)| m.state.as_deref())
+            .all_media()
+            .filter_map(|m| m.state.as_deref())
             .peekable();
         states.peek().is_some() && states.all(is_gone)
     }
@@ -116,7 +173,7 @@ impl Conversation {
         self.find_agent(|_| true)
     }
 
-    /// Whether `agent` is connected to the conversation as an agent.
+    /// Whether `agent` is connected to the conversation as an agent (never as a supervisor).
     pub fn agent_presence(&self, agent: AgentId) -> AgentPresence {
         self.find_agent(|id| id == agent)
     }
@@ -127,37 +184,28 @@ impl Conversation {
         {
             return AgentPresence::Ended;
         }
-        let mut best: Option<(AgentId, &'static str, Option<&str>)> = None;
-        for participant in &self.participants {
-            if participant.purpose.as_deref() != Some("agent") {
-                continue;
-            }
-            let Some(agent_id) = participant
-                .user_id
-                .as_deref()
-                .and_then(|id| AgentId::parse(id).ok())
-                .filter(|id| wanted(*id))
-            else {
-                continue;
-            };
-            let Some((media_type, since)) = participant.connection() else {
-                continue;
-            };
-            // ISO-8601 UTC times from Genesys compare correctly as strings; a later or equal
-            // time, or a missing one, lets the later participant win.
-            let later = match (&best, since) {
-                (Some((_, _, Some(best_since))), Some(since)) => since >= *best_since,
-                (Some((_, _, Some(_))), None) => false,
-                _ => true,
-            };
-            if later {
-                best = Some((agent_id, media_type, since));
-            }
-        }
-        match best {
-            Some((agent_id, media_type, _)) => AgentPresence::Connected {
-                agent_id,
-                media_type: media_type.to_owned(),
+        let candidates: Vec<Candidate> = self
+            .participants
+            .iter()
+            .filter_map(Participant::candidate)
+            .filter(|c| wanted(c.agent_id))
+            .collect();
+        let talking: Vec<&Candidate> = candidates.iter().filter(|c| !c.in_consult).collect();
+        // A known time beats a missing one either way; among equals, list order decides.
+        let chosen = if talking.is_empty() {
+            // Everyone is in a consult: the agent who was there first holds the customer.
+            // `min_by_key` keeps the first of equals.
+            candidates
+                .iter()
+                .min_by_key(|c| (c.since.is_none(), c.since))
+        } else {
+            // `max_by_key` keeps the last of equals: the participant that joined later.
+            talking.into_iter().max_by_key(|c| c.since)
+        };
+        match chosen {
+            Some(c) => AgentPresence::Connected {
+                agent_id: c.agent_id,
+                media_type: c.media_type.to_owned(),
             },
             None => AgentPresence::NotConnected,
         }
@@ -176,8 +224,11 @@ mod tests {
         serde_json::from_value(value).unwrap()
     }
 
-    fn agent(id: &str) -> AgentId {
-        AgentId::parse(id).unwrap()
+    fn connected(id: &str, media: &str) -> AgentPresence {
+        AgentPresence::Connected {
+            agent_id: AgentId::parse(id).unwrap(),
+            media_type: media.into(),
+        }
     }
 
     #[test]
@@ -187,13 +238,7 @@ mod tests {
             {"purpose": "agent", "userId": FIRST, "calls": [{"state": "disconnected", "connectedTime": "2026-11-24T10:00:00.000Z"}]},
             {"purpose": "agent", "userId": SECOND, "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:05:00.000Z"}]}
         ]}));
-        assert_eq!(
-            c.connected_agent(),
-            AgentPresence::Connected {
-                agent_id: agent(SECOND),
-                media_type: "call".into()
-            }
-        );
+        assert_eq!(c.connected_agent(), connected(SECOND, "call"));
     }
 
     #[test]
@@ -202,27 +247,71 @@ mod tests {
             {"purpose": "agent", "userId": SECOND, "messages": [{"state": "connected", "connectedTime": "2026-11-24T10:05:00.000Z"}]},
             {"purpose": "agent", "userId": FIRST, "messages": [{"state": "connected", "connectedTime": "2026-11-24T10:00:00.000Z"}]}
         ]}));
+        assert_eq!(c.connected_agent(), connected(SECOND, "message"));
+    }
+
+    #[test]
+    fn times_are_instants_not_strings() {
+        // As strings, "10:00:00Z" sorts after "10:00:00.500Z" ('Z' > '.').
+        let c = conversation(json!({"participants": [
+            {"purpose": "agent", "userId": FIRST, "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:00:00.500Z"}]},
+            {"purpose": "agent", "userId": SECOND, "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:00:00Z"}]}
+        ]}));
+        assert_eq!(c.connected_agent(), connected(FIRST, "call"));
+    }
+
+    #[test]
+    fn a_consulted_agent_is_not_the_one_talking_to_the_customer() {
+        let c = conversation(json!({"participants": [
+            {"purpose": "agent", "userId": FIRST, "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:00:00Z"}]},
+            {"purpose": "agent", "userId": SECOND, "consultParticipantId": "p-first", "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:05:00Z"}]}
+        ]}));
+        assert_eq!(c.connected_agent(), connected(FIRST, "call"));
+        let both_marked = conversation(json!({"participants": [
+            {"purpose": "agent", "userId": SECOND, "consultParticipantId": "p-first", "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:05:00Z"}]},
+            {"purpose": "agent", "userId": FIRST, "consultParticipantId": "p-second", "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:00:00Z"}]}
+        ]}));
         assert_eq!(
-            c.connected_agent(),
-            AgentPresence::Connected {
-                agent_id: agent(SECOND),
-                media_type: "message".into()
-            }
+            both_marked.connected_agent(),
+            connected(FIRST, "call"),
+            "the earliest connected holds the customer"
         );
     }
 
     #[test]
-    fn a_participant_level_state_is_understood_too() {
+    fn a_supervisor_is_never_the_agent() {
+        for supervisor in [
+            json!({"monitoredParticipantId": "p-first"}),
+            json!({"coachedParticipantId": "p-first"}),
+            json!({"bargedParticipantId": "p-first"}),
+            json!({"mediaRoles": ["monitor"]}),
+        ] {
+            let mut second = json!({"purpose": "agent", "userId": SECOND, "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:05:00Z"}]});
+            second
+                .as_object_mut()
+                .unwrap()
+                .extend(supervisor.as_object().unwrap().clone());
+            let c = conversation(json!({"participants": [
+                {"purpose": "agent", "userId": FIRST, "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:00:00Z"}]},
+                second
+            ]}));
+            assert_eq!(
+                c.connected_agent(),
+                connected(FIRST, "call"),
+                "{supervisor}"
+            );
+            let second_id = AgentId::parse(SECOND).unwrap();
+            assert_eq!(c.agent_presence(second_id), AgentPresence::NotConnected);
+        }
+    }
+
+    #[test]
+    fn a_participant_level_state_is_not_read() {
+        // The published Participant has no state: only media entries say who is connected.
         let c = conversation(json!({"participants": [
-            {"purpose": "agent", "userId": FIRST, "state": "connected", "chats": [{}]}
+            {"purpose": "agent", "userId": FIRST, "state": "connected", "chats": [{"state": "alerting"}]}
         ]}));
-        assert_eq!(
-            c.connected_agent(),
-            AgentPresence::Connected {
-                agent_id: agent(FIRST),
-                media_type: "chat".into()
-            }
-        );
+        assert_eq!(c.connected_agent(), AgentPresence::NotConnected);
     }
 
     #[test]
@@ -247,14 +336,27 @@ mod tests {
     }
 
     #[test]
+    fn a_live_side_media_means_the_participant_has_not_left() {
+        // The call ended, but the customer is still in a cobrowse session.
+        let c = conversation(json!({"participants": [
+            {"purpose": "customer", "calls": [{"state": "disconnected"}], "cobrowsesessions": [{"state": "connected"}]},
+            {"purpose": "agent", "userId": FIRST, "calls": [{"state": "disconnected"}]}
+        ]}));
+        assert_eq!(c.connected_agent(), AgentPresence::NotConnected);
+    }
+
+    #[test]
     fn verifying_an_agent_looks_for_that_agent_only() {
         let c = conversation(json!({"participants": [
             {"purpose": "agent", "userId": FIRST, "endTime": "2026-11-24T10:01:00Z", "calls": [{"state": "connected"}]},
             {"purpose": "agent", "userId": SECOND, "calls": [{"state": "connected"}]}
         ]}));
-        assert_eq!(c.agent_presence(agent(FIRST)), AgentPresence::NotConnected);
+        assert_eq!(
+            c.agent_presence(AgentId::parse(FIRST).unwrap()),
+            AgentPresence::NotConnected
+        );
         assert!(matches!(
-            c.agent_presence(agent(SECOND)),
+            c.agent_presence(AgentId::parse(SECOND).unwrap()),
             AgentPresence::Connected { .. }
         ));
     }

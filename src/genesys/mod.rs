@@ -7,6 +7,7 @@
 pub mod client;
 pub mod conversation;
 pub mod error;
+pub mod limit;
 pub mod region;
 pub mod reply;
 pub mod token;
@@ -31,8 +32,8 @@ pub struct GenesysSettings {
     pub client_secret: SecretString,
     /// Total time for one start's Genesys requests, retries and token renewal included.
     pub upstream_timeout: Duration,
-    /// Genesys API requests per second this instance sends at most; `None` is no limit.
-    pub max_rps: Option<NonZeroU32>,
+    /// Genesys API requests this instance sends in any 60 s at most; `None` is no limit.
+    pub requests_per_minute: Option<NonZeroU32>,
     pub request_body: RequestBody,
     /// Check a flow-given agent is connected to the conversation before starting.
     pub verify_agent: bool,

@@ -10,15 +10,13 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultDirectRateLimiter, Quota};
-
 use reqwest::RequestBuilder;
 use thread_local::ThreadLocal;
 
 use tokio::time::{Instant, sleep_until, timeout_at};
 
 use super::error::{GenesysError, Operation, Problem};
+use super::limit::RequestLimit;
 use super::reply::Reply;
 use crate::metrics::{Metrics, OperationLabels};
 
@@ -40,27 +38,20 @@ pub struct Transport {
     http: Arc<ThreadLocal<reqwest::Client>>,
     connect_timeout: Duration,
     metrics: Arc<Metrics>,
-    /// `COBROWSE_GENESYS_MAX_RPS`: keeps a burst of flows from earning the org 429s.
-    limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    /// Genesys's per-token limit, mirrored: a burst of flows is answered at once rather than
+    /// earning this OAuth client 429s.
+    limit: Option<Arc<RequestLimit>>,
 }
 
 impl Transport {
     pub fn new(
         connect_timeout: Duration,
         metrics: Arc<Metrics>,
-        max_rps: Option<NonZeroU32>,
+        requests_per_minute: Option<NonZeroU32>,
     ) -> Self {
         // reqwest is built without a bundled crypto provider so that rustls uses `ring`
         // (fast to build, no cmake). Installing twice is harmless: the first one stays.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        // A burst of three seconds' worth: flows arrive in clumps, and Genesys's own limit
-        // is per minute, not per second.
-        let limiter = max_rps.map(|rps| {
-            let burst = rps.saturating_mul(NonZeroU32::new(3).expect("3 is not zero"));
-            Arc::new(DefaultDirectRateLimiter::direct(
-                Quota::per_second(rps).allow_burst(burst),
-            ))
-        });
         // Every operation's retry counter exists from the start, at 0: a dashboard or alert
         // on it sees a series, not "no data", until the first retry.
         for operation in Operation::ALL {
@@ -72,7 +63,7 @@ impl Transport {
             http: Arc::new(ThreadLocal::new()),
             connect_timeout,
             metrics,
-            limiter,
+            limit: requests_per_minute.map(|n| Arc::new(RequestLimit::per_minute(n))),
         };
         // Build one client now: a TLS set-up that cannot work fails at start-up, not on the
         // first call of each thread (every thread builds with the same settings).
@@ -110,10 +101,12 @@ impl Transport {
         };
         let mut retries = 0;
         loop {
-            if !matches!(operation, Operation::Token) {
-                self.wait_for_rate_limit(deadline)
+            // The token endpoint is limited by Genesys separately, and rarely asked.
+            if let (Some(limit), false) = (&self.limit, operation == Operation::Token) {
+                limit
+                    .take(deadline)
                     .await
-                    .map_err(|problem| failed(problem, retries))?;
+                    .map_err(|()| failed(Problem::Throttled, retries))?;
             }
             let started = std::time::Instant::now();
             let result = timeout_at(deadline, attempt(make())).await;
@@ -158,26 +151,6 @@ impl Transport {
                 "retrying Genesys"
             );
             sleep_until(Instant::now() + wait).await;
-        }
-    }
-
-    /// Waits for the rate limiter's permission, or gives up at once when the wait would
-    /// pass the deadline: better a prompt `RATE_LIMITED` than a data action timeout.
-    async fn wait_for_rate_limit(&self, deadline: Instant) -> Result<(), Problem> {
-        let Some(limiter) = &self.limiter else {
-            return Ok(());
-        };
-        loop {
-            match limiter.check() {
-                Ok(()) => return Ok(()),
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(DefaultClock::default().now());
-                    if Instant::now() + wait >= deadline {
-                        return Err(Problem::Throttled);
-                    }
-                    sleep_until(Instant::now() + wait).await;
-                }
-            }
         }
     }
 }

@@ -85,7 +85,7 @@ fn unanswered(error: &GenesysError) -> Option<(ErrorCode, String)> {
         ),
         Problem::Throttled => (
             ErrorCode::RateLimited,
-            "This service's own limit on Genesys requests (COBROWSE_GENESYS_MAX_RPS) is reached and waiting would exceed the time budget. Nothing was sent; try again in a few seconds, or raise the limit if Genesys allows it.".to_owned(),
+            "This service's own limit on Genesys requests (COBROWSE_GENESYS_REQUESTS_PER_MINUTE, Genesys's per-token limit) is reached and waiting for a slot would exceed the time budget. Nothing was sent; try again in a few seconds.".to_owned(),
         ),
         Problem::TooLarge => (
             ErrorCode::InvalidUpstreamResponse,

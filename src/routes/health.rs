@@ -16,7 +16,11 @@ pub async fn healthz() -> HttpResponse {
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.genesys.check_ready().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Ok(()) => HttpResponse::Ok().json(json!({
+            "status": "ready",
+            // What `COBROWSE_REQUEST_BODY=auto` settled on, for the admin checking a deploy.
+            "requestBody": state.genesys.request_body_in_use().as_str(),
+        })),
         Err(error) => {
             let failure = Failure::from(error);
             // Debug only: the token cache already warned about the failed token request, and

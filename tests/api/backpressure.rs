@@ -36,9 +36,29 @@ async fn calls_beyond_the_in_flight_cap_are_overloaded_at_once() {
 }
 
 #[tokio::test]
+async fn the_default_limit_lets_a_burst_through_that_genesys_would_accept() {
+    // Genesys allows a token 300 requests a minute: 100 starts at once are well inside it.
+    let app = spawn_app_with(&[("GENESYS_REQUESTS_PER_MINUTE", "")]).await;
+    app.mount_token(86_400).await;
+    app.mount_cobrowse(session_reply()).await;
+    let input = valid_input();
+    let starts = (0..100).map(|_| app.start(&input));
+    let replies = futures_util::future::join_all(starts).await;
+    for response in replies {
+        let reply = flat_reply(response).await;
+        assert_eq!(reply["success"], true, "{reply}");
+    }
+    assert_eq!(app.requests_to("cobrowse").await, 100);
+}
+
+#[tokio::test]
 async fn the_genesys_rate_limit_answers_rate_limited_rather_than_waiting_past_the_budget() {
-    // 1 request per second with a burst of 3; a 500 ms budget cannot wait a second.
-    let app = spawn_app_with(&[("GENESYS_MAX_RPS", "1"), ("UPSTREAM_TIMEOUT_MS", "500")]).await;
+    // 3 requests in any minute; a 500 ms budget cannot wait for the first to age out.
+    let app = spawn_app_with(&[
+        ("GENESYS_REQUESTS_PER_MINUTE", "3"),
+        ("UPSTREAM_TIMEOUT_MS", "500"),
+    ])
+    .await;
     app.mount_token(86_400).await;
     app.mount_cobrowse(session_reply()).await;
     let mut codes = Vec::new();
@@ -47,7 +67,10 @@ async fn the_genesys_rate_limit_answers_rate_limited_rather_than_waiting_past_th
         codes.push(reply["errorCode"].as_str().unwrap().to_owned());
         if reply["errorCode"] == "RATE_LIMITED" {
             let message = reply["errorMessage"].as_str().unwrap();
-            assert!(message.contains("COBROWSE_GENESYS_MAX_RPS"), "{message}");
+            assert!(
+                message.contains("COBROWSE_GENESYS_REQUESTS_PER_MINUTE"),
+                "{message}"
+            );
             assert_eq!(reply["upstreamStatus"], 0);
         }
     }

@@ -41,7 +41,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     vars.extend([
         ("UPSTREAM_TIMEOUT_MS", "2000".to_owned()),
         // Bursts of test calls must not meet the client-side rate limit unless a test says so.
-        ("GENESYS_MAX_RPS", "0".to_owned()),
+        ("GENESYS_REQUESTS_PER_MINUTE", "0".to_owned()),
     ]);
     for (name, value) in overrides {
         vars.retain(|(n, _)| n != name);

@@ -1,4 +1,5 @@
 //! API tests: the real service on a random port, Genesys mocked over HTTP.
+#![recursion_limit = "256"]
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -14,6 +15,8 @@ mod healthcheck;
 mod helpers;
 mod hostile;
 mod inbound;
+mod real_conversations;
+mod request_body;
 mod retries;
 mod sandbox;
 mod start;

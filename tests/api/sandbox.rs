@@ -42,6 +42,39 @@ async fn the_sandbox_starts_sessions_and_shows_each_failure() {
     }
 }
 
+#[tokio::test]
+async fn the_sandbox_shows_a_consult_and_a_monitored_call() {
+    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/v1/cobrowse/start",
+        sandbox.application.port()
+    );
+    tokio::spawn(sandbox.run_until_stopped());
+    let http = http();
+    let start = |input: serde_json::Value| {
+        let request = http
+            .post(&url)
+            .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
+            .json(&input);
+        async move { flat_reply(request.send().await.unwrap()).await }
+    };
+    for conversation in [sandbox::CONSULT, sandbox::MONITORED] {
+        let reply = start(json!({"conversationId": conversation})).await;
+        assert_eq!(reply["success"], true, "{reply}");
+        assert_eq!(reply["agentId"], sandbox::SANDBOX_AGENT, "{reply}");
+        assert_eq!(reply["agentResolved"], true);
+    }
+    let supervisor = start(json!({
+        "conversationId": sandbox::MONITORED,
+        "agentId": sandbox::SUPERVISOR
+    }))
+    .await;
+    assert_eq!(
+        supervisor["errorCode"], "AGENT_NOT_CONNECTED",
+        "{supervisor}"
+    );
+}
+
 #[test]
 fn the_sandbox_refuses_a_non_loopback_address() {
     let err = Sandbox::start("0.0.0.0:0".parse().unwrap())
