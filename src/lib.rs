@@ -15,6 +15,7 @@ pub mod healthcheck;
 pub mod inbound_auth;
 pub mod metrics;
 pub mod outcome;
+pub mod reuse;
 pub mod routes;
 pub mod sandbox;
 pub mod startup;

@@ -49,6 +49,8 @@ pub struct Metrics {
     pub token_renewals: Counter,
     pub token_failures: Counter,
     pub in_flight: Gauge,
+    pub starts_reused: Counter,
+    pub reuse_store_errors: Counter,
     /// 1 for the body starts carry now, 0 for the other.
     request_body: Family<RequestBodyLabels, Gauge>,
 }
@@ -95,6 +97,18 @@ impl Default for Metrics {
             "Start-cobrowse calls being served now",
             in_flight.clone(),
         );
+        let starts_reused = Counter::default();
+        registry.register(
+            "starts_reused",
+            "Starts answered with a session started earlier (COBROWSE_REUSE_WINDOW_MS), without a Genesys start",
+            starts_reused.clone(),
+        );
+        let reuse_store_errors = Counter::default();
+        registry.register(
+            "reuse_store_errors",
+            "Reuse store (Redis) commands that failed or timed out; the start went on without reuse",
+            reuse_store_errors.clone(),
+        );
         let request_body = Family::<RequestBodyLabels, Gauge>::default();
         registry.register(
             "request_body",
@@ -103,6 +117,8 @@ impl Default for Metrics {
         );
         Metrics {
             registry,
+            starts_reused,
+            reuse_store_errors,
             request_body,
             calls,
             genesys_latency,

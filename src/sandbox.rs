@@ -134,6 +134,9 @@ impl Sandbox {
             client_timeout: Duration::from_secs(5),
             max_in_flight: 100,
             default_cobrowse_type: CobrowseType::View,
+            // As deployed: a second identical start shows `reused: true`.
+            reuse_window: Duration::from_secs(30),
+            redis_url: None,
             error_mode: ErrorMode::Inline,
             log_format: LogFormat::Pretty,
         };

@@ -18,6 +18,8 @@ use crate::contract::Contract;
 use crate::genesys::GenesysClient;
 use crate::inbound_auth::{InboundAuth, InboundCredential};
 use crate::metrics::Metrics;
+use crate::reuse::Reuse;
+use crate::reuse::redis::RedisStore;
 use crate::routes::{self, AppState};
 
 /// Server threads: enough for two cores, few enough that each keeps warm connections.
@@ -41,6 +43,10 @@ impl Application {
             );
         }
         let metrics = Arc::new(Metrics::default());
+        let redis = match &settings.redis_url {
+            Some(url) => Some(RedisStore::new(url).map_err(io::Error::other)?),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             contract: Contract::compile(),
             genesys: GenesysClient::new(&settings.genesys, metrics.clone()),
@@ -49,6 +55,7 @@ impl Application {
             default_cobrowse_type: settings.default_cobrowse_type,
             client_timeout: settings.client_timeout,
             in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
+            reuse: Reuse::new(settings.reuse_window, redis, metrics.clone()),
             metrics,
         });
         // Calls in flight at SIGTERM get their whole upstream budget, and a second to answer.

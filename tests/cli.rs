@@ -293,3 +293,35 @@ fn disabled_inbound_auth_is_logged_as_a_warning() {
             .contains("authentication is disabled")
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_redis_is_one_warning_and_never_its_password() {
+    let genesys = genesys(Duration::ZERO).await;
+    let nothing_there = common::Unreachable::reserve();
+    let redis_url = format!(
+        "redis://:r3dis-SHOULD-NOT-LEAK@{}/0",
+        nothing_there.address()
+    );
+    let mut vars = vars(&genesys);
+    vars.push(("REDIS_URL", redis_url));
+    let running = start(&borrowed(&vars));
+    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+    for _ in 0..3 {
+        let reply = start_session(&url).await;
+        assert_eq!(reply["success"], true, "starts work without Redis: {reply}");
+    }
+    let (status, stderr, lines) = running.stop("TERM");
+    assert_eq!(status.code(), Some(0));
+    let stdout = lines.join("\n");
+    let warnings: Vec<Value> = events(&lines)
+        .filter(|e| e["level"] == "WARN" && e["message"].as_str().unwrap().contains("Redis"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning, not one per call:\n{stdout}"
+    );
+    assert!(!warnings[0]["error"].as_str().unwrap().is_empty());
+    assert!(!stdout.contains("r3dis-SHOULD-NOT-LEAK"), "{stdout}");
+    assert!(!stderr.contains("r3dis-SHOULD-NOT-LEAK"), "{stderr}");
+}

@@ -37,6 +37,8 @@ pub(super) struct RawEnv {
     pub(super) client_timeout_ms: Option<String>,
     pub(super) tls_cert: Option<String>,
     pub(super) tls_key: Option<String>,
+    pub(super) reuse_window_ms: Option<String>,
+    pub(super) redis_url: Option<SecretString>,
 }
 
 /// Every variable this service reads (`COBROWSE_LISTEN`, ...): `RawEnv`'s fields as serde

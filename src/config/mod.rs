@@ -17,11 +17,14 @@ use std::time::Duration;
 pub use env::variable_names;
 use env::{RawEnv, choice, flag, millis, parse_or, parse_with, secret_set, set};
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::domain::CobrowseType;
 use crate::genesys::GenesysSettings;
 use crate::genesys::region::{self, Region};
 use crate::inbound_auth::{AuthVars, InboundAuth};
 use crate::outcome::ErrorMode;
+use crate::reuse::redis;
 use crate::telemetry::LogFormat;
 use crate::tls::{self, TlsConfig};
 
@@ -52,6 +55,10 @@ pub struct Settings {
     pub default_cobrowse_type: CobrowseType,
     pub error_mode: ErrorMode,
     pub log_format: LogFormat,
+    /// How long a started session is handed out again to the same start; zero turns it off.
+    pub reuse_window: Duration,
+    /// The shared reuse store (`redis://` or `rediss://`, checked); `None`: this process's memory.
+    pub redis_url: Option<SecretString>,
 }
 
 /// Every problem found in the environment, reported together.
@@ -136,6 +143,18 @@ impl Settings {
             "5000",
             millis(100..=60_000, ""),
         );
+        let reuse_window = parse_with(
+            p,
+            "REUSE_WINDOW_MS",
+            &raw.reuse_window_ms,
+            "30000",
+            millis(0..=600_000, " (0 turns reuse off)"),
+        );
+        let redis_url = secret_set(raw.redis_url).filter(|url| {
+            redis::check_url(url.expose_secret())
+                .map_err(|why| p.push(format!("{PREFIX}REDIS_URL {why}")))
+                .is_ok()
+        });
         let tls = tls::load(set(&raw.tls_cert).as_deref(), set(&raw.tls_key).as_deref())
             .map_err(|e| p.extend(e.0))
             .ok();
@@ -151,6 +170,8 @@ impl Settings {
                 default_cobrowse_type: default_cobrowse_type?,
                 error_mode: error_mode?,
                 log_format: log_format?,
+                reuse_window: reuse_window?,
+                redis_url,
             })
         })();
         match settings {
@@ -408,6 +429,37 @@ mod tests {
                 && err.contains("COBROWSE_GENESYS_REQUESTS_PER_MINUTE"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_redis_url_is_checked_and_its_password_never_shown() {
+        let mut pairs = minimal();
+        pairs.push((
+            "REDIS_URL",
+            "rediss://cobrowse:r3dis-pw@redis.example:6380/2",
+        ));
+        let s = Settings::from_vars(vars(&pairs)).unwrap();
+        assert_eq!(s.reuse_window, Duration::from_secs(30));
+        assert!(s.redis_url.is_some());
+        assert!(!format!("{s:?}").contains("r3dis-pw"), "{s:?}");
+        for wrong in [
+            "http://:r3dis-pw@redis:6379",
+            "redis//:r3dis-pw@redis",
+            "r3dis-pw",
+        ] {
+            let mut pairs = minimal();
+            pairs.push(("REDIS_URL", wrong));
+            let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+            assert!(
+                err.contains("COBROWSE_REDIS_URL must be a redis://"),
+                "{err}"
+            );
+            assert!(!err.contains("r3dis-pw"), "{err}");
+        }
+        let mut pairs = minimal();
+        pairs.push(("REUSE_WINDOW_MS", "600001"));
+        let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+        assert!(err.contains("REUSE_WINDOW_MS"), "{err}");
     }
 
     #[test]

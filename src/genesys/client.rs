@@ -61,7 +61,9 @@ impl RequestBody {
 }
 
 /// The session Genesys started (its `CobrowseWebMessagingSession`), as the flow sees it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Serialised as the reuse store keeps it: nothing in it is secret.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StartedSession {
     pub session_id: String,
     pub session_name: String,

@@ -50,6 +50,15 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Another start with the same key (on this replica or another) was still under way when
+    /// this call's budget ran out. Nothing was sent to Genesys by this call.
+    pub fn start_under_way() -> Self {
+        Failure::local(
+            ErrorCode::UpstreamTimeout,
+            "A start for the same conversation, agent and type was still under way when the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS) ran out; this call sent nothing. Try again in a moment: the session it starts will be handed out.",
+        )
+    }
+
     /// A failure decided by this service alone (Genesys was not asked).
     pub fn local(code: ErrorCode, message: impl Into<String>) -> Self {
         Failure {
@@ -95,10 +104,12 @@ pub struct FlatReply {
     pub upstream_status: u16,
     pub correlation_id: String,
     pub request_id: String,
+    /// The session was handed out again rather than started by this call.
+    pub reused: bool,
 }
 
 impl FlatReply {
-    pub fn success(request_id: &str, echo: Echo, session: StartedSession) -> Self {
+    pub fn success(request_id: &str, echo: Echo, session: StartedSession, reused: bool) -> Self {
         FlatReply {
             success: true,
             conversation_id: echo.conversation_id,
@@ -117,6 +128,7 @@ impl FlatReply {
             upstream_status: session.upstream_status,
             correlation_id: session.correlation_id,
             request_id: request_id.to_owned(),
+            reused,
         }
     }
 
@@ -139,6 +151,7 @@ impl FlatReply {
             upstream_status: failure.upstream_status,
             correlation_id: failure.correlation_id,
             request_id: request_id.to_owned(),
+            reused: false,
         }
     }
 }

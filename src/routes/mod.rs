@@ -16,6 +16,7 @@ use crate::genesys::GenesysClient;
 use crate::inbound_auth::InboundCredential;
 use crate::metrics::Metrics;
 use crate::outcome::{Echo, ErrorCode, ErrorMode, Failure, FlatReply};
+use crate::reuse::Reuse;
 use crate::telemetry::{request_id, with_request_id};
 
 /// The route a data action calls. `export-action` writes it into the action, and
@@ -34,6 +35,7 @@ pub struct AppState {
     pub client_timeout: Duration,
     /// One permit per call in flight: a full semaphore answers `OVERLOADED` at once.
     pub in_flight: Arc<Semaphore>,
+    pub reuse: Reuse,
     pub metrics: Arc<Metrics>,
 }
 

@@ -16,9 +16,9 @@ use tokio::time::{Instant, timeout};
 
 use super::AppState;
 use crate::domain::StartRequest;
-use crate::genesys::StartedSession;
 use crate::metrics::InFlight;
 use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
+use crate::reuse;
 use crate::telemetry::{log_call, request_id, with_request_id};
 
 /// Flow inputs are three short strings; 16 KiB leaves room for any Architect quirk.
@@ -34,11 +34,11 @@ pub async fn start_cobrowse(
     let mut echo = Echo::default();
     let result = handle(&request, payload, &state, &mut echo).await;
     let (status, reply) = match result {
-        Ok(session) => {
+        Ok((session, reused)) => {
             state.metrics.count_call(None);
             (
                 StatusCode::OK,
-                FlatReply::success(&request_id, echo, session),
+                FlatReply::success(&request_id, echo, session, reused),
             )
         }
         Err(failure) => {
@@ -58,7 +58,7 @@ async fn handle(
     payload: web::Payload,
     state: &AppState,
     echo: &mut Echo,
-) -> Result<StartedSession, Failure> {
+) -> reuse::Answer {
     state.inbound.check(request).map_err(|refusal| {
         Failure::local(
             ErrorCode::Unauthorized,
@@ -107,10 +107,11 @@ async fn handle(
     echo.agent_resolved = agent.resolved;
     echo.media_type = agent.media_type;
 
-    Ok(state
+    let key = reuse::key(&start, agent.agent_id);
+    let start = state
         .genesys
-        .start_cobrowse(&start, agent.agent_id, deadline)
-        .await?)
+        .start_cobrowse(&start, agent.agent_id, deadline);
+    state.reuse.start(key, deadline, start).await
 }
 
 fn invalid_input(problems: Vec<String>) -> Failure {

@@ -1,7 +1,7 @@
 //! One way to start the real service for a test: on port 0, against a `wiremock` Genesys.
 
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use cobrowse_proxy::contract::OUTPUT_SCHEMA;
 use cobrowse_proxy::startup::Application;
@@ -24,14 +24,25 @@ pub const COBROWSE_PATH: &str =
 
 pub struct TestApp {
     pub address: String,
-    pub genesys: MockServer,
+    /// Shared by replicas of the service (`TestApp::replica`).
+    pub genesys: Arc<MockServer>,
     pub http: reqwest::Client,
 }
 
-/// The service with test credentials, a 2 s budget, no rate limit, and `overrides` (`("ERROR_MODE", "status")`).
-/// No Genesys route is mounted: each test says what Genesys answers.
+/// The service with test credentials, a 2 s budget, no rate limit, no reuse, and `overrides`
+/// (`("ERROR_MODE", "status")`). No Genesys route is mounted: each test says what Genesys
+/// answers.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let genesys = MockServer::start().await;
+    let genesys = Arc::new(MockServer::start().await);
+    TestApp {
+        address: spawn_service(&genesys, overrides),
+        genesys,
+        http: http(),
+    }
+}
+
+/// Builds and runs one service against `genesys`; its base URL.
+fn spawn_service(genesys: &MockServer, overrides: &[(&str, &str)]) -> String {
     let mut vars = vec![("LISTEN", "127.0.0.1:0".to_owned())];
     vars.extend(required_vars(
         Genesys::At(&genesys.uri()),
@@ -42,6 +53,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("UPSTREAM_TIMEOUT_MS", "2000".to_owned()),
         // Bursts of test calls must not meet the client-side rate limit unless a test says so.
         ("GENESYS_REQUESTS_PER_MINUTE", "0".to_owned()),
+        // Repeated identical test starts must each reach Genesys unless a test is about reuse.
+        ("REUSE_WINDOW_MS", "0".to_owned()),
     ]);
     for (name, value) in overrides {
         vars.retain(|(n, _)| n != name);
@@ -51,11 +64,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let application = Application::build(&settings).expect("the service binds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    TestApp {
-        address,
-        genesys,
-        http: http(),
-    }
+    address
 }
 
 /// The service with a Genesys that issues a day-long token and on whose conversations
@@ -97,6 +106,15 @@ pub fn conversation_with(agents: &[(&str, &str, &str, &str)]) -> Value {
 }
 
 impl TestApp {
+    /// A second instance of the service, with `overrides`, talking to the same Genesys.
+    pub fn replica(&self, overrides: &[(&str, &str)]) -> TestApp {
+        TestApp {
+            address: spawn_service(&self.genesys, overrides),
+            genesys: self.genesys.clone(),
+            http: self.http.clone(),
+        }
+    }
+
     /// Genesys's login service issues `ACCESS_TOKEN` for the test client.
     pub async fn mount_token(&self, expires_in: u64) {
         Mock::given(method("POST"))

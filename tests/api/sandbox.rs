@@ -40,6 +40,16 @@ async fn the_sandbox_starts_sessions_and_shows_each_failure() {
             assert!(!reply["joinCode"].as_str().unwrap().is_empty());
         }
     }
+    // The first case again: the same start within the window gets the same session back.
+    let again = http
+        .post(&url)
+        .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
+        .json(&json!({"conversationId": CONVERSATION, "agentId": AGENT}))
+        .send()
+        .await
+        .unwrap();
+    let again = flat_reply(again).await;
+    assert_eq!(again["reused"], true, "{again}");
 }
 
 #[tokio::test]

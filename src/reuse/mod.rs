@@ -1,0 +1,242 @@
+//! One offer per conversation: a start that repeats one this service made moments ago gets
+//! the first session back instead of making Genesys offer a second one.
+//!
+//! The key is the parsed request (conversation, agent used, cobrowse type). A session started
+//! within `COBROWSE_REUSE_WINDOW_MS` whose offer has not ended is handed out again; starts with
+//! the same key that arrive while one is under way wait for it and share its answer. Failures
+//! and ambiguous outcomes are never remembered. The store is this process's memory, or Redis
+//! when replicas share one (`redis.rs`); Redis failing only turns reuse off until it answers.
+
+mod memory;
+pub mod redis;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
+use tokio::time::{Instant, sleep, timeout_at};
+
+use crate::domain::{AgentId, StartRequest};
+use crate::genesys::{GenesysError, StartedSession};
+use crate::metrics::Metrics;
+use crate::outcome::Failure;
+use memory::MemoryStore;
+use redis::{RedisStore, StoreError};
+
+/// How often a start waiting on another replica's looks for its session.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// The least time between two warnings about the store.
+const WARN_EVERY: Duration = Duration::from_secs(30);
+
+/// A start's answer: the session and whether it was handed out again (`reused`).
+pub type Answer = Result<(StartedSession, bool), Failure>;
+
+enum Store {
+    Memory(MemoryStore),
+    Redis(RedisStore),
+}
+
+pub struct Reuse {
+    /// Zero turns reuse off.
+    window: Duration,
+    store: Store,
+    /// Starts under way in this process, by key: later arrivals wait for the first's answer.
+    flights: Mutex<HashMap<String, watch::Receiver<Option<Answer>>>>,
+    /// When the store's last failure was logged, so a Redis outage is one line per 30 s.
+    last_warning: Mutex<Option<Instant>>,
+    metrics: Arc<Metrics>,
+}
+
+/// The key of a start: what makes two starts the same start.
+pub fn key(request: &StartRequest, agent: AgentId) -> String {
+    format!(
+        "{}:{}:{}",
+        request.conversation_id,
+        agent,
+        request.cobrowse_type.as_str()
+    )
+}
+
+impl Reuse {
+    pub fn new(window: Duration, redis: Option<RedisStore>, metrics: Arc<Metrics>) -> Self {
+        Reuse {
+            window,
+            store: match redis {
+                Some(redis) => Store::Redis(redis),
+                None => Store::Memory(MemoryStore::default()),
+            },
+            flights: Mutex::new(HashMap::new()),
+            last_warning: Mutex::new(None),
+            metrics,
+        }
+    }
+
+    /// The session for `key`: one remembered, the answer of a start under way, or what
+    /// `start` (awaited at most once) gets from Genesys.
+    pub async fn start(
+        &self,
+        key: String,
+        deadline: Instant,
+        start: impl Future<Output = Result<StartedSession, GenesysError>>,
+    ) -> Answer {
+        if self.window.is_zero() {
+            return Ok((start.await?, false));
+        }
+        let mut arrival = {
+            let mut flights = self.flights.lock().expect("flights lock");
+            match flights.get(&key) {
+                Some(under_way) => Err(under_way.clone()),
+                None => {
+                    let (sender, receiver) = watch::channel(None);
+                    flights.insert(key.clone(), receiver);
+                    Ok(sender)
+                }
+            }
+        };
+        if let Err(under_way) = &mut arrival {
+            match timeout_at(deadline, under_way.wait_for(Option::is_some)).await {
+                Ok(Ok(answer)) => {
+                    let answer = answer.clone().expect("waited for an answer");
+                    return answer
+                        .map(|(session, _)| (handed_out(session), true))
+                        .inspect(|_| {
+                            self.metrics.starts_reused.inc();
+                        });
+                }
+                // The first start was cancelled (its caller went away): nothing to share.
+                Ok(Err(_)) => return Ok((start.await?, false)),
+                Err(_) => return Err(Failure::start_under_way()),
+            }
+        }
+        let sender = arrival.expect("the other arm returned");
+        // Whatever happens to this call, the key is free again when it ends.
+        let _flight = Flight {
+            flights: &self.flights,
+            key: &key,
+        };
+        let answer = self.lead(&key, deadline, start).await;
+        if let Ok((_, true)) = &answer {
+            self.metrics.starts_reused.inc();
+        }
+        sender.send_replace(Some(answer.clone()));
+        answer
+    }
+
+    /// The first start of a key in this process: the store, then Genesys.
+    async fn lead(
+        &self,
+        key: &str,
+        deadline: Instant,
+        start: impl Future<Output = Result<StartedSession, GenesysError>>,
+    ) -> Answer {
+        let redis = match &self.store {
+            Store::Memory(memory) => {
+                if let Some(session) = memory.get(key).filter(offer_is_open) {
+                    return Ok((handed_out(session), true));
+                }
+                let session = start.await?;
+                if let Some(ttl) = self.keep_for(&session) {
+                    memory.put(key, &session, ttl);
+                }
+                return Ok((session, false));
+            }
+            Store::Redis(redis) => redis,
+        };
+        // Another replica may hold the start lock: wait for its session, or for the lock to
+        // go (it failed, or crashed and the lock expired), then start here.
+        let token = uuid::Uuid::new_v4().to_string();
+        let lock_ttl = deadline.saturating_duration_since(Instant::now());
+        let locked = loop {
+            match redis.get(key).await {
+                Ok(Some(session)) if offer_is_open(&session) => {
+                    return Ok((handed_out(session), true));
+                }
+                Ok(_) => {}
+                Err(e) => break self.store_failed(e),
+            }
+            match redis.lock(key, &token, lock_ttl).await {
+                Ok(true) => break true,
+                Ok(false) => {}
+                Err(e) => break self.store_failed(e),
+            }
+            if Instant::now() + POLL_INTERVAL >= deadline {
+                return Err(Failure::start_under_way());
+            }
+            sleep(POLL_INTERVAL).await;
+            match redis.is_locked(key).await {
+                Ok(_) => {}
+                Err(e) => break self.store_failed(e),
+            }
+        };
+        let answer = start.await;
+        if locked {
+            if let Ok(session) = &answer
+                && let Some(ttl) = self.keep_for(session)
+                && let Err(e) = redis.put(key, session, ttl).await
+            {
+                self.store_failed(e);
+            }
+            if let Err(e) = redis.unlock(key, &token).await {
+                self.store_failed(e);
+            }
+        }
+        Ok((answer?, false))
+    }
+
+    /// How long to remember a session: the window, or until its offer ends if sooner.
+    fn keep_for(&self, session: &StartedSession) -> Option<Duration> {
+        let ttl = match offer_ends(session) {
+            Some(ends) => ends
+                .duration_since(SystemTime::now())
+                .ok()?
+                .min(self.window),
+            None => self.window,
+        };
+        (!ttl.is_zero()).then_some(ttl)
+    }
+
+    /// Counts a store failure and warns about it, at most once per [`WARN_EVERY`]; the start
+    /// goes on without the store. Returns `false`: no lock is held.
+    fn store_failed(&self, error: StoreError) -> bool {
+        self.metrics.reuse_store_errors.inc();
+        let mut last = self.last_warning.lock().expect("warning lock");
+        if last.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+            *last = Some(Instant::now());
+            tracing::warn!(
+                error = %error,
+                "Redis (the reuse store) failed; starting without reuse until it answers (this warning repeats at most every 30 s)"
+            );
+        }
+        false
+    }
+}
+
+/// Removes a key from the flights when its first start ends, however it ends.
+struct Flight<'a> {
+    flights: &'a Mutex<HashMap<String, watch::Receiver<Option<Answer>>>>,
+    key: &'a str,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        self.flights.lock().expect("flights lock").remove(self.key);
+    }
+}
+
+fn offer_ends(session: &StartedSession) -> Option<SystemTime> {
+    humantime::parse_rfc3339(&session.date_offer_ends).ok()
+}
+
+/// A remembered session is handed out only while its offer is open (or has no known end).
+fn offer_is_open(session: &StartedSession) -> bool {
+    offer_ends(session).is_none_or(|ends| SystemTime::now() < ends)
+}
+
+/// A remembered session as a new call reports it: Genesys was not called for it, so no
+/// status; the correlation id stays the one of the start that made it.
+fn handed_out(mut session: StartedSession) -> StartedSession {
+    session.upstream_status = 0;
+    session
+}

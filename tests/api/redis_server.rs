@@ -1,0 +1,118 @@
+//! A real Redis for the reuse tests: Debian's `redis-server`, started on a free loopback
+//! port, nothing saved to disk, stopped when the test drops it.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct RedisServer {
+    child: Option<Child>,
+    pub port: u16,
+}
+
+/// Whether the Redis tests can run here. Without `redis-server` they are skipped with a
+/// message, except under CI (`CI=true`), where `.ci/run` installs it and its absence fails.
+pub fn available() -> bool {
+    let found = Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var("CI").is_err(),
+            "redis-server is missing: .ci/run installs Debian's redis-server"
+        );
+        eprintln!("skipped: redis-server not found (apt-get install redis-server)");
+    }
+    found
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        // A port the kernel just handed out; if another process takes it before Redis binds,
+        // Redis exits and the next port is tried.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .unwrap()
+                .port();
+            let mut server = RedisServer { child: None, port };
+            server.launch();
+            if server.wait_ready() {
+                return server;
+            }
+        }
+        panic!("redis-server did not start");
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Kills Redis: every command fails until [`RedisServer::restart`].
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts Redis again on the same port, empty.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+        assert!(self.wait_ready(), "redis-server did not come back");
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+    }
+
+    /// Waits up to 5 s for `PING` to be answered; false if Redis exited first.
+    fn wait_ready(&mut self) -> bool {
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            if let Some(Ok(Some(_))) = self.child.as_mut().map(Child::try_wait) {
+                return false;
+            }
+            if ping(self.port) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+fn ping(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut answer = [0; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && &answer == b"+PONG\r\n"
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
