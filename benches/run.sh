@@ -113,11 +113,14 @@ free_port() {
 }
 
 # Starts the proxy with a clean environment (a stray COBROWSE_* in the caller's would be
-# refused as unknown); sets proxy_pid. $1 is RUST_LOG, $2 the log file. Failures are non-2xx
-# (error mode status) so wrk counts them, and the proxy's own limit on Genesys requests (5/s by
-# default, for Genesys's sake) is off: the benchmark measures the proxy, not that limit.
+# refused as unknown); sets proxy_pid. $1 is RUST_LOG, $2 the log file, and any further
+# arguments are NAME=value settings for this run. Failures are non-2xx (error mode status) so
+# wrk counts them, and the proxy's own limit on Genesys requests (300 a minute by default, for
+# Genesys's sake) is off: the benchmark measures the proxy, not that limit.
 start_proxy() {
-    env -i PATH="$PATH" RUST_LOG="$1" \
+    local rust_log=$1 log=$2
+    shift 2
+    env -i PATH="$PATH" RUST_LOG="$rust_log" \
         COBROWSE_LISTEN="127.0.0.1:$proxy_port" \
         COBROWSE_GENESYS_API_URL="http://127.0.0.1:$upstream_port" \
         COBROWSE_GENESYS_LOGIN_URL="http://127.0.0.1:$upstream_port" \
@@ -128,7 +131,7 @@ start_proxy() {
         COBROWSE_LOG_FORMAT=json \
         COBROWSE_ERROR_MODE=status \
         COBROWSE_GENESYS_REQUESTS_PER_MINUTE=0 \
-        "$proxy" serve >"$2" 2>&1 &
+        "$@" "$proxy" serve >"$log" 2>&1 &
     proxy_pid=$!
     pids+=("$proxy_pid")
 }
@@ -158,15 +161,38 @@ wait_ready() {
     done
 }
 
-# wrk's own report is kept in a file; done() prints one line the script parses.
+# wrk's own report is kept in a file; done() prints one line the script parses. Every
+# request is for a conversation of its own (so no start repeats another and none is answered
+# from the reuse window), unless $3 is "same": then every request is the same start.
 write_lua() {
-    local file=$1 request_body=$2 credential
+    local file=$1 request_body=$2 repeat=${3:-distinct} credential template
     credential=$(printf '%s:%s' "$username" "$password" | base64 -w0)
+    template=${request_body//$conversation/%08x-0000-4000-8000-%012x}
     cat >"$file" <<EOF
 wrk.method = "POST"
 wrk.body = '$request_body'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Basic $credential"
+
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
+-- A prefix per wrk run and thread (the warm-up is another run), a counter per request.
+function init(args)
+  prefix = ((os.time() % 0x1000000) * 16 + (id or 0)) % 0x100000000
+  counter = 0
+end
+
+if "$repeat" == "distinct" then
+  local template = '$template'
+  function request()
+    counter = counter + 1
+    return wrk.format(nil, nil, nil, string.format(template, prefix, counter))
+  end
+end
 
 function done(summary, latency, requests)
   local e = summary.errors
@@ -211,15 +237,17 @@ cpu_ticks() {
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 
 # One proxy scenario: start, wait ready, load with $3 connections, read its peak memory and
-# CPU, stop. Sets the load() figures plus rss_kb, tokens, cobrowse_calls, conversation_calls,
-# cpu_us, warn_lines and call_lines (log lines for calls; none below RUST_LOG=info).
+# CPU, stop. Further arguments are NAME=value settings for the proxy. Sets the load() figures
+# plus rss_kb, tokens, cobrowse_calls, conversation_calls, cpu_us, warn_lines and call_lines
+# (log lines for calls; none below RUST_LOG=info).
 proxy_scenario() {
     local rust_log=$1 lua=$2 open=$3 started tokens_before cobrowse_before conversations_before ticks
+    shift 3
     tokens_before=$(counter token_requests)
     cobrowse_before=$(counter cobrowse_requests)
     conversations_before=$(counter conversation_requests)
     started=${EPOCHREALTIME/[.,]/}
-    start_proxy "$rust_log" "$work/proxy.log"
+    start_proxy "$rust_log" "$work/proxy.log" "$@"
     wait_ready "$started"
     ticks=$(cpu_ticks "$proxy_pid")
     load "http://127.0.0.1:$proxy_port/v1/cobrowse/start" "$lua" "$open"
@@ -257,6 +285,13 @@ if ! command -v wrk >/dev/null; then
     DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq wrk >/dev/null
 fi
 
+if ! command -v redis-server >/dev/null; then
+    echo "== installing redis-server (Debian package) for the Redis row"
+    [ "$(id -u)" = 0 ] || die "redis-server is missing: install it (apt-get install redis-server) or run as root"
+    timeout 600 apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+fi
+
 echo "== building the release binary and the stand-in Genesys"
 # The example brings the dev-dependencies along: a few minutes on a fresh machine.
 timeout 3600 cargo build --release --locked --quiet --bin cobrowse-proxy --example bench_upstream
@@ -279,11 +314,17 @@ for ((i = 0; i < 100; i++)); do
 done
 [ -n "$upstream_port" ] || die "the stand-in Genesys did not start: $(cat "$work/upstream.out")"
 proxy_port=$(free_port)
+# The shared reuse store of the Redis row: nothing saved to disk, on a port of its own.
+redis_port=$((proxy_port + 1))
+redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$work/redis.log" 2>&1 &
+pids+=($!)
 
 with_agent=$work/with-agent.lua
 write_lua "$with_agent" "{\"conversationId\":\"$conversation\",\"agentId\":\"$agent\",\"cobrowseType\":\"view\"}"
 without_agent=$work/without-agent.lua
 write_lua "$without_agent" "{\"conversationId\":\"$conversation\",\"cobrowseType\":\"view\"}"
+same_start=$work/same-start.lua
+write_lua "$same_start" "{\"conversationId\":\"$conversation\",\"agentId\":\"$agent\",\"cobrowseType\":\"view\"}" same
 
 echo "== machine: $cpus CPUs, $model, ${memory_gib} GiB; $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "   load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -291,7 +332,8 @@ if [ "$compilers" != 0 ]; then
     echo "   note: $compilers rustc processes are running: figures will be noisy"
 fi
 echo "== load: wrk, $connections connections, $threads threads, ${duration} s after ${warmup} s warm-up, over loopback"
-echo "   stand-in Genesys: $upstream_workers worker(s); proxy: RUST_LOG=info (the default: a log line per call) unless a row says otherwise, COBROWSE_ERROR_MODE=status, COBROWSE_GENESYS_REQUESTS_PER_MINUTE=0"
+echo "   stand-in Genesys: $upstream_workers worker(s); proxy: RUST_LOG=info (the default: a log line per call) and reuse in memory (the default) unless a row says otherwise, COBROWSE_ERROR_MODE=status, COBROWSE_GENESYS_REQUESTS_PER_MINUTE=0"
+echo "   every request is for a conversation of its own (a real start each time), except in the 'identical starts' row"
 
 # --- start to ready ----------------------------------------------------------------------
 ready_list=()
@@ -321,6 +363,14 @@ main_calls=$cobrowse_calls main_requests=$requests main_warn=$warn_lines main_li
 proxy_row "proxy"
 
 if [ "$extra" = 1 ]; then
+    proxy_scenario info "$with_agent" "$connections" COBROWSE_REUSE_WINDOW_MS=0
+    proxy_row "proxy, reuse off"
+    proxy_scenario info "$with_agent" "$connections" COBROWSE_REDIS_URL="redis://127.0.0.1:$redis_port/0"
+    proxy_row "proxy, reuse store in Redis"
+    redis_warn=$warn_lines
+    proxy_scenario info "$same_start" "$connections"
+    proxy_row "proxy, identical starts (reused)"
+    reused_calls=$cobrowse_calls
     proxy_scenario warn "$with_agent" "$connections"
     proxy_row "proxy, RUST_LOG=warn (no line/call)"
     proxy_scenario info "$without_agent" "$connections"
@@ -344,6 +394,7 @@ echo "proxy/direct throughput: $(awk -v r="$ratio" 'BEGIN { printf "%.2f", r }')
 echo "main scenario: wrk completed $main_requests calls in ${duration} s; the stand-in saw $main_calls cobrowse starts and the proxy wrote $main_lines call log lines (both warm-up included)"
 if [ "$extra" = 1 ]; then
     echo "stand-in saw $lookup_calls conversation reads in the no-agentId scenario"
+    echo "stand-in saw $reused_calls cobrowse starts in the identical-starts scenario (one per window); the Redis row logged $redis_warn warnings"
     echo "one call at a time, the proxy adds $(ms $((serial_proxy_p50 - serial_direct_p50))) ms at p50 to the direct call"
 fi
 if [ "$main_warn" != 0 ]; then
