@@ -236,3 +236,23 @@ fn kustomize_applies_everything_but_the_example_secret() {
     expected.sort();
     assert_eq!(listed, expected);
 }
+
+#[test]
+fn the_pods_get_no_service_link_variables() {
+    // Kubernetes adds `<SERVICE>_SERVICE_HOST` and the like for every Service in the namespace;
+    // for a Service named cobrowse-proxy they start with COBROWSE_, which the service refuses.
+    let manifests = manifests();
+    let service = of_kind(&manifests, "Service");
+    let links = service["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_uppercase()
+        .replace('-', "_");
+    let deployment = of_kind(&manifests, "Deployment");
+    if links.starts_with("COBROWSE_") {
+        assert_eq!(
+            deployment["spec"]["template"]["spec"]["enableServiceLinks"], false,
+            "the pods would get {links}_SERVICE_HOST, which the service refuses as an unknown setting"
+        );
+    }
+}
