@@ -56,7 +56,7 @@ pub struct DoctorOptions {
     /// The data action's name in Genesys.
     #[arg(long, default_value = export::DEFAULT_NAME)]
     pub action_name: String,
-    /// `text`: one line per check; `json`: the same checks as one JSON array.
+    /// text: one line per check; json: the same checks as one JSON array.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
