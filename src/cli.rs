@@ -1,10 +1,12 @@
 //! The command line: `serve` (the default) and `sandbox` run the service; `export-action` and
-//! `healthcheck` are for the admin and the container, and never read the service's settings.
+//! `healthcheck` are for the admin and the container, and never read the service's settings;
+//! `doctor` reads them as `serve` does, to check the Genesys set-up without serving.
 
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
 
+use crate::doctor::DoctorOptions;
 use crate::export::ActionOptions;
 use crate::healthcheck::HealthcheckOptions;
 
@@ -32,4 +34,7 @@ pub enum Command {
     /// Ask the running service's GET /healthz; exit 0 when it answers 200, 1 otherwise
     /// (for a container HEALTHCHECK).
     Healthcheck(HealthcheckOptions),
+    /// Check the whole Genesys set-up with the COBROWSE_* settings, starting nothing: one line
+    /// per check (ok, FAIL or skip, and what to do); exit 0 when no check failed, 1 otherwise.
+    Doctor(DoctorOptions),
 }

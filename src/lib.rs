@@ -3,11 +3,13 @@
 //!
 //! The request path follows the module list: `routes` -> `contract` -> `domain` ->
 //! `genesys` -> `outcome`. Data flows one way along it. `export` (the data action an admin
-//! imports, built from `contract`) and `healthcheck` (the container's probe) stand beside it.
+//! imports, built from `contract`), `healthcheck` (the container's probe) and `doctor` (the
+//! admin's check of the Genesys set-up, through `genesys::admin`) stand beside it.
 
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod doctor;
 pub mod domain;
 pub mod export;
 pub mod genesys;

@@ -6,7 +6,7 @@ use clap::Parser;
 use cobrowse_proxy::cli::{Cli, Command};
 use cobrowse_proxy::config::Settings;
 use cobrowse_proxy::startup::Application;
-use cobrowse_proxy::{export, healthcheck, sandbox, telemetry};
+use cobrowse_proxy::{doctor, export, healthcheck, sandbox, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -40,6 +40,25 @@ fn main() -> ExitCode {
                 }
                 Err(err) => {
                     eprintln!("cobrowse-proxy: {err}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        // Reads the settings as serve does, but reports a problem with them as a failed check
+        // and goes on with the checks that do not need them. Nothing is logged: stdout is the
+        // report.
+        Command::Doctor(options) => {
+            return match runtime().block_on(doctor::run(Settings::from_env(), &options)) {
+                Ok(report) => {
+                    print!("{}", report.render(options.format));
+                    if report.passed() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(err) => {
+                    eprintln!("cobrowse-proxy doctor: {err}");
                     ExitCode::from(2)
                 }
             };

@@ -109,9 +109,17 @@ pub enum Operation {
     Token,
     ReadConversation,
     StartCobrowse,
+    /// `cobrowse-proxy doctor` only (`admin`): who the token belongs to.
+    TokenInfo,
+    /// `cobrowse-proxy doctor` only: the data actions with a name.
+    ListActions,
+    /// `cobrowse-proxy doctor` only: one data action with its contract and configuration.
+    GetAction,
 }
 
 impl Operation {
+    /// The operations the service sends while serving: their retry counters are listed from
+    /// start-up. The doctor's own requests never reach the service's metrics.
     pub const ALL: [Operation; 3] = [
         Operation::Token,
         Operation::ReadConversation,
@@ -123,6 +131,9 @@ impl Operation {
             Operation::Token => "token",
             Operation::ReadConversation => "conversation",
             Operation::StartCobrowse => "cobrowse",
+            Operation::TokenInfo => "token_info",
+            Operation::ListActions => "list_actions",
+            Operation::GetAction => "get_action",
         }
     }
 }
@@ -133,6 +144,9 @@ impl std::fmt::Display for Operation {
             Operation::Token => "POST /oauth/token",
             Operation::ReadConversation => "GET /api/v2/conversations/{id}",
             Operation::StartCobrowse => "POST /api/v2/conversations/{id}/cobrowse",
+            Operation::TokenInfo => "GET /api/v2/tokens/me",
+            Operation::ListActions => "GET /api/v2/integrations/actions",
+            Operation::GetAction => "GET /api/v2/integrations/actions/{id}",
         })
     }
 }

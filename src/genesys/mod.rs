@@ -1,9 +1,11 @@
 //! Everything that talks to Genesys Cloud: where it is (`region`), how to reach it
 //! (`transport`), the OAuth token (`token`), who is on a conversation (`conversation`),
-//! the calls one start makes (`client`), and what went wrong (`error`).
+//! the calls one start makes (`client`), and what went wrong (`error`); `admin` holds the
+//! requests `cobrowse-proxy doctor` sends to check a set-up.
 //!
 //! Nothing here decides what a failure means for a flow: that is `crate::outcome`'s job.
 
+pub mod admin;
 pub mod client;
 pub mod conversation;
 pub mod error;

@@ -19,7 +19,12 @@ impl From<GenesysError> for Failure {
     fn from(error: GenesysError) -> Self {
         let (code, message) = match error.operation {
             Operation::Token => token(&error),
-            Operation::ReadConversation | Operation::StartCobrowse => api(&error),
+            // The doctor's operations never reach a flow; they read as any API request.
+            Operation::ReadConversation
+            | Operation::StartCobrowse
+            | Operation::TokenInfo
+            | Operation::ListActions
+            | Operation::GetAction => api(&error),
         };
         Failure {
             code,
@@ -34,7 +39,11 @@ impl From<GenesysError> for Failure {
 fn service(operation: Operation) -> &'static str {
     match operation {
         Operation::Token => "The Genesys login service",
-        Operation::ReadConversation | Operation::StartCobrowse => "The Genesys Platform API",
+        Operation::ReadConversation
+        | Operation::StartCobrowse
+        | Operation::TokenInfo
+        | Operation::ListActions
+        | Operation::GetAction => "The Genesys Platform API",
     }
 }
 
@@ -194,7 +203,11 @@ fn refused(error: &GenesysError, conversation: &str, caution: &str) -> (ErrorCod
                 Operation::StartCobrowse => format!(
                     "The OAuth client may not start cobrowse{said}. Give its role conversation:cobrowse:add (messaging) and/or conversation:cobrowseVoice:add (voice) in Admin > Roles / Permissions."
                 ),
-                Operation::ReadConversation | Operation::Token => format!(
+                Operation::ReadConversation
+                | Operation::Token
+                | Operation::TokenInfo
+                | Operation::ListActions
+                | Operation::GetAction => format!(
                     "The OAuth client may not read the conversation to find its agent{said}. Give its role conversation:communication:view in Admin > Roles / Permissions, or pass agentId from the flow."
                 ),
             },

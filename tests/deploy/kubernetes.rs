@@ -236,3 +236,89 @@ fn kustomize_applies_everything_but_the_example_secret() {
     expected.sort();
     assert_eq!(listed, expected);
 }
+
+#[test]
+fn the_pods_get_no_service_link_variables() {
+    // Kubernetes adds `<SERVICE>_SERVICE_HOST` and the like for every Service in the namespace;
+    // for a Service named cobrowse-proxy they start with COBROWSE_, which the service refuses.
+    let manifests = manifests();
+    let service = of_kind(&manifests, "Service");
+    let links = service["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_uppercase()
+        .replace('-', "_");
+    let deployment = of_kind(&manifests, "Deployment");
+    if links.starts_with("COBROWSE_") {
+        assert_eq!(
+            deployment["spec"]["template"]["spec"]["enableServiceLinks"], false,
+            "the pods would get {links}_SERVICE_HOST, which the service refuses as an unknown setting"
+        );
+    }
+}
+
+/// The pod spec `kubectl run ... --overrides='<json>'` in deploy/README.md.
+fn doctor_pod() -> Value {
+    let readme = read("deploy/README.md");
+    let (_, rest) = readme
+        .split_once("--overrides='")
+        .expect("deploy/README.md shows the one-off doctor pod");
+    let (json, _) = rest.split_once('\'').unwrap();
+    serde_json::from_str(json).expect("the overrides are JSON")
+}
+
+#[test]
+fn the_one_off_doctor_pod_runs_doctor_with_the_deployments_settings() {
+    let manifests = manifests();
+    let deployment = of_kind(&manifests, "Deployment");
+    let secret = of_kind(&manifests, "Secret");
+    let served = container(&deployment);
+    let pod = doctor_pod();
+    let spec = &pod["spec"];
+    let serving = &deployment["spec"]["template"]["spec"];
+    assert_eq!(spec["enableServiceLinks"], false);
+    assert_eq!(spec["automountServiceAccountToken"], false);
+    assert_eq!(spec["securityContext"], serving["securityContext"]);
+    let containers = spec["containers"].as_array().unwrap();
+    assert_eq!(containers.len(), 1);
+    let doctor = &containers[0];
+    assert_eq!(doctor["image"], served["image"]);
+    assert_eq!(doctor["securityContext"], served["securityContext"]);
+    assert_eq!(doctor["args"][0], "doctor");
+    assert!(
+        read("deploy/README.md")
+            .contains(&format!("--image={}", served["image"].as_str().unwrap())),
+        "kubectl run's --image is the Deployment's"
+    );
+
+    // The Deployment's plain values as they are, and its secret ones from the same Secret.
+    let (from_secret, plain): (Vec<&Value>, Vec<&Value>) = served["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .partition(|v| v["valueFrom"].is_object());
+    assert_eq!(
+        doctor["env"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        plain
+    );
+    assert_eq!(
+        doctor["envFrom"],
+        serde_json::json!([{"secretRef": {"name": secret["metadata"]["name"]}}])
+    );
+    let mut secret_keys: Vec<&str> = secret["stringData"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut referenced: Vec<&str> = from_secret
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    secret_keys.sort();
+    referenced.sort();
+    assert_eq!(
+        secret_keys, referenced,
+        "envFrom gives the pod every key of the Secret: exactly the Deployment's secret settings"
+    );
+}
