@@ -206,37 +206,46 @@ impl Admin {
             &["conversations", &conversation.to_string(), "cobrowse"],
             &[],
         );
-        let body = match self.request_body {
-            RequestBody::Empty => None,
-            RequestBody::AgentPayload => Some(
-                serde_json::json!({"agentId": agent.to_string(), "cobrowseType": "view"})
-                    .to_string(),
-            ),
-        };
+        let payload =
+            serde_json::json!({"agentId": agent.to_string(), "cobrowseType": "view"}).to_string();
         let deadline = self.deadline();
         let token = self.tokens.get(deadline).await?;
-        let reply = self
-            .transport
-            .send(
-                Operation::StartCobrowse,
-                || {
-                    let builder = self
-                        .transport
-                        .http()
-                        .post(url.clone())
-                        .bearer_auth(token.expose())
-                        .header(ACCEPT, "application/json")
-                        .header(CONTENT_TYPE, "application/json");
-                    match &body {
-                        Some(body) => builder.body(body.clone()),
-                        None => builder,
-                    }
-                },
-                deadline,
-            )
+        let with_body = self.request_body != RequestBody::Empty;
+        let send = |body| self.post_start(&url, token.expose(), body, deadline);
+        let mut reply = send(with_body.then_some(payload.as_str()))
             .await
             .map_err(|e| e.about(conversation))?;
+        // As the service does in `auto` mode: a 400 to the payload is tried without it, so
+        // the answer is about the permission, not about the body.
+        if self.request_body == RequestBody::Auto && reply.status == 400 {
+            reply = send(None).await.map_err(|e| e.about(conversation))?;
+        }
         status_of(Operation::StartCobrowse, &reply).map_err(|e| e.about(conversation))
+    }
+
+    async fn post_start(
+        &self,
+        url: &reqwest::Url,
+        token: &str,
+        body: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Reply, GenesysError> {
+        let make = || {
+            let builder = self
+                .transport
+                .http()
+                .post(url.clone())
+                .bearer_auth(token)
+                .header(ACCEPT, "application/json")
+                .header(CONTENT_TYPE, "application/json");
+            match body {
+                Some(body) => builder.body(body.to_owned()),
+                None => builder,
+            }
+        };
+        self.transport
+            .send(Operation::StartCobrowse, make, deadline)
+            .await
     }
 
     /// `GET /api/v2/conversations/{conversation}`; `Ok` with the status only for a 2xx.
