@@ -18,6 +18,8 @@ pub const OUTPUT_SCHEMA: &str = include_str!("../schemas/start-cobrowse.output.j
 pub struct Contract {
     input: Validator,
     allowed_inputs: String,
+    /// Declared inputs that are not `required`: JSON `null` for one of them means absent.
+    optional_inputs: Vec<String>,
 }
 
 impl Contract {
@@ -32,15 +34,52 @@ impl Contract {
             .as_object()
             .map(|props| props.keys().cloned().collect::<Vec<_>>().join(", "))
             .unwrap_or_default();
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|names| names.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let optional_inputs = schema["properties"]
+            .as_object()
+            .map(|props| {
+                props
+                    .keys()
+                    .filter(|name| !required.contains(&name.as_str()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
         Contract {
             input,
             allowed_inputs,
+            optional_inputs,
         }
     }
 
     /// Checks a request body against the input contract. On failure, one sentence per
     /// problem, each naming the field and what is allowed.
+    ///
+    /// An optional input sent as JSON `null` is checked as absent: the schema gives each
+    /// input one type, as Genesys documents, and Genesys itself leaves null inputs out before
+    /// it validates, so a caller sending `null` means what Genesys would have sent.
     pub fn check_input(&self, body: &Value) -> Result<(), Vec<String>> {
+        let without_nulls;
+        let body = match body.as_object() {
+            Some(input)
+                if input
+                    .iter()
+                    .any(|(name, value)| self.is_null_optional(name, value)) =>
+            {
+                without_nulls = Value::Object(
+                    input
+                        .iter()
+                        .filter(|(name, value)| !self.is_null_optional(name, value))
+                        .map(|(name, value)| (name.clone(), value.clone()))
+                        .collect(),
+                );
+                &without_nulls
+            }
+            _ => body,
+        };
         let problems: Vec<String> = self
             .input
             .iter_errors(body)
@@ -51,6 +90,10 @@ impl Contract {
         } else {
             Err(problems)
         }
+    }
+
+    fn is_null_optional(&self, name: &str, value: &Value) -> bool {
+        value.is_null() && self.optional_inputs.iter().any(|optional| optional == name)
     }
 
     fn describe(&self, error: &ValidationError<'_>) -> String {
@@ -120,6 +163,25 @@ mod tests {
                 || all.contains("agentId, cobrowseType, conversationId"),
             "{all}"
         );
+    }
+
+    #[test]
+    fn null_counts_as_absent_only_for_optional_inputs() {
+        let contract = Contract::compile();
+        assert!(
+            contract
+                .check_input(&json!({"conversationId": "x", "agentId": null, "cobrowseType": null}))
+                .is_ok()
+        );
+        let all = contract
+            .check_input(&json!({"conversationId": null, "colour": null}))
+            .unwrap_err()
+            .join("\n");
+        assert!(
+            all.contains("conversationId must be string, got null"),
+            "{all}"
+        );
+        assert!(all.contains("unknown input colour"), "{all}");
     }
 
     #[test]

@@ -26,6 +26,25 @@ pub const DEFAULT_CATEGORY: &str = "Cobrowse proxy";
 pub const DEFAULT_TIMEOUT_SECONDS: u8 = 20;
 /// The longest timeout Genesys accepts for a data action.
 pub const MAX_TIMEOUT_SECONDS: u8 = 60;
+/// The field of a *User Defined* credential that holds the bearer token.
+pub const BEARER_TOKEN_FIELD: &str = "token";
+/// The header a `bearer` action writes: Genesys fills `${credentials.token}` from the
+/// integration's User Defined credential (`credentials` is Velocity's name for its fields).
+pub const BEARER_AUTHORIZATION: &str = "Bearer ${credentials.token}";
+
+/// The credential type of the integration the action is imported into, which decides how
+/// the service's inbound credential reaches it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Credential {
+    /// Basic Auth (COBROWSE_AUTH_USERNAME and COBROWSE_AUTH_PASSWORD): Genesys sends the
+    /// Authorization header itself, so the action adds none.
+    #[default]
+    Basic,
+    /// User Defined, with a field named token (COBROWSE_AUTH_BEARER_TOKEN): Genesys sends a
+    /// User Defined field only where the action writes it, so the action adds the header
+    /// Authorization: Bearer ${credentials.token}.
+    Bearer,
+}
 
 /// What the admin chose; everything else in the action is fixed by the service.
 #[derive(clap::Args, Clone, Debug)]
@@ -48,6 +67,9 @@ pub struct ActionOptions {
     /// Mark the action secure (it accepts sensitive data; needed to call it from secure flows).
     #[arg(long)]
     pub secure: bool,
+    /// The credential type of the integration the action is imported into.
+    #[arg(long, value_enum, default_value_t = Credential::Basic)]
+    pub credential: Credential,
     /// Accept an http:// URL. Only for tests: Genesys calls data actions over HTTPS only.
     #[arg(long)]
     pub allow_http: bool,
@@ -62,6 +84,7 @@ impl ActionOptions {
             category: DEFAULT_CATEGORY.to_owned(),
             timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
             secure: false,
+            credential: Credential::Basic,
             allow_http: false,
         }
     }
@@ -109,6 +132,9 @@ struct Headers {
     /// Genesys fails an action whose reply is not JSON; say so up front.
     #[serde(rename = "Accept")]
     accept: &'static str,
+    /// Only for a User Defined credential: Basic Auth sends its own.
+    #[serde(rename = "Authorization", skip_serializing_if = "Option::is_none")]
+    authorization: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -170,6 +196,10 @@ fn action(options: &ActionOptions) -> Result<Action, ExportError> {
                 headers: Headers {
                     content_type: "application/json",
                     accept: "application/json",
+                    authorization: match options.credential {
+                        Credential::Basic => None,
+                        Credential::Bearer => Some(BEARER_AUTHORIZATION),
+                    },
                 },
                 request_template: REQUEST_TEMPLATE,
             },
@@ -279,6 +309,31 @@ mod tests {
         assert_eq!(action["actionType"], "custom");
         assert_eq!(action["secure"], false);
         assert_eq!(action["config"]["timeoutSeconds"], 20);
+    }
+
+    #[test]
+    fn a_basic_credential_adds_no_header_and_a_bearer_one_writes_its_token() {
+        let basic = export("https://cobrowse.example.com").unwrap();
+        let names: Vec<&String> = basic["config"]["request"]["headers"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(names, ["Accept", "Content-Type"]);
+
+        let mut options = ActionOptions::for_url("https://cobrowse.example.com");
+        options.credential = Credential::Bearer;
+        let bearer = export_action(&options).unwrap();
+        let headers = &bearer["config"]["request"]["headers"];
+        assert_eq!(headers["Authorization"], "Bearer ${credentials.token}");
+        assert_eq!(headers["Content-Type"], "application/json");
+        // Everything else is the same action.
+        let mut without = bearer.clone();
+        without["config"]["request"]["headers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("Authorization");
+        assert_eq!(without, basic);
     }
 
     #[test]

@@ -1,18 +1,49 @@
-# cobrowse-proxy as a Genesys Cloud Web Services Data Actions integration: a Basic Auth
-# credential, the integration that sends it, and the one action flows call.
+# cobrowse-proxy as a Genesys Cloud Web Services Data Actions integration: the credential
+# Genesys presents to the service, the integration that sends it, and the one action flows
+# call. service_client.tf creates the service's own OAuth client; flows.tf the flows and the
+# trigger that call the action once an agent has answered.
 #
-# The action is what `cobrowse-proxy export-action` prints (deploy/genesys/), field for field;
-# tests/deploy/terraform.rs fails when the two differ. The templates are Velocity, which
-# Genesys renders: HCL would read a bare "${" as its own interpolation, so every literal "${"
-# is written "$${".
+# The action is what `cobrowse-proxy export-action --credential <credential_type>` prints
+# (deploy/genesys/ holds the basic one), field for field; tests/deploy/terraform.rs fails
+# when the two differ. The templates are Velocity, which Genesys renders: HCL would read a
+# bare "${" as its own interpolation, so every literal "${" is written "$${".
 
-resource "genesyscloud_integration_credential" "basic_auth" {
-  name                 = var.credential_name
-  credential_type_name = "basicAuth"
-  fields = {
-    userName = var.basic_auth_username
-    password = var.basic_auth_password
+locals {
+  # The two credential types the service accepts. Basic Auth: Genesys sends the
+  # Authorization header by itself. User Defined: Genesys sends a field only where the
+  # action's request writes ${credentials.<field>}, so the action adds the header.
+  credentials = {
+    basic = {
+      type    = "basicAuth"
+      fields  = { userName = var.basic_auth_username, password = var.basic_auth_password }
+      headers = {}
+    }
+    bearer = {
+      type    = "userDefined"
+      fields  = { token = var.bearer_token }
+      headers = { Authorization = "Bearer $${credentials.token}" }
+    }
   }
+  credential = local.credentials[var.credential_type]
+}
+
+resource "genesyscloud_integration_credential" "inbound" {
+  name                 = var.credential_name
+  credential_type_name = local.credential.type
+  fields               = local.credential.fields
+
+  lifecycle {
+    precondition {
+      condition     = var.credential_type == "bearer" ? var.bearer_token != null : var.basic_auth_username != null && var.basic_auth_password != null
+      error_message = "The credential is incomplete: credential_type \"basic\" needs basic_auth_username and basic_auth_password (the service's COBROWSE_AUTH_USERNAME and COBROWSE_AUTH_PASSWORD), \"bearer\" needs bearer_token (its COBROWSE_AUTH_BEARER_TOKEN). Set them with TF_VAR_... so they are not written to a file."
+    }
+  }
+}
+
+# This module called the credential basic_auth before it could be a bearer token.
+moved {
+  from = genesyscloud_integration_credential.basic_auth
+  to   = genesyscloud_integration_credential.inbound
 }
 
 resource "genesyscloud_integration" "cobrowse_proxy" {
@@ -21,8 +52,10 @@ resource "genesyscloud_integration" "cobrowse_proxy" {
 
   config {
     name = var.integration_name
+    # "basicAuth" is the integration type's name for its one credential slot, whatever the
+    # credential's own type (Basic Auth or User Defined).
     credentials = {
-      basicAuth = genesyscloud_integration_credential.basic_auth.id
+      basicAuth = genesyscloud_integration_credential.inbound.id
     }
   }
 }
@@ -44,10 +77,13 @@ resource "genesyscloud_integration_action" "start_cobrowse" {
     request_type         = "POST"
     # Every flow input as one JSON object: nothing hand-built, so nothing to escape.
     request_template = "$${input.rawRequest}"
-    headers = {
-      "Content-Type" = "application/json"
-      "Accept"       = "application/json"
-    }
+    headers = merge(
+      {
+        "Content-Type" = "application/json"
+        "Accept"       = "application/json"
+      },
+      local.credential.headers,
+    )
   }
 
   config_response {

@@ -1,6 +1,32 @@
+# For the service (its Kubernetes Secret; README.md, "Handing the outputs to the service"):
+#   terraform output -raw service_client_id       # COBROWSE_GENESYS_CLIENT_ID
+#   terraform output -raw service_client_secret   # COBROWSE_GENESYS_CLIENT_SECRET
+
+output "service_client_id" {
+  description = "The service's OAuth client id: its COBROWSE_GENESYS_CLIENT_ID."
+  value       = genesyscloud_oauth_client.service.id
+  sensitive   = true
+}
+
+output "service_client_secret" {
+  description = "The service's OAuth client secret: its COBROWSE_GENESYS_CLIENT_SECRET."
+  value       = genesyscloud_oauth_client.service.client_secret
+  sensitive   = true
+}
+
+output "service_role_id" {
+  description = "Id of the role the service's OAuth client holds; Terraform's own OAuth client must hold it too before it can grant it."
+  value       = genesyscloud_auth_role.service.id
+}
+
+output "credential_type" {
+  description = "The integration's credential type: basic (the service's COBROWSE_AUTH_USERNAME/_PASSWORD) or bearer (its COBROWSE_AUTH_BEARER_TOKEN)."
+  value       = var.credential_type
+}
+
 output "credential_id" {
-  description = "Id of the Basic Auth credential."
-  value       = genesyscloud_integration_credential.basic_auth.id
+  description = "Id of the integration's credential."
+  value       = genesyscloud_integration_credential.inbound.id
 }
 
 output "integration_id" {
@@ -21,4 +47,19 @@ output "action_category" {
 output "action_name" {
   description = "The action's name: the dataAction key in an Archy callData action."
   value       = genesyscloud_integration_action.start_cobrowse.name
+}
+
+output "workflow_id" {
+  description = "Id of the workflow that calls the action once an agent has answered."
+  value       = genesyscloud_flow.start_cobrowse.id
+}
+
+output "message_flow_id" {
+  description = "Id of the sample inbound message flow to route the Messenger deployment to (null when create_message_flow is false)."
+  value       = one(genesyscloud_flow.route_to_queue[*].id)
+}
+
+output "trigger_id" {
+  description = "Id of the trigger that runs the workflow."
+  value       = genesyscloud_processautomation_trigger.agent_answered.id
 }

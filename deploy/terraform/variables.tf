@@ -1,51 +1,94 @@
+# Only service_url, queue_name and the inbound credential have no default. Names that end up
+# in the flows (integration, action, queue, flow names) are substituted into Archy YAML
+# between double quotes, so they may not contain a double quote, a backslash or braces.
+
 variable "service_url" {
   description = "The service's public base URL as Genesys reaches it: https, host and optional port, no path (the action calls /v1/cobrowse/start on it)."
   type        = string
 
   validation {
-    condition     = can(regex("^https://[^/?#@\\s]+$", var.service_url))
+    condition     = length(regexall("^https://[^/?#@\\s]+$", var.service_url)) == 1
     error_message = "The service_url must be the service's https base URL without path, query, credentials or trailing slash, such as https://cobrowse-proxy.example.com: Genesys calls data actions over HTTPS only."
   }
 }
+
+# --- The credential Genesys presents to the service --------------------------------------
+
+variable "credential_type" {
+  description = "How the integration authenticates to the service: \"basic\" (a Basic Auth credential; the service's COBROWSE_AUTH_USERNAME/_PASSWORD) or \"bearer\" (a User Defined credential with a field token, sent as Authorization: Bearer; the service's COBROWSE_AUTH_BEARER_TOKEN). The same choice as export-action --credential."
+  type        = string
+  default     = "basic"
+
+  validation {
+    condition     = contains(["basic", "bearer"], var.credential_type)
+    error_message = "The credential_type must be \"basic\" or \"bearer\"."
+  }
+}
+
+variable "basic_auth_username" {
+  description = "With credential_type \"basic\": the service's COBROWSE_AUTH_USERNAME."
+  type        = string
+  sensitive   = true
+  default     = null
+}
+
+variable "basic_auth_password" {
+  description = "With credential_type \"basic\": the service's COBROWSE_AUTH_PASSWORD."
+  type        = string
+  sensitive   = true
+  default     = null
+}
+
+variable "bearer_token" {
+  description = "With credential_type \"bearer\": the service's COBROWSE_AUTH_BEARER_TOKEN."
+  type        = string
+  sensitive   = true
+  default     = null
+
+  validation {
+    condition     = var.bearer_token == null ? true : length(regexall("^[!-~]+$", var.bearer_token)) == 1
+    error_message = "The bearer_token must be printable ASCII without spaces: it is sent in an HTTP header."
+  }
+}
+
+variable "credential_name" {
+  description = "Name of the integration's credential."
+  type        = string
+  default     = "Cobrowse proxy credential"
+}
+
+# --- The integration and the action ------------------------------------------------------
 
 variable "integration_name" {
   description = "Name of the Web Services Data Actions integration; Architect lists the action under it (the action's category)."
   type        = string
   default     = "Cobrowse proxy"
+
+  validation {
+    condition     = length(regexall("^[^\"\\\\{}]+$", var.integration_name)) == 1
+    error_message = "The integration_name may not be empty or contain a double quote, a backslash or braces: it is substituted into the sample flow."
+  }
 }
 
 variable "action_name" {
   description = "Name of the data action, as flow designers see it in Architect."
   type        = string
   default     = "Start cobrowse"
-}
 
-variable "credential_name" {
-  description = "Name of the Basic Auth credential the integration sends."
-  type        = string
-  default     = "Cobrowse proxy credential"
-}
-
-variable "basic_auth_username" {
-  description = "The service's COBROWSE_AUTH_USERNAME."
-  type        = string
-  sensitive   = true
-}
-
-variable "basic_auth_password" {
-  description = "The service's COBROWSE_AUTH_PASSWORD."
-  type        = string
-  sensitive   = true
+  validation {
+    condition     = length(regexall("^[^\"\\\\{}]+$", var.action_name)) == 1
+    error_message = "The action_name may not be empty or contain a double quote, a backslash or braces: it is substituted into the sample flow."
+  }
 }
 
 variable "timeout_seconds" {
-  description = "How long Genesys waits for the service (1 to 60). Keep it above the service's COBROWSE_UPSTREAM_TIMEOUT_MS (10 s by default), so the service's own UPSTREAM_TIMEOUT reply reaches the flow."
+  description = "How long Genesys waits for the service (1 to 55). Keep it above the service's COBROWSE_UPSTREAM_TIMEOUT_MS (10 s by default), so the service's own UPSTREAM_TIMEOUT reply reaches the flow; the sample workflow waits 5 s longer than this."
   type        = number
   default     = 20
 
   validation {
-    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 60
-    error_message = "The timeout_seconds must be from 1 to 60: Genesys accepts no other data action timeout."
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 55 && floor(var.timeout_seconds) == var.timeout_seconds
+    error_message = "The timeout_seconds must be a whole number from 1 to 55: Genesys accepts 1 to 60 for an action, and the sample workflow waits 5 s longer than the action, at most the 60 s a Call Data Action step is given here."
   }
 }
 
@@ -53,4 +96,108 @@ variable "secure" {
   description = "Mark the action secure (it accepts sensitive data; needed to call it from secure flows). Changing it replaces the action."
   type        = bool
   default     = false
+}
+
+# --- The service's own OAuth client ------------------------------------------------------
+
+variable "service_role_name" {
+  description = "Name of the role the service's OAuth client gets: conversation:cobrowse:add, conversation:cobrowseVoice:add and conversation:communication:view."
+  type        = string
+  default     = "Cobrowse proxy service"
+}
+
+variable "service_client_name" {
+  description = "Name of the service's OAuth client (Client Credentials grant): COBROWSE_GENESYS_CLIENT_ID/_SECRET."
+  type        = string
+  default     = "Cobrowse proxy service"
+}
+
+variable "service_division_ids" {
+  description = "Divisions in which the service's role is granted: those of the queues whose interactions it starts cobrowse on. Empty (the default) means the home division; \"*\" means all divisions."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.service_division_ids : id == "*" || length(regexall("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", id)) == 1])
+    error_message = "Each service_division_ids entry must be a division id (a UUID) or \"*\" for all divisions."
+  }
+}
+
+variable "service_token_lifetime_seconds" {
+  description = "Lifetime of the service's access tokens (300 to 172800 s; the service renews a token before it expires and takes none as longer than 48 hours)."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.service_token_lifetime_seconds >= 300 && var.service_token_lifetime_seconds <= 172800
+    error_message = "The service_token_lifetime_seconds must be from 300 (5 minutes) to 172800 (48 hours), the range Genesys accepts for a Client Credentials client."
+  }
+}
+
+# --- The flows and the trigger that starts cobrowse -------------------------------------
+
+variable "queue_name" {
+  description = "The queue whose interactions get a cobrowse offer once an agent answers; the sample message flow routes to it. It must exist."
+  type        = string
+
+  validation {
+    condition     = length(regexall("^[^\"\\\\{}]+$", var.queue_name)) == 1
+    error_message = "The queue_name may not be empty or contain a double quote, a backslash or braces: it is substituted into the sample flow."
+  }
+}
+
+variable "media_types" {
+  description = "Which interactions on the queue start cobrowse when an agent answers: \"MESSAGE\" (web messaging; needs conversation:cobrowse:add) and/or \"VOICE\" (needs conversation:cobrowseVoice:add)."
+  type        = list(string)
+  default     = ["MESSAGE", "VOICE"]
+
+  validation {
+    condition     = length(var.media_types) > 0 && alltrue([for media in var.media_types : contains(["MESSAGE", "VOICE"], media)])
+    error_message = "The media_types must be a non-empty list of \"MESSAGE\" and \"VOICE\": co-browse for Messenger covers web messaging and voice only."
+  }
+}
+
+variable "trigger_delay_seconds" {
+  description = "Start cobrowse this many seconds (60 to 900) after the agent's part of the conversation starts, instead of at once. Null (the default): at once, for events at most 60 s old."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.trigger_delay_seconds == null ? true : var.trigger_delay_seconds >= 60 && var.trigger_delay_seconds <= 900
+    error_message = "The trigger_delay_seconds must be null or from 60 to 900: the range Genesys accepts for a trigger's delay."
+  }
+}
+
+variable "workflow_name" {
+  description = "Name of the workflow that calls the action once an agent has answered."
+  type        = string
+  default     = "Cobrowse proxy: start on answer"
+
+  validation {
+    condition     = length(regexall("^[^\"\\\\{}]+$", var.workflow_name)) == 1
+    error_message = "The workflow_name may not be empty or contain a double quote, a backslash or braces: it is substituted into the flow."
+  }
+}
+
+variable "create_message_flow" {
+  description = "Also publish the sample inbound message flow, which routes a Messenger conversation to queue_name. Leave false when your Messenger deployment already routes to a flow of yours."
+  type        = bool
+  default     = true
+}
+
+variable "message_flow_name" {
+  description = "Name of the sample inbound message flow."
+  type        = string
+  default     = "Cobrowse proxy: route to queue"
+
+  validation {
+    condition     = length(regexall("^[^\"\\\\{}]+$", var.message_flow_name)) == 1
+    error_message = "The message_flow_name may not be empty or contain a double quote, a backslash or braces: it is substituted into the flow."
+  }
+}
+
+variable "trigger_name" {
+  description = "Name of the trigger that starts the workflow."
+  type        = string
+  default     = "Cobrowse proxy: agent answered"
 }

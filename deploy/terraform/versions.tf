@@ -3,8 +3,13 @@ terraform {
 
   required_providers {
     genesyscloud = {
-      source  = "mypurecloud/genesyscloud"
-      version = "~> 1.0"
+      source = "mypurecloud/genesyscloud"
+      # Pinned to the release this module was written and checked against: its resource
+      # documentation (auth_role, oauth_client, integration_credential, integration,
+      # integration_action, flow, processautomation_trigger) is what main.tf relies on.
+      # No .terraform.lock.hcl is committed yet (see README.md, "The provider lock file"),
+      # so this exact version is what keeps every `terraform init` on the same provider.
+      version = "1.84.1"
     }
   }
 }

@@ -1,6 +1,7 @@
 //! The exported data action run the way Genesys runs it: render the request template for a
-//! flow's inputs, call the real service with the integration's Basic credential, apply the
-//! response template, and check the result against the action's own success contract.
+//! flow's inputs, call the real service with the integration's credential (Basic Auth, or
+//! the User Defined fields the action's headers write), apply the response template, and
+//! check the result against the action's own success contract.
 //!
 //! This is the loop a unit test cannot close: that the templates, headers and URL the admin
 //! imports, and the schema Genesys checks replies against, fit the service as it is.
@@ -8,7 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use cobrowse_proxy::export::{ActionOptions, export_action};
+use cobrowse_proxy::export::{ActionOptions, BEARER_TOKEN_FIELD, Credential, export_action};
 use serde_json::Value;
 
 use crate::helpers::*;
@@ -23,6 +24,17 @@ enum Exit {
     Timeout,
 }
 
+/// The integration's credential, as Genesys holds it.
+enum IntegrationCredential<'a> {
+    /// Basic Auth: Genesys sends `Authorization: Basic ...` with every request by itself.
+    Basic(&'a str, &'a str),
+    /// User Defined: named fields that reach the service only where the action's request
+    /// writes `${credentials.<field>}`; Genesys sends nothing by itself.
+    UserDefined(&'a [(&'a str, &'a str)]),
+}
+
+use IntegrationCredential::{Basic, UserDefined};
+
 struct GenesysRuntime {
     action: Value,
     http: reqwest::Client,
@@ -31,8 +43,14 @@ struct GenesysRuntime {
 impl GenesysRuntime {
     /// The action exported for `app`, as an admin would import it.
     fn for_app(app: &TestApp) -> Self {
+        Self::for_app_with(app, Credential::Basic)
+    }
+
+    /// The action exported for `app` with `export-action --credential <credential>`.
+    fn for_app_with(app: &TestApp, credential: Credential) -> Self {
         let mut options = ActionOptions::for_url(&app.address);
         options.allow_http = true;
+        options.credential = credential;
         let action = export_action(&options).unwrap();
         let timeout = Duration::from_secs(action["config"]["timeoutSeconds"].as_u64().unwrap());
         let http = reqwest::Client::builder().timeout(timeout).build().unwrap();
@@ -40,7 +58,7 @@ impl GenesysRuntime {
     }
 
     /// Executes the action for `raw_request`, the flow inputs as one JSON object.
-    async fn execute(&self, raw_request: &str, credential: (&str, &str)) -> Exit {
+    async fn execute(&self, raw_request: &str, credential: &IntegrationCredential<'_>) -> Exit {
         let request = &self.action["config"]["request"];
         let body = render(
             request["requestTemplate"].as_str().unwrap(),
@@ -51,10 +69,15 @@ impl GenesysRuntime {
         let mut call = self
             .http
             .request(method, request["requestUrlTemplate"].as_str().unwrap())
-            .basic_auth(credential.0, Some(credential.1))
             .body(body);
+        if let Basic(username, password) = credential {
+            call = call.basic_auth(username, Some(password));
+        }
         for (name, value) in request["headers"].as_object().unwrap() {
-            call = call.header(name, value.as_str().unwrap());
+            call = call.header(
+                name,
+                render_credentials(value.as_str().unwrap(), credential),
+            );
         }
         let reply = match call.send().await {
             Ok(reply) => reply,
@@ -114,6 +137,40 @@ fn render(template: &str, reference: &str, value: &str) -> String {
     template.replacen(reference, value, 1)
 }
 
+/// A header value as Genesys renders it: each `${credentials.<field>}` is the credential's
+/// field. A reference to a field the credential does not have stays as it is written, as
+/// Velocity leaves an undefined reference; anything else Velocity would do is not modelled.
+fn render_credentials(template: &str, credential: &IntegrationCredential<'_>) -> String {
+    const OPEN: &str = "${credentials.";
+    let mut rendered = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find(OPEN) {
+        let (before, reference) = rest.split_at(start);
+        assert!(
+            !before.contains('$') && !before.contains('#'),
+            "the header {template:?} uses more Velocity than ${{credentials.<field>}}"
+        );
+        rendered.push_str(before);
+        let end = reference.find('}').expect("a closed reference");
+        let field = &reference[OPEN.len()..end];
+        let value = match credential {
+            UserDefined(fields) => fields.iter().find(|(name, _)| *name == field),
+            Basic(..) => None,
+        };
+        match value {
+            Some((_, value)) => rendered.push_str(value),
+            None => rendered.push_str(&reference[..=end]),
+        }
+        rest = &reference[end + 1..];
+    }
+    assert!(
+        !rest.contains('$') && !rest.contains('#'),
+        "the header {template:?} uses more Velocity than ${{credentials.<field>}}"
+    );
+    rendered.push_str(rest);
+    rendered
+}
+
 fn flow_payloads() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut payloads: Vec<_> = std::fs::read_dir(&dir)
@@ -147,7 +204,7 @@ async fn every_sample_flow_payload_reaches_the_flow_on_the_success_path() {
     .unwrap();
 
     for (name, payload) in flow_payloads() {
-        match runtime.execute(&payload, (USERNAME, PASSWORD)).await {
+        match runtime.execute(&payload, &Basic(USERNAME, PASSWORD)).await {
             // Even a refused input is a Success-path result: the flow can read why.
             Exit::Success(outputs) => {
                 assert_eq!(
@@ -171,7 +228,7 @@ async fn a_slow_genesys_still_reaches_the_flow_before_the_action_times_out() {
         .await;
     let runtime = GenesysRuntime::for_app(&app);
     match runtime
-        .execute(&valid_input().to_string(), (USERNAME, PASSWORD))
+        .execute(&valid_input().to_string(), &Basic(USERNAME, PASSWORD))
         .await
     {
         Exit::Success(outputs) => assert_eq!(outputs["errorCode"], "UPSTREAM_TIMEOUT"),
@@ -186,11 +243,89 @@ async fn a_wrong_integration_credential_takes_the_failure_path() {
     let app = spawn_app().await;
     let runtime = GenesysRuntime::for_app(&app);
     match runtime
-        .execute(&valid_input().to_string(), (USERNAME, "not-the-password"))
+        .execute(
+            &valid_input().to_string(),
+            &Basic(USERNAME, "not-the-password"),
+        )
         .await
     {
         Exit::Failure(why) => assert!(why.contains("401"), "{why}"),
         Exit::Success(outputs) => panic!("a wrong credential reached the flow: {outputs}"),
         Exit::Timeout => panic!("took the Timeout path"),
     }
+}
+
+/// The service as an admin runs it for a User Defined credential: a bearer token and no
+/// Basic credential at all.
+const BEARER_TOKEN: &str = "bearer-t0ken-from-the-user-defined-credential";
+
+async fn spawn_bearer_only_app() -> TestApp {
+    // An empty value counts as unset.
+    let app = spawn_app_with(&[
+        ("AUTH_USERNAME", ""),
+        ("AUTH_PASSWORD", ""),
+        ("AUTH_BEARER_TOKEN", BEARER_TOKEN),
+    ])
+    .await;
+    app.mount_token(86_400).await;
+    app.mount_cobrowse(session_reply()).await;
+    app
+}
+
+#[tokio::test]
+async fn a_bearer_action_sends_the_user_defined_token_and_the_session_starts() {
+    let app = spawn_bearer_only_app().await;
+    let runtime = GenesysRuntime::for_app_with(&app, Credential::Bearer);
+    let credential = UserDefined(&[(BEARER_TOKEN_FIELD, BEARER_TOKEN)]);
+    match runtime
+        .execute(&valid_input().to_string(), &credential)
+        .await
+    {
+        Exit::Success(outputs) => {
+            assert_eq!(outputs["success"], true, "{outputs}");
+            assert_eq!(outputs["joinCode"], session_body()["joinCode"]);
+        }
+        Exit::Failure(why) => panic!("took the Failure path: {why}"),
+        Exit::Timeout => panic!("took the Timeout path"),
+    }
+    assert_eq!(app.requests_to("cobrowse").await, 1);
+}
+
+#[tokio::test]
+async fn a_user_defined_credential_without_the_bearer_header_never_reaches_the_service() {
+    // What the README once promised: a User Defined credential on the Basic export. Genesys
+    // sends its fields only where the action writes them, so no credential arrives.
+    let app = spawn_bearer_only_app().await;
+    let runtime = GenesysRuntime::for_app(&app);
+    let credential = UserDefined(&[(BEARER_TOKEN_FIELD, BEARER_TOKEN)]);
+    match runtime
+        .execute(&valid_input().to_string(), &credential)
+        .await
+    {
+        Exit::Failure(why) => assert!(why.contains("401"), "{why}"),
+        Exit::Success(outputs) => panic!("reached the flow without a credential: {outputs}"),
+        Exit::Timeout => panic!("took the Timeout path"),
+    }
+    assert_eq!(app.requests_to("cobrowse").await, 0);
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_token_field_takes_the_failure_path() {
+    let app = spawn_bearer_only_app().await;
+    let runtime = GenesysRuntime::for_app_with(&app, Credential::Bearer);
+    for fields in [
+        &[(BEARER_TOKEN_FIELD, "not-the-token")][..],
+        // A field named otherwise: `${credentials.token}` is sent as written.
+        &[("apiKey", BEARER_TOKEN)][..],
+    ] {
+        match runtime
+            .execute(&valid_input().to_string(), &UserDefined(fields))
+            .await
+        {
+            Exit::Failure(why) => assert!(why.contains("401"), "{fields:?}: {why}"),
+            Exit::Success(outputs) => panic!("{fields:?} reached the flow: {outputs}"),
+            Exit::Timeout => panic!("took the Timeout path"),
+        }
+    }
+    assert_eq!(app.requests_to("cobrowse").await, 0);
 }

@@ -99,6 +99,37 @@ fn the_flags_reach_the_action() {
 }
 
 #[test]
+fn a_bearer_credential_sends_its_token_and_basic_sends_nothing_extra() {
+    // Basic Auth: Genesys adds the Authorization header itself; the action must not.
+    let basic = printed_action(&["--url", PLACEHOLDER_URL]);
+    assert!(
+        basic["config"]["request"]["headers"]
+            .get("Authorization")
+            .is_none()
+    );
+    assert_eq!(
+        printed_action(&["--url", PLACEHOLDER_URL, "--credential", "basic"]),
+        basic
+    );
+
+    // A User Defined field reaches the service only where the action writes it.
+    let bearer = printed_action(&["--url", PLACEHOLDER_URL, "--credential", "bearer"]);
+    assert_eq!(
+        bearer["config"]["request"]["headers"]["Authorization"],
+        "Bearer ${credentials.token}"
+    );
+
+    let output = export_action(&["--url", PLACEHOLDER_URL, "--credential", "digest"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "an action was printed");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("basic") && stderr.contains("bearer"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_timeout_genesys_does_not_accept_is_refused() {
     for seconds in ["0", "61"] {
         let output = export_action(&["--url", PLACEHOLDER_URL, "--timeout-seconds", seconds]);

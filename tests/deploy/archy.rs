@@ -1,5 +1,6 @@
-//! `deploy/archy/`: the sample flow parses as YAML and calls the action with the names the
-//! contract really has, so it publishes against an action registered from this repository.
+//! `deploy/archy/`: the sample flows, as `deploy/terraform/` publishes them (placeholders
+//! substituted), parse as YAML and call the action with the names the contract really has,
+//! and only once an agent has answered.
 
 use std::collections::BTreeSet;
 
@@ -7,20 +8,15 @@ use cobrowse_proxy::contract::{INPUT_SCHEMA, OUTPUT_SCHEMA};
 use cobrowse_proxy::outcome::ErrorCode;
 use serde_json::Value;
 
-use crate::{exported_action, files_in};
+use crate::terraform::{PublishedFlow, QUEUE, placeholders, published_flows};
+use crate::{exported_action, read};
 
-fn flows() -> Vec<(String, Value)> {
-    let files = files_in("deploy/archy", ".yaml");
-    assert!(!files.is_empty(), "no flow in deploy/archy");
-    files
-        .into_iter()
-        .map(|file| {
-            let text = std::fs::read_to_string(&file).unwrap();
-            let flow = serde_norway::from_str(&text)
-                .unwrap_or_else(|err| panic!("{} is not YAML: {err}", file.display()));
-            (file.display().to_string(), flow)
-        })
-        .collect()
+/// The flow's type (`workflow`, `inboundShortMessage`, ...) and its definition.
+fn definition(flow: &PublishedFlow) -> (&str, &Value) {
+    let top = flow.flow.as_object().expect("a flow is a mapping");
+    assert_eq!(top.len(), 1, "{}: one flow per file", flow.file);
+    let (kind, definition) = top.iter().next().unwrap();
+    (kind.as_str(), definition)
 }
 
 /// Every value under `key` anywhere in `value`.
@@ -62,43 +58,98 @@ fn keys(value: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// The one Call Data Action in `flow`, as (the action's bindings, the callData step).
-fn call_data(name: &str, flow: &Value) -> (Value, Value) {
-    let steps = all(flow, "callData");
-    assert_eq!(steps.len(), 1, "{name}: expected one callData");
-    let step = steps[0];
+/// The flows that call the action, each with (the action's bindings, the callData step).
+fn callers() -> Vec<(PublishedFlow, Value, Value)> {
     let action = exported_action();
     let category = action["category"].as_str().unwrap();
     let action_name = action["name"].as_str().unwrap();
-    let bindings = &step["category"][category]["dataAction"][action_name];
-    assert!(
-        bindings.is_object(),
-        "{name}: callData does not call {category} / {action_name}, the names export-action and deploy/terraform use"
-    );
-    (bindings.clone(), step.clone())
+    let mut found = Vec::new();
+    for flow in published_flows() {
+        let steps: Vec<Value> = all(&flow.flow, "callData").into_iter().cloned().collect();
+        if steps.is_empty() {
+            continue;
+        }
+        assert_eq!(steps.len(), 1, "{}: expected one callData", flow.file);
+        let step = steps[0].clone();
+        let bindings = step["category"][category]["dataAction"][action_name].clone();
+        assert!(
+            bindings.is_object(),
+            "{}: callData does not call {category} / {action_name}, the names export-action and deploy/terraform use",
+            flow.file
+        );
+        found.push((flow, bindings, step));
+    }
+    assert!(!found.is_empty(), "no sample flow calls the action");
+    found
+}
+
+/// The variables a flow declares as inputs (`isInput: true`).
+fn input_variables(definition: &Value) -> BTreeSet<String> {
+    definition["variables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|variable| variable.as_object()?.values().next())
+        .filter(|variable| variable["isInput"] == true)
+        .filter_map(|variable| variable["name"].as_str().map(str::to_owned))
+        .collect()
 }
 
 #[test]
-fn the_flow_passes_only_inputs_the_contract_declares() {
-    let inputs = property_names(INPUT_SCHEMA);
-    for (name, flow) in flows() {
-        let (bindings, _) = call_data(&name, &flow);
-        let passed = keys(&bindings["inputs"]);
-        let unknown: Vec<_> = passed.difference(&inputs).collect();
-        assert!(unknown.is_empty(), "{name}: unknown inputs {unknown:?}");
+fn only_a_flow_that_runs_after_an_agent_answers_calls_the_action() {
+    // Inbound flows run before routing, when no agent is connected: a session started then
+    // has nobody to join it. The action is called from a workflow the trigger on
+    // user.start (an agent's part of the conversation started) runs.
+    for (flow, _, _) in callers() {
+        let (kind, _) = definition(&flow);
         assert_eq!(
-            bindings["inputs"]["conversationId"]["exp"], "Message.ConversationId",
-            "{name}: the conversation is the message's"
+            kind, "workflow",
+            "{}: a {kind} flow calls the action before an agent answers",
+            flow.file
         );
-        assert!(passed.contains("agentId"), "{name}: no agent input");
     }
 }
 
 #[test]
-fn the_flow_reads_only_outputs_the_contract_declares_and_branches_on_them() {
+fn the_workflow_passes_the_triggers_conversation_and_lets_the_service_find_the_agent() {
+    let inputs = property_names(INPUT_SCHEMA);
+    for (flow, bindings, _) in callers() {
+        let passed = keys(&bindings["inputs"]);
+        let unknown: Vec<_> = passed.difference(&inputs).collect();
+        assert!(
+            unknown.is_empty(),
+            "{}: unknown inputs {unknown:?}",
+            flow.file
+        );
+
+        // The trigger fills Flow.conversationId from the event's conversationId.
+        let (_, definition) = definition(&flow);
+        let conversation = bindings["inputs"]["conversationId"]["exp"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: no conversationId", flow.file));
+        assert_eq!(
+            input_variables(definition),
+            BTreeSet::from([conversation.to_owned()]),
+            "{}: the conversation must be the workflow's one input",
+            flow.file
+        );
+        assert_eq!(conversation, "Flow.conversationId");
+
+        // No agentId: the service uses the agent who is connected, and answers
+        // AGENT_NOT_CONNECTED (starting nothing) while none is.
+        assert!(
+            !passed.contains("agentId"),
+            "{}: passes an agent the service would not check is connected",
+            flow.file
+        );
+    }
+}
+
+#[test]
+fn the_workflow_reads_only_outputs_the_contract_declares_and_branches_on_them() {
     let outputs = property_names(OUTPUT_SCHEMA);
-    for (name, flow) in flows() {
-        let (bindings, step) = call_data(&name, &flow);
+    for (flow, bindings, step) in callers() {
+        let name = &flow.file;
         let read = keys(&bindings["successOutputs"]);
         let unknown: Vec<_> = read.difference(&outputs).collect();
         assert!(unknown.is_empty(), "{name}: unknown outputs {unknown:?}");
@@ -134,6 +185,7 @@ fn the_flow_reads_only_outputs_the_contract_declares_and_branches_on_them() {
         }
         for code in [
             "MISSING_PERMISSION",
+            "AGENT_NOT_CONNECTED",
             "CONVERSATION_NOT_FOUND",
             "RATE_LIMITED",
         ] {
@@ -143,42 +195,43 @@ fn the_flow_reads_only_outputs_the_contract_declares_and_branches_on_them() {
 }
 
 #[test]
-fn the_flow_handles_every_exit_and_outwaits_the_action() {
-    for (name, flow) in flows() {
-        let (_, step) = call_data(&name, &flow);
+fn the_workflow_handles_every_exit_and_outwaits_the_action() {
+    let action_timeout = exported_action()["config"]["timeoutSeconds"]
+        .as_u64()
+        .unwrap();
+    for (flow, _, step) in callers() {
         for exit in ["success", "failure", "timeout"] {
             let actions = step["outputs"][exit]["actions"].as_array();
             assert!(
                 actions.is_some_and(|a| !a.is_empty()),
-                "{name}: nothing on the {exit} path"
+                "{}: nothing on the {exit} path",
+                flow.file
             );
         }
         let seconds = step["timeout"]["lit"]["seconds"].as_u64().unwrap_or(0);
-        let action_timeout = exported_action()["config"]["timeoutSeconds"]
-            .as_u64()
-            .unwrap();
         assert!(
             seconds > action_timeout,
-            "{name}: the flow waits {seconds} s, less than the action's {action_timeout} s"
+            "{}: the flow waits {seconds} s, not more than the action's {action_timeout} s",
+            flow.file
         );
     }
 }
 
 #[test]
-fn every_variable_the_flow_uses_is_declared() {
-    for (name, flow) in flows() {
-        let declared: BTreeSet<&str> = all(&flow, "name")
+fn every_variable_a_flow_uses_is_declared() {
+    for flow in published_flows() {
+        let declared: BTreeSet<&str> = all(&flow.flow, "name")
             .into_iter()
             .filter_map(Value::as_str)
             .filter(|n| n.starts_with("Flow."))
             .collect();
-        let mut used: Vec<&str> = all(&flow, "var")
+        let mut used: Vec<&str> = all(&flow.flow, "var")
             .into_iter()
-            .chain(all(&flow, "variable"))
+            .chain(all(&flow.flow, "variable"))
             .filter_map(Value::as_str)
             .collect();
         used.extend(
-            all(&flow, "exp")
+            all(&flow.flow, "exp")
                 .into_iter()
                 .filter_map(Value::as_str)
                 .flat_map(|exp| exp.split(|c: char| !(c.is_alphanumeric() || c == '.')))
@@ -187,7 +240,35 @@ fn every_variable_the_flow_uses_is_declared() {
         for variable in used {
             assert!(
                 declared.contains(variable),
-                "{name}: {variable} is used but not declared"
+                "{}: {variable} is used but not declared",
+                flow.file
+            );
+        }
+    }
+}
+
+#[test]
+fn the_message_flow_routes_to_the_queue_whose_agents_get_cobrowse() {
+    let routing: Vec<PublishedFlow> = published_flows()
+        .into_iter()
+        .filter(|flow| definition(flow).0 == "inboundShortMessage")
+        .collect();
+    assert_eq!(routing.len(), 1, "expected one inbound message flow");
+    let queues: Vec<&Value> = all(&routing[0].flow, "targetQueue");
+    assert_eq!(queues.len(), 1);
+    // The queue the trigger watches (terraform.rs checks both read queue_name).
+    assert_eq!(queues[0]["lit"]["name"], QUEUE);
+}
+
+#[test]
+fn the_readme_names_every_placeholder() {
+    let readme = read("deploy/archy/README.md");
+    for flow in published_flows() {
+        for placeholder in placeholders(&read(&flow.file)) {
+            assert!(
+                readme.contains(&format!("`{{{{{placeholder}}}}}`")),
+                "deploy/archy/README.md does not explain {{{{{placeholder}}}}} ({})",
+                flow.file
             );
         }
     }

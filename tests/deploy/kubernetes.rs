@@ -155,15 +155,13 @@ fn the_pod_runs_unprivileged_with_resources_set() {
     }
 }
 
-#[test]
-fn the_environment_is_one_the_service_starts_with() {
-    let manifests = manifests();
-    let deployment = of_kind(&manifests, "Deployment");
-    let secret = of_kind(&manifests, "Secret");
-    let secret_values = secret["stringData"].as_object().expect("stringData");
+/// The container's environment when the Secret holds `secret`: a missing optional key leaves
+/// its variable unset, as Kubernetes does; a missing required key fails the test (the pod
+/// would not start).
+fn environment(deployment: &Value, secret: &Value, values: &Value) -> Vec<(String, String)> {
     let known = documented_settings();
     let mut vars = Vec::new();
-    for variable in container(&deployment)["env"].as_array().unwrap() {
+    for variable in container(deployment)["env"].as_array().unwrap() {
         let name = variable["name"].as_str().unwrap();
         assert!(
             known.iter().any(|k| k == name),
@@ -173,21 +171,30 @@ fn the_environment_is_one_the_service_starts_with() {
             Some(reference) => {
                 assert_eq!(reference["name"], secret["metadata"]["name"], "{name}");
                 let key = reference["key"].as_str().unwrap();
-                secret_values
-                    .get(key)
-                    .unwrap_or_else(|| panic!("{name}: the Secret has no {key}"))
-                    .as_str()
-                    .unwrap()
+                match values.get(key) {
+                    Some(value) => value.as_str().unwrap(),
+                    None if reference.get("optional") == Some(&Value::Bool(true)) => continue,
+                    None => panic!("{name}: the Secret has no {key}"),
+                }
             }
             None => variable["value"].as_str().unwrap(),
         };
         vars.push((name.to_owned(), value.to_owned()));
     }
+    vars
+}
+
+#[test]
+fn the_environment_is_one_the_service_starts_with() {
+    let manifests = manifests();
+    let deployment = of_kind(&manifests, "Deployment");
+    let secret = of_kind(&manifests, "Secret");
     for secret_setting in [
         "COBROWSE_GENESYS_CLIENT_ID",
         "COBROWSE_GENESYS_CLIENT_SECRET",
         "COBROWSE_AUTH_USERNAME",
         "COBROWSE_AUTH_PASSWORD",
+        "COBROWSE_AUTH_BEARER_TOKEN",
     ] {
         let variable = container(&deployment)["env"]
             .as_array()
@@ -200,9 +207,43 @@ fn the_environment_is_one_the_service_starts_with() {
             "{secret_setting} must come from the Secret"
         );
     }
+    let vars = environment(&deployment, &secret, &secret["stringData"]);
     if let Err(err) = Settings::from_vars(vars) {
         panic!("the service would not start with the Deployment's environment: {err}");
     }
+}
+
+#[test]
+fn a_secret_with_either_inbound_credential_starts_the_service_and_one_with_none_does_not() {
+    let manifests = manifests();
+    let deployment = of_kind(&manifests, "Deployment");
+    let secret = of_kind(&manifests, "Secret");
+    let client = [
+        ("COBROWSE_GENESYS_CLIENT_ID", "client-id"),
+        ("COBROWSE_GENESYS_CLIENT_SECRET", "client-secret"),
+    ];
+    let with = |inbound: &[(&str, &str)]| {
+        let values: serde_json::Map<String, Value> = client
+            .iter()
+            .chain(inbound)
+            .map(|(key, value)| ((*key).to_owned(), Value::from(*value)))
+            .collect();
+        Settings::from_vars(environment(&deployment, &secret, &Value::Object(values)))
+    };
+    // deploy/terraform's credential_type "basic", then "bearer".
+    with(&[
+        ("COBROWSE_AUTH_USERNAME", "genesys"),
+        ("COBROWSE_AUTH_PASSWORD", "a-long-password"),
+    ])
+    .expect("a Basic-only Secret starts the service");
+    with(&[("COBROWSE_AUTH_BEARER_TOKEN", "a-long-token")])
+        .expect("a bearer-only Secret starts the service");
+    // The optional keys never leave the service open: it refuses to start instead.
+    let err = with(&[]).expect_err("no inbound credential, yet the service starts");
+    assert!(
+        err.to_string().contains("COBROWSE_AUTH_BEARER_TOKEN"),
+        "{err}"
+    );
 }
 
 #[test]
