@@ -243,7 +243,7 @@ async fn attempt(request: RequestBuilder) -> Result<RawReply, AttemptError> {
 }
 
 /// The error and its causes, without the URL (which is ours and adds nothing to a flow's message).
-fn describe(error: reqwest::Error) -> String {
+pub(crate) fn describe(error: reqwest::Error) -> String {
     use std::error::Error;
     let error = error.without_url();
     let mut text = error.to_string();

@@ -57,7 +57,7 @@ fn caution(error: &GenesysError) -> &'static str {
 }
 
 /// `" (Genesys said: code: message)"`, or `""` when Genesys said nothing usable.
-fn said(problem: &Problem) -> String {
+pub(crate) fn said(problem: &Problem) -> String {
     let Problem::Refused { code, message } = problem else {
         return String::new();
     };

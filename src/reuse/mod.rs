@@ -43,20 +43,21 @@ pub struct Reuse {
     window: Duration,
     store: Store,
     /// Starts under way in this process, by key: later arrivals wait for the first's answer.
-    flights: Mutex<HashMap<String, watch::Receiver<Option<Answer>>>>,
+    flights: Mutex<HashMap<Arc<str>, watch::Receiver<Option<Answer>>>>,
     /// When the store's last failure was logged, so a Redis outage is one line per 30 s.
     last_warning: Mutex<Option<Instant>>,
     metrics: Arc<Metrics>,
 }
 
 /// The key of a start: what makes two starts the same start.
-pub fn key(request: &StartRequest, agent: AgentId) -> String {
+pub fn key(request: &StartRequest, agent: AgentId) -> Arc<str> {
     format!(
         "{}:{}:{}",
         request.conversation_id,
         agent,
         request.cobrowse_type.as_str()
     )
+    .into()
 }
 
 impl Reuse {
@@ -65,7 +66,7 @@ impl Reuse {
             window,
             store: match redis {
                 Some(redis) => Store::Redis(redis),
-                None => Store::Memory(MemoryStore::default()),
+                None => Store::Memory(MemoryStore::for_window(window)),
             },
             flights: Mutex::new(HashMap::new()),
             last_warning: Mutex::new(None),
@@ -77,7 +78,7 @@ impl Reuse {
     /// `start` (awaited at most once) gets from Genesys.
     pub async fn start(
         &self,
-        key: String,
+        key: Arc<str>,
         deadline: Instant,
         start: impl Future<Output = Result<StartedSession, GenesysError>>,
     ) -> Answer {
@@ -112,7 +113,7 @@ impl Reuse {
         }
         let sender = arrival.expect("the other arm returned");
         // Whatever happens to this call, the key is free again when it ends.
-        let _flight = Flight {
+        let flight = Flight {
             flights: &self.flights,
             key: &key,
         };
@@ -120,14 +121,19 @@ impl Reuse {
         if let Ok((_, true)) = &answer {
             self.metrics.starts_reused.inc();
         }
-        sender.send_replace(Some(answer.clone()));
+        // Out of the map first: from then on nobody new can wait, so when nobody waits the
+        // answer need not be copied for them.
+        drop(flight);
+        if sender.receiver_count() > 0 {
+            sender.send_replace(Some(answer.clone()));
+        }
         answer
     }
 
     /// The first start of a key in this process: the store, then Genesys.
     async fn lead(
         &self,
-        key: &str,
+        key: &Arc<str>,
         deadline: Instant,
         start: impl Future<Output = Result<StartedSession, GenesysError>>,
     ) -> Answer {
@@ -215,7 +221,7 @@ impl Reuse {
 
 /// Removes a key from the flights when its first start ends, however it ends.
 struct Flight<'a> {
-    flights: &'a Mutex<HashMap<String, watch::Receiver<Option<Answer>>>>,
+    flights: &'a Mutex<HashMap<Arc<str>, watch::Receiver<Option<Answer>>>>,
     key: &'a str,
 }
 

@@ -1,0 +1,268 @@
+//! The checks of what the OAuth client is and may do: a token, the org, the permissions.
+
+use super::{Check, ORG, READ_PERMISSION, START_PERMISSION, TOKEN, region_of};
+use crate::domain::{AgentId, ConversationId};
+use crate::genesys::admin::Admin;
+use crate::genesys::{GenesysError, GenesysSettings, Problem};
+use crate::outcome::genesys_said as said;
+
+/// `" Correlation id: X."` for Genesys support, or `""`.
+pub(super) fn correlation(error: &GenesysError) -> String {
+    if error.correlation_id.is_empty() {
+        String::new()
+    } else {
+        format!(" Correlation id: {}.", error.correlation_id)
+    }
+}
+
+/// The permission names (`conversation:cobrowse:add`) in Genesys's words, in order.
+pub(super) fn permissions_named(problem: &Problem) -> Vec<String> {
+    let Problem::Refused { message, code } = problem else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = Vec::new();
+    for word in format!("{code} {message}")
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '*' | '-')))
+    {
+        let parts: Vec<&str> = word.split(':').collect();
+        if parts.len() == 3
+            && parts.iter().all(|p| !p.is_empty())
+            && !found.iter().any(|f| f == word)
+        {
+            found.push(word.to_owned());
+        }
+    }
+    found
+}
+
+/// A failure any request can meet: no answer, an answer that is not Genesys's, a status that
+/// no check expects. `asked` names the request in words.
+pub(super) fn trouble(check: &'static str, asked: &str, error: &GenesysError) -> Check {
+    let status = error.status;
+    let said = said(&error.problem);
+    let correlation = correlation(error);
+    let api_url_hint = "Check that COBROWSE_GENESYS_API_URL and COBROWSE_GENESYS_LOGIN_URL point at Genesys (or unset them to use COBROWSE_GENESYS_REGION's).";
+    let (detail, todo) = match &error.problem {
+        Problem::Unreachable(why) => (
+            format!("{asked}: no connection ({why})."),
+            "Check DNS, firewall and proxy rules from this host to Genesys, and COBROWSE_GENESYS_REGION.".to_owned(),
+        ),
+        Problem::Broken(why) => (
+            format!("{asked}: the connection failed mid-request ({why})."),
+            "Check the network path to Genesys (proxies, TLS inspection), then run doctor again.".to_owned(),
+        ),
+        Problem::Timeout => (
+            format!("{asked}: no answer within COBROWSE_UPSTREAM_TIMEOUT_MS."),
+            "Check the network path to Genesys, then run doctor again; the service would time out the same way.".to_owned(),
+        ),
+        Problem::Throttled => (
+            format!("{asked}: held back by COBROWSE_GENESYS_REQUESTS_PER_MINUTE."),
+            "Run doctor again in a few seconds.".to_owned(),
+        ),
+        Problem::TooLarge | Problem::Unreadable => (
+            format!(
+                "{asked}: the answer ({status}) is not what Genesys answers.{correlation}"
+            ),
+            api_url_hint.to_owned(),
+        ),
+        Problem::AgentNotConnected { .. } | Problem::ConversationEnded => (
+            format!("{asked}: an answer doctor does not expect ({status})."),
+            "Run doctor again.".to_owned(),
+        ),
+        Problem::Refused { .. } => match status {
+            401 => (
+                format!(
+                    "{asked}: the Platform API answered 401{said} to the token the login service had just issued.{correlation}"
+                ),
+                "COBROWSE_GENESYS_API_URL and COBROWSE_GENESYS_LOGIN_URL must be the same region's (unset both to use COBROWSE_GENESYS_REGION's); check the OAuth client is active.".to_owned(),
+            ),
+            429 => (
+                format!("{asked}: Genesys answered 429{said}: it is rate limiting this OAuth client.{correlation}"),
+                "Run doctor again in a minute; other services sharing the OAuth client may be sending too much.".to_owned(),
+            ),
+            500..=599 => (
+                format!("{asked}: Genesys answered {status}{said}.{correlation}"),
+                "Run doctor again shortly; check status.mypurecloud.com if it persists.".to_owned(),
+            ),
+            _ => (
+                format!("{asked}: Genesys answered {status}{said}.{correlation}"),
+                format!("Genesys's words say why. {api_url_hint}"),
+            ),
+        },
+    };
+    Check::fail(check, detail, todo)
+}
+
+pub(super) async fn token(admin: &Admin, genesys: &GenesysSettings) -> Check {
+    let region = region_of(&genesys.login_url);
+    let login = &genesys.login_url;
+    let error = match admin.token().await {
+        Ok(()) => {
+            return Check::ok(
+                TOKEN,
+                format!(
+                    "the login service at {login} issued a token to the OAuth client (Client Credentials grant) in {region}."
+                ),
+            );
+        }
+        Err(error) => error,
+    };
+    let said = said(&error.problem);
+    let correlation = correlation(&error);
+    match (&error.problem, error.status) {
+        (Problem::Refused { .. }, 400 | 401 | 403) => Check::fail(
+            TOKEN,
+            format!(
+                "the login service at {login} refused the OAuth client with {}{said}.{correlation}",
+                error.status
+            ),
+            format!(
+                "Check COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET (Admin > Integrations > OAuth), that the OAuth client's grant type is Client Credentials, and that it belongs to an org in {region}; for an org in another region set COBROWSE_GENESYS_REGION to that region."
+            ),
+        ),
+        (Problem::Unreadable, _) => Check::fail(
+            TOKEN,
+            format!(
+                "{login}/oauth/token answered {} without an access token.{correlation}",
+                error.status
+            ),
+            "Point COBROWSE_GENESYS_LOGIN_URL at a Genesys login service, or unset it to use COBROWSE_GENESYS_REGION's.",
+        ),
+        _ => trouble(TOKEN, &format!("asking {login} for a token"), &error),
+    }
+}
+
+pub(super) async fn org(admin: &Admin, genesys: &GenesysSettings) -> Check {
+    match admin.token_info().await {
+        Ok(info) => {
+            let org = info.organization.unwrap_or_default();
+            let client = info.oauth_client.unwrap_or_default();
+            let shown = |value: Option<String>| value.unwrap_or_else(|| "(not given)".to_owned());
+            Check::ok(
+                ORG,
+                format!(
+                    "the token is for org {:?} (id {}), OAuth client {:?}, through {}.",
+                    shown(org.name),
+                    shown(org.id),
+                    shown(client.name),
+                    genesys.api_url
+                ),
+            )
+        }
+        Err(error) => trouble(ORG, "GET /api/v2/tokens/me", &error),
+    }
+}
+
+pub(super) const START_PERMISSIONS: &str =
+    "conversation:cobrowse:add (messaging) and/or conversation:cobrowseVoice:add (voice)";
+
+pub(super) async fn start_permission(
+    admin: &Admin,
+    nowhere: ConversationId,
+    nobody: AgentId,
+) -> Check {
+    let asked = format!("starting cobrowse on conversation {nowhere}, which doctor made up");
+    match admin.try_start_cobrowse(nowhere, nobody).await {
+        Err(error) if matches!(error.problem, Problem::Refused { .. }) && error.status == 404 => {
+            Check::ok(
+                START_PERMISSION,
+                format!(
+                    "the OAuth client may start cobrowse: Genesys answered 404 to {asked}, so it holds conversation:cobrowse:add or conversation:cobrowseVoice:add. Nothing was started."
+                ),
+            )
+        }
+        Err(error) if matches!(error.problem, Problem::Refused { .. }) && error.status == 403 => {
+            let named = permissions_named(&error.problem);
+            let give = if named.is_empty() {
+                START_PERMISSIONS.to_owned()
+            } else {
+                format!("{} (as Genesys named them)", named.join(" / "))
+            };
+            Check::fail(
+                START_PERMISSION,
+                format!(
+                    "the OAuth client may not start cobrowse: Genesys answered 403{} to {asked}.{}",
+                    said(&error.problem),
+                    correlation(&error)
+                ),
+                format!(
+                    "Give the OAuth client's role {give} in Admin > Roles / Permissions, then run doctor again."
+                ),
+            )
+        }
+        Err(error)
+            if matches!(error.problem, Problem::Refused { .. })
+                && matches!(error.status, 400 | 415 | 422) =>
+        {
+            Check::fail(
+                START_PERMISSION,
+                format!(
+                    "Genesys answered {}{} to {asked}, where 404 (permission held) or 403 (missing) was expected.{}",
+                    error.status,
+                    said(&error.problem),
+                    correlation(&error)
+                ),
+                "Genesys refused the request itself, as it would the service's: if it names the body, try COBROWSE_REQUEST_BODY=empty (the form the published SDK sends).",
+            )
+        }
+        Err(error) => trouble(START_PERMISSION, &asked, &error),
+        Ok(status) => Check::fail(
+            START_PERMISSION,
+            format!(
+                "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
+            ),
+            "Check that COBROWSE_GENESYS_API_URL points at the Genesys Platform API (or unset it to use COBROWSE_GENESYS_REGION's).",
+        ),
+    }
+}
+
+pub(super) async fn read_permission(
+    admin: &Admin,
+    genesys: &GenesysSettings,
+    nowhere: ConversationId,
+) -> Check {
+    let asked = format!("reading conversation {nowhere}, which doctor made up");
+    let give = "give the OAuth client's role conversation:communication:view in Admin > Roles / Permissions";
+    match admin.try_read_conversation(nowhere).await {
+        Err(error) if matches!(error.problem, Problem::Refused { .. }) && error.status == 404 => {
+            Check::ok(
+                READ_PERMISSION,
+                format!(
+                    "the OAuth client may read conversations (conversation:communication:view): Genesys answered 404 to {asked}. Flows may leave agentId blank to use the connected agent."
+                ),
+            )
+        }
+        Err(error) if matches!(error.problem, Problem::Refused { .. }) && error.status == 403 => {
+            let refused = format!(
+                "the OAuth client may not read conversations: Genesys answered 403{} to {asked}.{}",
+                said(&error.problem),
+                correlation(&error)
+            );
+            if genesys.verify_agent {
+                Check::fail(
+                    READ_PERMISSION,
+                    format!(
+                        "{refused} COBROWSE_VERIFY_AGENT is on, so every start reads the conversation first and would fail with MISSING_PERMISSION."
+                    ),
+                    format!("{give}, or set COBROWSE_VERIFY_AGENT=false."),
+                )
+            } else {
+                Check::ok(READ_PERMISSION, refused).with_note(format!(
+                    "needed only by flows that leave agentId blank (the service then reads the conversation to find the connected agent): such starts fail with MISSING_PERMISSION. If any flow does, {give}; otherwise have every flow pass agentId."
+                ))
+            }
+        }
+        Err(error) => trouble(READ_PERMISSION, &asked, &error),
+        Ok(status) => Check::fail(
+            READ_PERMISSION,
+            format!(
+                "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
+            ),
+            "Check that COBROWSE_GENESYS_API_URL points at the Genesys Platform API (or unset it to use COBROWSE_GENESYS_REGION's).",
+        ),
+    }
+}
+
+pub(super) fn is_forbidden(error: &GenesysError) -> bool {
+    matches!(error.problem, Problem::Refused { .. }) && error.status == 403
+}

@@ -1,0 +1,290 @@
+//! The checks of the registered data action and of the service's own URL.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::access::{is_forbidden, trouble};
+use super::{Check, DATA_ACTION, SERVICE_URL, ServiceUrl};
+use crate::export;
+use crate::genesys::GenesysError;
+use crate::genesys::admin::{Action, Admin};
+use crate::genesys::transport::describe;
+use crate::outcome::genesys_said as said;
+
+/// How long the service's `/healthz` may take to answer.
+const HEALTHZ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The `export-action` command that makes the action to import.
+pub(super) fn export_command(name: &str, url: Option<&ServiceUrl>) -> String {
+    let url = url.map_or("https://<the service's public host>", |u| &u.base);
+    if name == export::DEFAULT_NAME {
+        format!("cobrowse-proxy export-action --url {url} > start-cobrowse.action.json")
+    } else {
+        format!(
+            "cobrowse-proxy export-action --url {url} --name {name:?} > start-cobrowse.action.json"
+        )
+    }
+}
+
+pub(super) async fn data_action(admin: &Admin, name: &str, url: Option<&ServiceUrl>) -> Check {
+    let no_view = |error: &GenesysError| {
+        Check::skip(
+            DATA_ACTION,
+            format!(
+                "not checked: the OAuth client may not read data actions (Genesys answered 403{}).",
+                said(&error.problem)
+            ),
+            format!(
+                "Give the OAuth client's role integrations:action:view (read only) to have doctor compare the action with this binary, or compare it by hand with `{}`.",
+                export_command(name, url)
+            ),
+        )
+    };
+    let listed = match admin.find_actions(name).await {
+        Ok(listed) => listed,
+        Err(error) if is_forbidden(&error) => return no_view(&error),
+        Err(error) => return trouble(DATA_ACTION, "GET /api/v2/integrations/actions", &error),
+    };
+    let wanted = name.trim();
+    let (named, similar): (Vec<Action>, Vec<Action>) = listed
+        .into_iter()
+        .partition(|a| a.name.as_deref().map(str::trim) == Some(wanted));
+    if named.is_empty() {
+        // Genesys's filter matches part of a name: a few of those may be the one meant.
+        let similar: Vec<String> = similar
+            .iter()
+            .filter_map(|a| a.name.as_deref())
+            .take(5)
+            .map(|n| format!("{n:?}"))
+            .collect();
+        let similar = if similar.is_empty() {
+            String::new()
+        } else {
+            format!(" (similar names: {})", similar.join(", "))
+        };
+        return Check::fail(
+            DATA_ACTION,
+            format!("no published data action is named {wanted:?}{similar}."),
+            format!(
+                "Import it: `{}`, then Admin > Integrations > Actions > Import, choose the file and the Web Services Data Actions integration, and Save & Publish (a draft is not listed). If the action has another name, pass --action-name.",
+                export_command(name, url)
+            ),
+        );
+    }
+    let input = embedded(crate::contract::INPUT_SCHEMA);
+    let success = embedded(crate::contract::OUTPUT_SCHEMA);
+    let several = named.len() > 1;
+    let mut ids = Vec::new();
+    let mut problems = Vec::new();
+    let (mut contract_differs, mut url_differs) = (false, false);
+    for listed in &named {
+        let id = listed.id.clone().unwrap_or_default();
+        let action = match admin.action(&id).await {
+            Ok(action) => action,
+            Err(error) if is_forbidden(&error) => return no_view(&error),
+            Err(error) => {
+                return trouble(
+                    DATA_ACTION,
+                    &format!("GET /api/v2/integrations/actions/{id}"),
+                    &error,
+                );
+            }
+        };
+        let version = action
+            .version
+            .map(|v| format!(", version {v}"))
+            .unwrap_or_default();
+        ids.push(format!("id {id}{version}"));
+        let which = if several {
+            format!("action {id}: ")
+        } else {
+            String::new()
+        };
+        for (part, found, expected, file) in [
+            (
+                "input",
+                action.input_schema(),
+                &input,
+                "schemas/start-cobrowse.input.json",
+            ),
+            (
+                "success",
+                action.success_schema(),
+                &success,
+                "schemas/start-cobrowse.output.json",
+            ),
+        ] {
+            if let Some(differences) = schema_differences(found, expected) {
+                contract_differs = true;
+                problems.push(format!(
+                    "{which}its {part} contract is not this binary's {file} ({differences})"
+                ));
+            }
+        }
+        if let Some(url) = url {
+            let found = action.request_url().unwrap_or_default();
+            if !same_url(found, &url.start) {
+                url_differs = true;
+                problems.push(format!(
+                    "{which}its request URL is {found:?}, not {:?}",
+                    url.start
+                ));
+            }
+        }
+    }
+    let ids = ids.join("; ");
+    if problems.is_empty() {
+        let calls = match url {
+            Some(url) => format!(" and calls {}", url.start),
+            None => " (its request URL was not compared: no --url given)".to_owned(),
+        };
+        return Check::ok(
+            DATA_ACTION,
+            format!(
+                "data action {wanted:?} ({ids}) has this binary's input and success contracts{calls}."
+            ),
+        );
+    }
+    let mut todo = Vec::new();
+    if contract_differs {
+        todo.push(format!(
+            "Re-export the action (`{}`) and import it again in place of this one (or paste the schemas into its Setup > Contracts), publish it, then republish every flow that calls it: a flow keeps the contract it was published with.",
+            export_command(name, url)
+        ));
+    }
+    if url_differs && let Some(url) = url {
+        todo.push(format!(
+            "Set the action's request URL to {} (Setup > Configuration, or re-export with --url {} and import again) and publish it; if the action's URL is the right one, run doctor with that --url instead.",
+            url.start, url.base
+        ));
+    }
+    Check::fail(
+        DATA_ACTION,
+        format!("data action {wanted:?} ({ids}): {}.", problems.join("; ")),
+        todo.join(" "),
+    )
+}
+
+/// The schemas are part of the binary and tested, so a parse failure is a build defect.
+pub(super) fn embedded(schema: &str) -> Value {
+    serde_json::from_str(schema).expect("embedded schema is JSON")
+}
+
+/// How Genesys's copy of a schema differs from the embedded one, in words; `None` when equal.
+/// Genesys's own document id (`id`) and fields it sends as `null` are not part of the
+/// contract and are left out of the comparison.
+pub(super) fn schema_differences(found: Option<&Value>, expected: &Value) -> Option<String> {
+    let Some(Value::Object(found)) = found else {
+        return Some("Genesys has no such contract".to_owned());
+    };
+    let expected = expected
+        .as_object()
+        .expect("an embedded schema is an object");
+    let mut found = found.clone();
+    found.retain(|key, value| !value.is_null() && (key != "id" || expected.contains_key("id")));
+    if &found == expected {
+        return None;
+    }
+    let mut differences = Vec::new();
+    let no_properties = serde_json::Map::new();
+    let properties = |schema: &serde_json::Map<String, Value>| match schema.get("properties") {
+        Some(Value::Object(properties)) => properties.clone(),
+        _ => no_properties.clone(),
+    };
+    let (have, want) = (properties(&found), properties(expected));
+    let lacks: Vec<&str> = want
+        .keys()
+        .filter(|k| !have.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    let extra: Vec<&str> = have
+        .keys()
+        .filter(|k| !want.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    let changed: Vec<&str> = want
+        .iter()
+        .filter(|(k, v)| have.get(*k).is_some_and(|h| h != *v))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !lacks.is_empty() {
+        differences.push(format!("lacks {}", lacks.join(", ")));
+    }
+    if !extra.is_empty() {
+        differences.push(format!("has extra {}", extra.join(", ")));
+    }
+    if !changed.is_empty() {
+        differences.push(format!("{} differ", changed.join(", ")));
+    }
+    let mut keys: Vec<&String> = found.keys().chain(expected.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let other: Vec<&str> = keys
+        .into_iter()
+        .filter(|k| *k != "properties" && found.get(*k) != expected.get(*k))
+        .map(String::as_str)
+        .collect();
+    if !other.is_empty() {
+        differences.push(format!("{} differ", other.join(", ")));
+    }
+    Some(differences.join("; "))
+}
+
+/// Two URLs are the same when they parse to the same URL (host case, default port).
+pub(super) fn same_url(found: &str, expected: &str) -> bool {
+    match (url::Url::parse(found.trim()), url::Url::parse(expected)) {
+        (Ok(found), Ok(expected)) => found == expected,
+        _ => found.trim() == expected,
+    }
+}
+
+/// `GET <base>/healthz`, from here: DNS, the TLS certificate and routing to the service.
+pub(super) async fn healthz(base: &str) -> Check {
+    let url = format!("{base}/healthz");
+    // reqwest is built without a bundled crypto provider; installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = match reqwest::Client::builder()
+        .timeout(HEALTHZ_TIMEOUT)
+        .user_agent(concat!("cobrowse-proxy-doctor/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(client) => client,
+        Err(error) => {
+            return Check::fail(
+                SERVICE_URL,
+                format!("GET {url}: no HTTP client ({})", describe(error)),
+                "Run doctor again.",
+            );
+        }
+    };
+    let reach = "Check that the host name resolves from here, that its TLS certificate is valid for it and signed by a public CA (Genesys accepts no other), and that the ingress or load balancer routes it to the cobrowse-proxy service.";
+    let response = match client.get(&url).send().await {
+        Ok(response) => response,
+        Err(error) => {
+            let why = if error.is_timeout() {
+                format!("no answer within {} s", HEALTHZ_TIMEOUT.as_secs())
+            } else {
+                describe(error)
+            };
+            return Check::fail(SERVICE_URL, format!("GET {url}: {why}."), reach);
+        }
+    };
+    let status = response.status().as_u16();
+    let body = response.bytes().await.unwrap_or_default();
+    let is_ours = serde_json::from_slice::<Value>(&body).is_ok_and(|body| body["status"] == "ok");
+    match (status, is_ours) {
+        (200, true) => Check::ok(
+            SERVICE_URL,
+            format!("GET {url} answered 200 from here: DNS, TLS and routing reach the service."),
+        ),
+        (200, false) => Check::fail(
+            SERVICE_URL,
+            format!(
+                "GET {url} answered 200, but not as cobrowse-proxy does ({{\"status\":\"ok\"}})."
+            ),
+            "Route the URL to the cobrowse-proxy service, not to another application.",
+        ),
+        (status, _) => Check::fail(SERVICE_URL, format!("GET {url} answered {status}."), reach),
+    }
+}

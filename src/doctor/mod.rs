@@ -1,0 +1,385 @@
+//! `cobrowse-proxy doctor`: checks the whole Genesys set-up in one command, starting nothing.
+//!
+//! It runs where the service runs, with the same `COBROWSE_*` environment, and prints one line
+//! per check: `ok`, `FAIL` or `skip`, what was checked and, for `FAIL` and `skip`, what to do.
+//! The checks, in order: the configuration is usable; the login service issues a token; which
+//! org and OAuth client that token is; the permissions to start cobrowse and to read
+//! conversations, asked on a conversation id made up for the purpose (Genesys answers 404 when
+//! the permission is held, so nothing can start); the registered data action has this binary's
+//! contracts (and, with `--url`, calls that URL); and, with `--url`, the service answers
+//! `GET /healthz` from here. A check that cannot run because an earlier one failed is `skip`.
+//!
+//! `crate::genesys::admin` sends the requests and reports what Genesys answered; every word an
+//! admin reads about it, and what to do, is here: `access.rs` for the token, the org and the
+//! permissions, `action.rs` for the registered data action and the service's URL. Nothing printed carries a secret: the client
+//! secret, the inbound credentials and the access token are never part of a check.
+
+mod access;
+mod action;
+
+use std::fmt;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::config::{ConfigError, Settings};
+use crate::domain::{AgentId, ConversationId};
+use crate::export::{self, ActionOptions, ExportError};
+use crate::genesys::GenesysSettings;
+use crate::genesys::admin::Admin;
+use crate::genesys::region::REGIONS;
+use crate::routes::START_PATH;
+use access::{org, read_permission, start_permission, token};
+use action::{data_action, healthz};
+
+/// The check names, as printed and in `--format json`'s `check` field.
+pub const CONFIGURATION: &str = "configuration";
+pub const TOKEN: &str = "token";
+pub const ORG: &str = "org";
+pub const START_PERMISSION: &str = "start-permission";
+pub const READ_PERMISSION: &str = "read-permission";
+pub const DATA_ACTION: &str = "data-action";
+pub const SERVICE_URL: &str = "service-url";
+
+/// What the admin asked for.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DoctorOptions {
+    /// The service's public base URL, as Genesys reaches it (https, host, optional port):
+    /// checks that GET <url>/healthz answers from here and that the data action calls
+    /// <url>/v1/cobrowse/start.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Accept an http:// --url. Only for tests: Genesys calls data actions over HTTPS only.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// The data action's name in Genesys.
+    #[arg(long, default_value = export::DEFAULT_NAME)]
+    pub action_name: String,
+    /// text: one line per check; json: the same checks as one JSON array.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// A check's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Status {
+    #[serde(rename = "ok")]
+    Ok,
+    #[serde(rename = "FAIL")]
+    Fail,
+    #[serde(rename = "skip")]
+    Skip,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Status::Ok => "ok",
+            Status::Fail => "FAIL",
+            Status::Skip => "skip",
+        })
+    }
+}
+
+/// One check: its name, verdict, what was checked and found, and what to do (`""` when
+/// nothing; on an `ok`, a note).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub check: &'static str,
+    pub status: Status,
+    pub detail: String,
+    pub todo: String,
+}
+
+impl Check {
+    fn ok(check: &'static str, detail: impl Into<String>) -> Self {
+        Check {
+            check,
+            status: Status::Ok,
+            detail: detail.into(),
+            todo: String::new(),
+        }
+    }
+
+    fn fail(check: &'static str, detail: impl Into<String>, todo: impl Into<String>) -> Self {
+        Check {
+            check,
+            status: Status::Fail,
+            detail: detail.into(),
+            todo: todo.into(),
+        }
+    }
+
+    fn skip(check: &'static str, detail: impl Into<String>, todo: impl Into<String>) -> Self {
+        Check {
+            check,
+            status: Status::Skip,
+            detail: detail.into(),
+            todo: todo.into(),
+        }
+    }
+
+    fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.todo = note.into();
+        self
+    }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<4} {}: {}", self.status, self.check, self.detail)?;
+        match (self.status, self.todo.is_empty()) {
+            (_, true) => Ok(()),
+            (Status::Ok, false) => write!(f, " Note: {}", self.todo),
+            (_, false) => write!(f, " What to do: {}", self.todo),
+        }
+    }
+}
+
+/// Every check, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    /// No check failed (skips do not fail the run).
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.status != Status::Fail)
+    }
+
+    /// The report as printed: a line per check, or one JSON array; ends with a newline.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Text => self.checks.iter().map(|c| format!("{c}\n")).collect(),
+            Format::Json => {
+                let mut text =
+                    serde_json::to_string_pretty(&self.checks).expect("checks serialize");
+                text.push('\n');
+                text
+            }
+        }
+    }
+}
+
+/// The service's URL as the admin gave it: its base and the start URL the action must call.
+struct ServiceUrl {
+    base: String,
+    start: String,
+}
+
+/// The `--url` refused the way `export-action` refuses it (not https, a path, credentials...).
+fn service_url(options: &DoctorOptions) -> Result<Option<ServiceUrl>, ExportError> {
+    let Some(url) = &options.url else {
+        return Ok(None);
+    };
+    let mut action_options = ActionOptions::for_url(url);
+    action_options.allow_http = options.allow_http;
+    let action = export::export_action(&action_options)?;
+    let start = action["config"]["request"]["requestUrlTemplate"]
+        .as_str()
+        .expect("the exported action has a request URL")
+        .to_owned();
+    let base = start
+        .strip_suffix(START_PATH)
+        .expect("the exported URL ends in the start path")
+        .to_owned();
+    Ok(Some(ServiceUrl { base, start }))
+}
+
+/// Runs every check. `Err` only when `--url` is not one the service could be reached at: the
+/// command line is wrong, and nothing was checked.
+pub async fn run(
+    settings: Result<Settings, ConfigError>,
+    options: &DoctorOptions,
+) -> Result<Report, ExportError> {
+    let url = service_url(options)?;
+    let mut checks = Vec::new();
+    match settings {
+        Err(error) => {
+            checks.push(Check::fail(
+                CONFIGURATION,
+                format!(
+                    "the COBROWSE_* settings are not usable: {}.",
+                    error.problems.join("; ")
+                ),
+                "Fix every variable named: `serve` refuses to start with this environment too.",
+            ));
+            skip_genesys(
+                &mut checks,
+                "needs a usable configuration.",
+                "Fix the configuration (above), then run doctor again.",
+            );
+        }
+        Ok(settings) => {
+            checks.push(Check::ok(CONFIGURATION, configuration(&settings.genesys)));
+            genesys_checks(&mut checks, &settings.genesys, options, url.as_ref()).await;
+        }
+    }
+    checks.push(match &url {
+        None => Check::skip(
+            SERVICE_URL,
+            "not checked: no --url given.",
+            "Pass --url with the service's public https base URL (as in the data action) to check that it answers from here and that the action calls it.",
+        ),
+        Some(url) => healthz(&url.base).await,
+    });
+    Ok(Report { checks })
+}
+
+fn configuration(genesys: &GenesysSettings) -> String {
+    let verify = if genesys.verify_agent { "on" } else { "off" };
+    format!(
+        "the COBROWSE_* settings are usable: Genesys in {}, Platform API {}, login service {}; COBROWSE_VERIFY_AGENT is {verify}.",
+        region_of(&genesys.login_url),
+        genesys.api_url,
+        genesys.login_url,
+    )
+}
+
+/// Marks every Genesys check not yet run as skipped.
+fn skip_genesys(checks: &mut Vec<Check>, why: &str, todo: &str) {
+    for name in [TOKEN, ORG, START_PERMISSION, READ_PERMISSION, DATA_ACTION] {
+        if !checks.iter().any(|c| c.check == name) {
+            checks.push(Check::skip(name, format!("not checked: {why}"), todo));
+        }
+    }
+}
+
+async fn genesys_checks(
+    checks: &mut Vec<Check>,
+    genesys: &GenesysSettings,
+    options: &DoctorOptions,
+    url: Option<&ServiceUrl>,
+) {
+    let admin = Admin::new(genesys);
+    let token = token(&admin, genesys).await;
+    let got_token = token.status == Status::Ok;
+    checks.push(token);
+    if !got_token {
+        return skip_genesys(
+            checks,
+            "needs a token (see check token).",
+            "Fix the token check, then run doctor again.",
+        );
+    }
+    let org = org(&admin, genesys).await;
+    let api_answers = org.status == Status::Ok;
+    checks.push(org);
+    if !api_answers {
+        return skip_genesys(
+            checks,
+            "needs the Platform API to accept the token (see check org).",
+            "Fix the org check, then run doctor again.",
+        );
+    }
+    // Made up here, so no conversation has it: whatever the permission, nothing can start.
+    let nowhere = ConversationId::parse(&Uuid::new_v4().to_string()).expect("a v4 UUID is an id");
+    let nobody = AgentId::parse(&Uuid::new_v4().to_string()).expect("a v4 UUID is an id");
+    checks.push(start_permission(&admin, nowhere, nobody).await);
+    checks.push(read_permission(&admin, genesys, nowhere).await);
+    checks.push(data_action(&admin, &options.action_name, url).await);
+}
+
+/// `region eu-west-1 (mypurecloud.ie)`, or the login URL's when it is not a region's.
+fn region_of(login_url: &str) -> String {
+    let host = url::Url::parse(login_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    REGIONS
+        .iter()
+        .find(|(_, domain)| host.strip_prefix("login.") == Some(domain))
+        .map(|(name, domain)| format!("region {name} ({domain})"))
+        .unwrap_or_else(|| format!("the region of {login_url}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::access::permissions_named;
+    use super::action::{same_url, schema_differences};
+    use super::*;
+    use crate::genesys::Problem;
+    use serde_json::json;
+
+    #[test]
+    fn permissions_are_named_as_genesys_named_them() {
+        let refused = Problem::Refused {
+            code: "missing.any.permissions".into(),
+            message: "Unable to perform the requested action. You must have at least one of the following permissions assigned: [conversation:cobrowse:add, conversation:cobrowseVoice:add]".into(),
+        };
+        assert_eq!(
+            permissions_named(&refused),
+            [
+                "conversation:cobrowse:add",
+                "conversation:cobrowseVoice:add"
+            ]
+        );
+        let vague = Problem::Refused {
+            code: "not.authorized".into(),
+            message: "You are not authorized to perform the requested action.".into(),
+        };
+        assert!(permissions_named(&vague).is_empty());
+    }
+
+    #[test]
+    fn a_schema_differs_by_what_a_flow_designer_would_see() {
+        let expected = json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "string"}}});
+        let same_with_genesys_id = json!({"id": "urn:x", "$schema": null, "type": "object", "required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "string"}}});
+        assert_eq!(
+            schema_differences(Some(&same_with_genesys_id), &expected),
+            None
+        );
+        let old = json!({"type": "object", "required": [], "properties": {"a": {"type": "integer"}, "c": {}}});
+        assert_eq!(
+            schema_differences(Some(&old), &expected).unwrap(),
+            "lacks b; has extra c; a differ; required differ"
+        );
+        assert_eq!(
+            schema_differences(None, &expected).unwrap(),
+            "Genesys has no such contract"
+        );
+    }
+
+    #[test]
+    fn the_region_is_named_from_the_login_url() {
+        assert_eq!(
+            region_of("https://login.mypurecloud.ie"),
+            "region eu-west-1 (mypurecloud.ie)"
+        );
+        assert!(region_of("http://127.0.0.1:9000").contains("http://127.0.0.1:9000"));
+    }
+
+    #[test]
+    fn urls_compare_as_urls() {
+        assert!(same_url(
+            "https://Cobrowse.Example.com:443/v1/cobrowse/start",
+            "https://cobrowse.example.com/v1/cobrowse/start"
+        ));
+        assert!(!same_url(
+            "https://old.example.com/v1/cobrowse/start",
+            "https://cobrowse.example.com/v1/cobrowse/start"
+        ));
+    }
+
+    #[test]
+    fn a_line_starts_with_its_verdict_and_ends_with_what_to_do() {
+        let fail = Check::fail(TOKEN, "refused.", "Check the secret.");
+        assert_eq!(
+            fail.to_string(),
+            "FAIL token: refused. What to do: Check the secret."
+        );
+        assert_eq!(Check::ok(ORG, "Acme.").to_string(), "ok   org: Acme.");
+        let noted = Check::ok(READ_PERMISSION, "no.").with_note("pass agentId.");
+        assert_eq!(
+            noted.to_string(),
+            "ok   read-permission: no. Note: pass agentId."
+        );
+    }
+}
