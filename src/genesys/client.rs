@@ -27,7 +27,7 @@ use crate::metrics::Metrics;
 pub struct GenesysClient {
     transport: Transport,
     tokens: TokenCache,
-    /// `COBROWSE_GENESYS_API_URL`, parsed once: each call only appends its path.
+    /// The Platform API base URL, parsed once: each call only appends its path.
     api_base: reqwest::Url,
     request_body: RequestBody,
     /// In `auto` mode: Genesys refused the agent payload and took a start without a body, so

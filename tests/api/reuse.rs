@@ -110,11 +110,12 @@ async fn reuse_ends_with_the_window_and_with_the_offer() {
     assert_eq!(started(&app, &valid_input()).await["reused"], false);
     assert_eq!(app.requests_to("cobrowse").await, 2, "the window is over");
 
-    // An offer that ends before the window does is not handed out after it ends.
-    let app = app_with(&[WINDOW], session_ending_in(Duration::from_millis(700))).await;
+    // An offer that ends before the window does is not handed out after it ends. (Two
+    // seconds, so a slow machine still makes the second start before the offer ends.)
+    let app = app_with(&[WINDOW], session_ending_in(Duration::from_secs(2))).await;
     started(&app, &valid_input()).await;
     assert_eq!(started(&app, &valid_input()).await["reused"], true);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(started(&app, &valid_input()).await["reused"], false);
     assert_eq!(app.requests_to("cobrowse").await, 2, "the offer ended");
 }
