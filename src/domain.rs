@@ -12,15 +12,15 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// A Genesys conversation id (a UUID), safe to place in a URL path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConversationId(Uuid);
 
 /// A Genesys user id (a UUID) of the agent who joins the session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AgentId(Uuid);
 
 /// Whether the agent only watches (`view`) or can also click and type (`control`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CobrowseType {
     View,
     Control,

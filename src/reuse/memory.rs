@@ -1,11 +1,12 @@
 //! The in-process reuse store: a bounded map whose entries expire.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::Key;
 use crate::genesys::StartedSession;
 
 /// Genesys runs at most about 900 data actions a minute for an org (15 a second), so a window
@@ -25,10 +26,10 @@ pub struct MemoryStore {
 #[derive(Default)]
 struct Inner {
     /// Key -> (a sequence number, when it expires, the session).
-    entries: HashMap<Arc<str>, (u64, Instant, StartedSession)>,
+    entries: HashMap<Key, (u64, Instant, StartedSession)>,
     /// `(sequence number, key)`, oldest first. A key stored again has a newer number, so an
     /// older line for it is recognised as stale and skipped.
-    order: VecDeque<(u64, Arc<str>)>,
+    order: VecDeque<(u64, Key)>,
     next: u64,
 }
 
@@ -44,7 +45,7 @@ impl MemoryStore {
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<StartedSession> {
+    pub fn get(&self, key: &Key) -> Option<StartedSession> {
         let inner = self.inner.lock().expect("reuse store lock");
         inner
             .entries
@@ -53,7 +54,7 @@ impl MemoryStore {
             .map(|(_, _, session)| session.clone())
     }
 
-    pub fn put(&self, key: &Arc<str>, session: &StartedSession, ttl: Duration) {
+    pub fn put(&self, key: Key, session: &StartedSession, ttl: Duration) {
         let now = Instant::now();
         let mut inner = self.inner.lock().expect("reuse store lock");
         // Drop what expired at the old end, then the oldest while full.
@@ -82,8 +83,8 @@ impl MemoryStore {
         inner.next += 1;
         inner
             .entries
-            .insert(key.clone(), (sequence, now + ttl, session.clone()));
-        inner.order.push_back((sequence, key.clone()));
+            .insert(key, (sequence, now + ttl, session.clone()));
+        inner.order.push_back((sequence, key));
     }
 
     #[cfg(test)]
@@ -96,16 +97,27 @@ impl MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{AgentId, CobrowseType, ConversationId};
+
+    /// A key of its own for each number.
+    fn key(n: usize) -> Key {
+        let id = uuid::Uuid::from_u128(n as u128).to_string();
+        Key {
+            conversation: ConversationId::parse(&id).unwrap(),
+            agent: AgentId::parse(&id).unwrap(),
+            cobrowse_type: CobrowseType::View,
+        }
+    }
 
     #[tokio::test]
     async fn entries_expire() {
         let store = MemoryStore::for_window(Duration::from_secs(30));
         let session = StartedSession::default();
-        store.put(&"a".into(), &session, Duration::from_millis(20));
-        assert!(store.get("a").is_some());
+        store.put(key(1_000_001), &session, Duration::from_millis(20));
+        assert!(store.get(&key(1_000_001)).is_some());
         tokio::time::sleep(Duration::from_millis(30)).await;
-        assert!(store.get("a").is_none(), "expired");
-        store.put(&"b".into(), &session, Duration::from_secs(60));
+        assert!(store.get(&key(1_000_001)).is_none(), "expired");
+        store.put(key(1_000_002), &session, Duration::from_secs(60));
         assert_eq!(store.len(), (1, 1), "the expired entry made room");
     }
 
@@ -114,14 +126,14 @@ mod tests {
         let store = MemoryStore::for_window(Duration::from_secs(30));
         let session = StartedSession::default();
         for i in 0..3 * MIN_ENTRIES {
-            store.put(&i.to_string().into(), &session, Duration::from_secs(60));
+            store.put(key(i), &session, Duration::from_secs(60));
         }
         assert_eq!(store.len(), (MIN_ENTRIES, MIN_ENTRIES));
         assert!(
-            store.get(&(3 * MIN_ENTRIES - 1).to_string()).is_some(),
+            store.get(&key(3 * MIN_ENTRIES - 1)).is_some(),
             "newest kept"
         );
-        assert!(store.get("0").is_none(), "oldest forgotten");
+        assert!(store.get(&key(0)).is_none(), "oldest forgotten");
     }
 
     #[test]
@@ -139,13 +151,13 @@ mod tests {
     fn a_key_stored_again_is_not_dropped_by_its_older_line() {
         let store = MemoryStore::for_window(Duration::from_secs(30));
         let session = StartedSession::default();
-        store.put(&"same".into(), &session, Duration::from_secs(60));
+        store.put(key(1_000_003), &session, Duration::from_secs(60));
         for i in 0..MIN_ENTRIES - 2 {
-            store.put(&i.to_string().into(), &session, Duration::from_secs(60));
+            store.put(key(i), &session, Duration::from_secs(60));
         }
-        store.put(&"same".into(), &session, Duration::from_secs(60));
+        store.put(key(1_000_003), &session, Duration::from_secs(60));
         // The map is full: the next key pushes out the oldest line, the stale "same".
-        store.put(&"next".into(), &session, Duration::from_secs(60));
-        assert!(store.get("same").is_some());
+        store.put(key(1_000_004), &session, Duration::from_secs(60));
+        assert!(store.get(&key(1_000_003)).is_some());
     }
 }

@@ -11,6 +11,7 @@ mod memory;
 pub mod redis;
 
 use std::collections::HashMap;
+use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -18,7 +19,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep, timeout_at};
 
-use crate::domain::{AgentId, StartRequest};
+use crate::domain::{AgentId, CobrowseType, ConversationId, StartRequest};
 use crate::genesys::{GenesysError, StartedSession};
 use crate::metrics::Metrics;
 use crate::outcome::Failure;
@@ -43,21 +44,42 @@ pub struct Reuse {
     window: Duration,
     store: Store,
     /// Starts under way in this process, by key: later arrivals wait for the first's answer.
-    flights: Mutex<HashMap<Arc<str>, watch::Receiver<Option<Answer>>>>,
+    flights: Mutex<HashMap<Key, watch::Receiver<Option<Answer>>>>,
     /// When the store's last failure was logged, so a Redis outage is one line per 30 s.
     last_warning: Mutex<Option<Instant>>,
     metrics: Arc<Metrics>,
 }
 
-/// The key of a start: what makes two starts the same start.
-pub fn key(request: &StartRequest, agent: AgentId) -> Arc<str> {
-    format!(
-        "{}:{}:{}",
-        request.conversation_id,
-        agent,
-        request.cobrowse_type.as_str()
-    )
-    .into()
+/// What makes two starts the same start: the conversation, the agent used and the type.
+/// Fixed-size and `Copy`, so keeping and comparing keys allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    conversation: ConversationId,
+    agent: AgentId,
+    cobrowse_type: CobrowseType,
+}
+
+impl Key {
+    pub fn new(request: &StartRequest, agent: AgentId) -> Self {
+        Key {
+            conversation: request.conversation_id,
+            agent,
+            cobrowse_type: request.cobrowse_type,
+        }
+    }
+}
+
+/// `conversation:agent:type`, as Redis keys name a start.
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}",
+            self.conversation,
+            self.agent,
+            self.cobrowse_type.as_str()
+        )
+    }
 }
 
 impl Reuse {
@@ -78,7 +100,7 @@ impl Reuse {
     /// `start` (awaited at most once) gets from Genesys.
     pub async fn start(
         &self,
-        key: Arc<str>,
+        key: Key,
         deadline: Instant,
         start: impl Future<Output = Result<StartedSession, GenesysError>>,
     ) -> Answer {
@@ -91,7 +113,7 @@ impl Reuse {
                 Some(under_way) => Err(under_way.clone()),
                 None => {
                     let (sender, receiver) = watch::channel(None);
-                    flights.insert(key.clone(), receiver);
+                    flights.insert(key, receiver);
                     Ok(sender)
                 }
             }
@@ -115,9 +137,9 @@ impl Reuse {
         // Whatever happens to this call, the key is free again when it ends.
         let flight = Flight {
             flights: &self.flights,
-            key: &key,
+            key,
         };
-        let answer = self.lead(&key, deadline, start).await;
+        let answer = self.lead(key, deadline, start).await;
         if let Ok((_, true)) = &answer {
             self.metrics.starts_reused.inc();
         }
@@ -133,13 +155,13 @@ impl Reuse {
     /// The first start of a key in this process: the store, then Genesys.
     async fn lead(
         &self,
-        key: &Arc<str>,
+        key: Key,
         deadline: Instant,
         start: impl Future<Output = Result<StartedSession, GenesysError>>,
     ) -> Answer {
         let redis = match &self.store {
             Store::Memory(memory) => {
-                if let Some(session) = memory.get(key).filter(offer_is_open) {
+                if let Some(session) = memory.get(&key).filter(offer_is_open) {
                     return Ok((handed_out(session), true));
                 }
                 let session = start.await?;
@@ -155,14 +177,14 @@ impl Reuse {
         let token = uuid::Uuid::new_v4().to_string();
         let lock_ttl = deadline.saturating_duration_since(Instant::now());
         let locked = loop {
-            match redis.get(key).await {
+            match redis.get(&key).await {
                 Ok(Some(session)) if offer_is_open(&session) => {
                     return Ok((handed_out(session), true));
                 }
                 Ok(_) => {}
                 Err(e) => break self.store_failed(e),
             }
-            match redis.lock(key, &token, lock_ttl).await {
+            match redis.lock(&key, &token, lock_ttl).await {
                 Ok(true) => break true,
                 Ok(false) => {}
                 Err(e) => break self.store_failed(e),
@@ -171,7 +193,7 @@ impl Reuse {
                 return Err(Failure::start_under_way());
             }
             sleep(POLL_INTERVAL).await;
-            match redis.is_locked(key).await {
+            match redis.is_locked(&key).await {
                 Ok(_) => {}
                 Err(e) => break self.store_failed(e),
             }
@@ -180,11 +202,11 @@ impl Reuse {
         if locked {
             if let Ok(session) = &answer
                 && let Some(ttl) = self.keep_for(session)
-                && let Err(e) = redis.put(key, session, ttl).await
+                && let Err(e) = redis.put(&key, session, ttl).await
             {
                 self.store_failed(e);
             }
-            if let Err(e) = redis.unlock(key, &token).await {
+            if let Err(e) = redis.unlock(&key, &token).await {
                 self.store_failed(e);
             }
         }
@@ -221,13 +243,13 @@ impl Reuse {
 
 /// Removes a key from the flights when its first start ends, however it ends.
 struct Flight<'a> {
-    flights: &'a Mutex<HashMap<Arc<str>, watch::Receiver<Option<Answer>>>>,
-    key: &'a str,
+    flights: &'a Mutex<HashMap<Key, watch::Receiver<Option<Answer>>>>,
+    key: Key,
 }
 
 impl Drop for Flight<'_> {
     fn drop(&mut self) {
-        self.flights.lock().expect("flights lock").remove(self.key);
+        self.flights.lock().expect("flights lock").remove(&self.key);
     }
 }
 

@@ -11,6 +11,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::timeout;
 
+use super::Key;
 use crate::genesys::StartedSession;
 
 /// The longest one Redis command may take before the start goes on without it.
@@ -63,7 +64,7 @@ impl RedisStore {
         })
     }
 
-    pub async fn get(&self, key: &str) -> Result<Option<StartedSession>, StoreError> {
+    pub async fn get(&self, key: &Key) -> Result<Option<StartedSession>, StoreError> {
         let value: Option<String> = self
             .run(redis::cmd("GET").arg(format!("{SESSION_PREFIX}{key}")))
             .await?;
@@ -72,7 +73,7 @@ impl RedisStore {
 
     pub async fn put(
         &self,
-        key: &str,
+        key: &Key,
         session: &StartedSession,
         ttl: Duration,
     ) -> Result<(), StoreError> {
@@ -88,7 +89,7 @@ impl RedisStore {
     }
 
     /// Takes the start lock for `key` for `ttl` unless another start holds it.
-    pub async fn lock(&self, key: &str, token: &str, ttl: Duration) -> Result<bool, StoreError> {
+    pub async fn lock(&self, key: &Key, token: &str, ttl: Duration) -> Result<bool, StoreError> {
         let set: Option<String> = self
             .run(
                 redis::cmd("SET")
@@ -102,14 +103,14 @@ impl RedisStore {
         Ok(set.is_some())
     }
 
-    pub async fn is_locked(&self, key: &str) -> Result<bool, StoreError> {
+    pub async fn is_locked(&self, key: &Key) -> Result<bool, StoreError> {
         let exists: u32 = self
             .run(redis::cmd("EXISTS").arg(format!("{LOCK_PREFIX}{key}")))
             .await?;
         Ok(exists > 0)
     }
 
-    pub async fn unlock(&self, key: &str, token: &str) -> Result<(), StoreError> {
+    pub async fn unlock(&self, key: &Key, token: &str) -> Result<(), StoreError> {
         let _deleted: u32 = self
             .run(
                 redis::cmd("EVAL")

@@ -107,7 +107,7 @@ async fn handle(
     echo.agent_resolved = agent.resolved;
     echo.media_type = agent.media_type;
 
-    let key = reuse::key(&start, agent.agent_id);
+    let key = reuse::Key::new(&start, agent.agent_id);
     let start = state
         .genesys
         .start_cobrowse(&start, agent.agent_id, deadline);
