@@ -10,21 +10,17 @@
 //! `RequestConfig`), read leniently: every field is optional, and unknown ones are ignored.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::ACCEPT;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::time::Instant;
 
 use super::GenesysSettings;
-use super::client::RequestBody;
+use super::client::GenesysClient;
 use super::error::{GenesysError, Operation, Problem};
 use super::reply::Reply;
-use super::token::TokenCache;
-use super::transport::Transport;
-use crate::domain::{AgentId, ConversationId};
+use crate::domain::{AgentId, CobrowseType, ConversationId, StartRequest};
 use crate::metrics::Metrics;
 
 /// Actions asked for per page; a name filter rarely matches more than a few.
@@ -35,11 +31,8 @@ const MAX_PAGES: u32 = 10;
 /// Genesys for the doctor: its own HTTP client and token, no request limit (it sends a
 /// handful of requests), and each request's own time budget.
 pub struct Admin {
-    transport: Transport,
-    tokens: TokenCache,
-    api_base: reqwest::Url,
-    request_body: RequestBody,
-    budget: Duration,
+    /// The service's own client: the same transport, token and start request.
+    client: GenesysClient,
 }
 
 /// `TokenInfo`: whose token it is.
@@ -166,26 +159,18 @@ impl Action {
 
 impl Admin {
     pub fn new(settings: &GenesysSettings) -> Self {
-        let metrics = Arc::new(Metrics::default());
-        let budget = settings.upstream_timeout;
-        let transport = Transport::new(budget.min(Duration::from_secs(3)), metrics.clone(), None);
         Admin {
-            tokens: TokenCache::new(transport.clone(), settings, metrics),
-            transport,
-            api_base: reqwest::Url::parse(&settings.api_url)
-                .expect("the configuration checked the API URL is a URL"),
-            request_body: settings.request_body,
-            budget,
+            client: GenesysClient::new(settings, Arc::new(Metrics::default())),
         }
-    }
-
-    fn deadline(&self) -> Instant {
-        Instant::now() + self.budget
     }
 
     /// Asks the login service for a token (kept for the requests that follow).
     pub async fn token(&self) -> Result<(), GenesysError> {
-        self.tokens.get(self.deadline()).await.map(|_| ())
+        self.client
+            .tokens
+            .get(self.client.deadline())
+            .await
+            .map(|_| ())
     }
 
     /// `GET /api/v2/tokens/me`.
@@ -195,57 +180,24 @@ impl Admin {
         json_of(Operation::TokenInfo, &reply)
     }
 
-    /// `POST /api/v2/conversations/{conversation}/cobrowse` with the body the service sends
-    /// (for `agent`). `Ok` with the status only for a 2xx, which no made-up id should get.
+    /// Starts cobrowse on `conversation` for `agent` exactly as the service does (its body,
+    /// `auto` included, and its 401 renewal). `Ok` with the status only for a 2xx, which no
+    /// made-up id should get.
     pub async fn try_start_cobrowse(
         &self,
         conversation: ConversationId,
         agent: AgentId,
     ) -> Result<u16, GenesysError> {
-        let url = self.api_url(
-            &["conversations", &conversation.to_string(), "cobrowse"],
-            &[],
-        );
-        let payload =
-            serde_json::json!({"agentId": agent.to_string(), "cobrowseType": "view"}).to_string();
-        let deadline = self.deadline();
-        let token = self.tokens.get(deadline).await?;
-        let with_body = self.request_body != RequestBody::Empty;
-        let send = |body| self.post_start(&url, token.expose(), body, deadline);
-        let mut reply = send(with_body.then_some(payload.as_str()))
-            .await
-            .map_err(|e| e.about(conversation))?;
-        // As the service does in `auto` mode: a 400 to the payload is tried without it, so
-        // the answer is about the permission, not about the body.
-        if self.request_body == RequestBody::Auto && reply.status == 400 {
-            reply = send(None).await.map_err(|e| e.about(conversation))?;
-        }
-        status_of(Operation::StartCobrowse, &reply).map_err(|e| e.about(conversation))
-    }
-
-    async fn post_start(
-        &self,
-        url: &reqwest::Url,
-        token: &str,
-        body: Option<&str>,
-        deadline: Instant,
-    ) -> Result<Reply, GenesysError> {
-        let make = || {
-            let builder = self
-                .transport
-                .http()
-                .post(url.clone())
-                .bearer_auth(token)
-                .header(ACCEPT, "application/json")
-                .header(CONTENT_TYPE, "application/json");
-            match body {
-                Some(body) => builder.body(body.to_owned()),
-                None => builder,
-            }
+        let request = StartRequest {
+            conversation_id: conversation,
+            agent_id: Some(agent),
+            cobrowse_type: CobrowseType::View,
         };
-        self.transport
-            .send(Operation::StartCobrowse, make, deadline)
-            .await
+        let session = self
+            .client
+            .start_cobrowse(&request, agent, self.client.deadline())
+            .await?;
+        Ok(session.upstream_status)
     }
 
     /// `GET /api/v2/conversations/{conversation}`; `Ok` with the status only for a 2xx.
@@ -300,7 +252,7 @@ impl Admin {
 
     /// `{api}/api/v2/{segments...}?{query}`; any path the base URL carries stays in front.
     fn api_url(&self, segments: &[&str], query: &[(&str, &str)]) -> reqwest::Url {
-        let mut url = self.api_base.clone();
+        let mut url = self.client.api_base.clone();
         url.path_segments_mut()
             .expect("an http(s) URL has a path")
             .pop_if_empty()
@@ -313,13 +265,15 @@ impl Admin {
     }
 
     async fn get(&self, operation: Operation, url: reqwest::Url) -> Result<Reply, GenesysError> {
-        let deadline = self.deadline();
-        let token = self.tokens.get(deadline).await?;
-        self.transport
+        let deadline = self.client.deadline();
+        let token = self.client.tokens.get(deadline).await?;
+        self.client
+            .transport
             .send(
                 operation,
                 || {
-                    self.transport
+                    self.client
+                        .transport
                         .http()
                         .get(url.clone())
                         .bearer_auth(token.expose())

@@ -25,10 +25,11 @@ use crate::domain::{AgentId, ConversationId, StartRequest};
 use crate::metrics::Metrics;
 
 pub struct GenesysClient {
-    transport: Transport,
-    tokens: TokenCache,
+    // `admin.rs` (doctor's requests) goes through the same transport and token.
+    pub(super) transport: Transport,
+    pub(super) tokens: TokenCache,
     /// The Platform API base URL, parsed once: each call only appends its path.
-    api_base: reqwest::Url,
+    pub(super) api_base: reqwest::Url,
     request_body: RequestBody,
     /// In `auto` mode: Genesys refused the agent payload and took a start without a body, so
     /// every start now goes without one. Learned once per process, never unlearned.

@@ -6,6 +6,18 @@ use serde_json::json;
 use crate::common::http;
 use crate::helpers::{AGENT, CONVERSATION, flat_reply};
 
+/// Starts through the sandbox at `url` with its demo credential; the reply.
+async fn start_at(url: &str, input: serde_json::Value) -> serde_json::Value {
+    let response = http()
+        .post(url)
+        .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
+        .json(&input)
+        .send()
+        .await
+        .unwrap();
+    flat_reply(response).await
+}
+
 #[tokio::test]
 async fn the_sandbox_starts_sessions_and_shows_each_failure() {
     let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -14,7 +26,6 @@ async fn the_sandbox_starts_sessions_and_shows_each_failure() {
         sandbox.application.port()
     );
     tokio::spawn(sandbox.run_until_stopped());
-    let http = http();
     let cases = [
         (CONVERSATION, ""),
         (sandbox::FORBIDDEN, "MISSING_PERMISSION"),
@@ -26,14 +37,11 @@ async fn the_sandbox_starts_sessions_and_shows_each_failure() {
         (sandbox::ENDED, "CONVERSATION_ENDED"),
     ];
     for (conversation, code) in cases {
-        let response = http
-            .post(&url)
-            .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
-            .json(&json!({"conversationId": conversation, "agentId": AGENT}))
-            .send()
-            .await
-            .unwrap();
-        let reply = flat_reply(response).await;
+        let reply = start_at(
+            &url,
+            json!({"conversationId": conversation, "agentId": AGENT}),
+        )
+        .await;
         assert_eq!(reply["errorCode"], code, "{reply}");
         assert_eq!(reply["success"], code.is_empty());
         if code.is_empty() {
@@ -41,14 +49,11 @@ async fn the_sandbox_starts_sessions_and_shows_each_failure() {
         }
     }
     // The first case again: the same start within the window gets the same session back.
-    let again = http
-        .post(&url)
-        .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
-        .json(&json!({"conversationId": CONVERSATION, "agentId": AGENT}))
-        .send()
-        .await
-        .unwrap();
-    let again = flat_reply(again).await;
+    let again = start_at(
+        &url,
+        json!({"conversationId": CONVERSATION, "agentId": AGENT}),
+    )
+    .await;
     assert_eq!(again["reused"], true, "{again}");
 }
 
@@ -60,14 +65,7 @@ async fn the_sandbox_shows_a_consult_and_a_monitored_call() {
         sandbox.application.port()
     );
     tokio::spawn(sandbox.run_until_stopped());
-    let http = http();
-    let start = |input: serde_json::Value| {
-        let request = http
-            .post(&url)
-            .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
-            .json(&input);
-        async move { flat_reply(request.send().await.unwrap()).await }
-    };
+    let start = |input| start_at(&url, input);
     for conversation in [sandbox::CONSULT, sandbox::MONITORED] {
         let reply = start(json!({"conversationId": conversation})).await;
         assert_eq!(reply["success"], true, "{reply}");
