@@ -173,7 +173,8 @@ fn instructions(address: SocketAddr) -> String {
          curl -s -u {DEMO_USERNAME}:{DEMO_PASSWORD} -H 'Content-Type: application/json' \\\n    \
          -d '{{\"conversationId\":\"5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60\",\"agentId\":\"0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6\",\"cobrowseType\":\"view\"}}' \\\n    \
          http://{address}/v1/cobrowse/start\n\n\
-         Use one of these conversation ids to see a failure:\n"
+         Send it again within 30 s: the same session comes back, with \"reused\": true.\n\n\
+         These conversation ids show a failure, or a call the agent shares:\n"
     );
     for (id, what) in SPECIAL_CONVERSATIONS {
         text.push_str(&format!("  {id}  {what}\n"));
