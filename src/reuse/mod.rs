@@ -175,7 +175,6 @@ impl Reuse {
         // Another replica may hold the start lock: wait for its session, or for the lock to
         // go (it failed, or crashed and the lock expired), then start here.
         let token = uuid::Uuid::new_v4().to_string();
-        let lock_ttl = deadline.saturating_duration_since(Instant::now());
         let locked = loop {
             match redis.get(&key).await {
                 Ok(Some(session)) if offer_is_open(&session) => {
@@ -184,6 +183,8 @@ impl Reuse {
                 Ok(_) => {}
                 Err(e) => break self.store_failed(e),
             }
+            // Held no longer than this start may last, so a crashed holder frees it in time.
+            let lock_ttl = deadline.saturating_duration_since(Instant::now());
             match redis.lock(&key, &token, lock_ttl).await {
                 Ok(true) => break true,
                 Ok(false) => {}
@@ -193,10 +194,6 @@ impl Reuse {
                 return Err(Failure::start_under_way());
             }
             sleep(POLL_INTERVAL).await;
-            match redis.is_locked(&key).await {
-                Ok(_) => {}
-                Err(e) => break self.store_failed(e),
-            }
         };
         let answer = start.await;
         if locked {

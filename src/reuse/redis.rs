@@ -103,13 +103,6 @@ impl RedisStore {
         Ok(set.is_some())
     }
 
-    pub async fn is_locked(&self, key: &Key) -> Result<bool, StoreError> {
-        let exists: u32 = self
-            .run(redis::cmd("EXISTS").arg(format!("{LOCK_PREFIX}{key}")))
-            .await?;
-        Ok(exists > 0)
-    }
-
     pub async fn unlock(&self, key: &Key, token: &str) -> Result<(), StoreError> {
         let _deleted: u32 = self
             .run(
