@@ -10,9 +10,6 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::genesys::RequestBody;
-use crate::outcome::ErrorCode;
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
     /// `started` or `failed`.
@@ -131,8 +128,9 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Counts one answered call: started (`None`) or failed with its `errorCode`.
-    pub fn count_call(&self, failed: Option<ErrorCode>) {
+    /// Counts one answered call: started (`None`) or failed with its `errorCode`'s name.
+    /// Names, not types, so metrics depend on nothing they count.
+    pub fn count_call(&self, failed: Option<&'static str>) {
         self.calls
             .get_or_create(&CallLabels {
                 outcome: if failed.is_none() {
@@ -140,21 +138,22 @@ impl Metrics {
                 } else {
                     "failed"
                 },
-                error_code: failed.map_or("", ErrorCode::as_str),
+                error_code: failed.unwrap_or(""),
             })
             .inc();
     }
 
-    /// Records the body starts carry from now on.
-    pub fn set_request_body(&self, in_use: RequestBody) {
-        for mode in [RequestBody::AgentPayload, RequestBody::Empty] {
-            let labels = RequestBodyLabels {
-                mode: mode.as_str(),
-            };
+    /// Records the body starts carry from now on (`agent-payload`, `empty`), and that
+    /// `before`, if any, is no longer the one.
+    pub fn set_request_body(&self, before: Option<&'static str>, now: &'static str) {
+        if let Some(mode) = before {
             self.request_body
-                .get_or_create(&labels)
-                .set(i64::from(mode == in_use));
+                .get_or_create(&RequestBodyLabels { mode })
+                .set(0);
         }
+        self.request_body
+            .get_or_create(&RequestBodyLabels { mode: now })
+            .set(1);
     }
 
     /// The Prometheus text exposition of every metric.

@@ -128,7 +128,7 @@ impl GenesysClient {
         };
         client
             .metrics
-            .set_request_body(client.request_body_in_use());
+            .set_request_body(None, client.request_body_in_use().as_str());
         client
     }
 
@@ -227,7 +227,10 @@ impl GenesysClient {
             if (200..300).contains(&bodiless.status)
                 && !self.body_refused.swap(true, Ordering::Relaxed)
             {
-                self.metrics.set_request_body(RequestBody::Empty);
+                self.metrics.set_request_body(
+                    Some(RequestBody::AgentPayload.as_str()),
+                    RequestBody::Empty.as_str(),
+                );
                 tracing::warn!(
                     first_status = reply.status,
                     correlation_id = %bodiless.correlation_id,

@@ -42,7 +42,7 @@ pub async fn start_cobrowse(
             )
         }
         Err(failure) => {
-            state.metrics.count_call(Some(failure.code));
+            state.metrics.count_call(Some(failure.code.as_str()));
             (
                 state.error_mode.status_of(failure.code),
                 FlatReply::failure(&request_id, echo, failure),
