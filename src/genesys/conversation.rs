@@ -15,8 +15,10 @@
 //!   and of those the one connected most recently wins (a transfer's new agent); when every
 //!   connected agent is in a consult, the one connected earliest wins (the agent who held the
 //!   customer before the consult began);
-//! - times are compared as instants (`10:00:00.500Z` is later than `10:00:00Z`); with equal or
-//!   missing times, the participant listed later wins, since Genesys lists them as they joined.
+//! - times are compared as instants (`10:00:00.500Z` is later than `10:00:00Z`); a known time
+//!   wins over a missing one, and with equal or missing times list order decides (Genesys
+//!   lists participants as they joined): the later-listed for "most recently", the
+//!   earlier-listed for "earliest".
 
 use std::time::SystemTime;
 
@@ -276,6 +278,20 @@ mod tests {
             connected(FIRST, "call"),
             "the earliest connected holds the customer"
         );
+    }
+
+    #[test]
+    fn without_times_list_order_decides_each_rule() {
+        let c = conversation(json!({"participants": [
+            {"purpose": "agent", "userId": FIRST, "calls": [{"state": "connected"}]},
+            {"purpose": "agent", "userId": SECOND, "calls": [{"state": "connected"}]}
+        ]}));
+        assert_eq!(c.connected_agent(), connected(SECOND, "call"), "joined last");
+        let consult = conversation(json!({"participants": [
+            {"purpose": "agent", "userId": FIRST, "consultParticipantId": "p2", "calls": [{"state": "connected"}]},
+            {"purpose": "agent", "userId": SECOND, "consultParticipantId": "p1", "calls": [{"state": "connected"}]}
+        ]}));
+        assert_eq!(consult.connected_agent(), connected(FIRST, "call"), "joined first");
     }
 
     #[test]

@@ -107,49 +107,54 @@ impl Reuse {
         if self.window.is_zero() {
             return Ok((start.await?, false));
         }
-        let mut arrival = {
-            let mut flights = self.flights.lock().expect("flights lock");
-            match flights.get(&key) {
-                Some(under_way) => Err(under_way.clone()),
-                None => {
-                    let (sender, receiver) = watch::channel(None);
-                    flights.insert(key, receiver);
-                    Ok(sender)
+        loop {
+            let arrival = {
+                let mut flights = self.flights.lock().expect("flights lock");
+                match flights.get(&key) {
+                    Some(under_way) => Err(under_way.clone()),
+                    None => {
+                        let (sender, receiver) = watch::channel(None);
+                        flights.insert(key, receiver);
+                        Ok(sender)
+                    }
                 }
-            }
-        };
-        if let Err(under_way) = &mut arrival {
-            match timeout_at(deadline, under_way.wait_for(Option::is_some)).await {
-                Ok(Ok(answer)) => {
-                    let answer = answer.clone().expect("waited for an answer");
-                    return answer
-                        .map(|(session, _)| (handed_out(session), true))
-                        .inspect(|_| {
-                            self.metrics.starts_reused.inc();
-                        });
+            };
+            let sender = match arrival {
+                Ok(sender) => sender,
+                Err(mut under_way) => {
+                    match timeout_at(deadline, under_way.wait_for(Option::is_some)).await {
+                        Ok(Ok(answer)) => {
+                            let answer = answer.clone().expect("waited for an answer");
+                            return answer
+                                .map(|(session, _)| (handed_out(session), true))
+                                .inspect(|_| {
+                                    self.metrics.starts_reused.inc();
+                                });
+                        }
+                        // The first start was cancelled (its caller went away) before it had
+                        // an answer: look again, to lead or to wait for whoever leads now.
+                        Ok(Err(_)) => continue,
+                        Err(_) => return Err(Failure::start_under_way()),
+                    }
                 }
-                // The first start was cancelled (its caller went away): nothing to share.
-                Ok(Err(_)) => return Ok((start.await?, false)),
-                Err(_) => return Err(Failure::start_under_way()),
+            };
+            // Whatever happens to this call, the key is free again when it ends.
+            let flight = Flight {
+                flights: &self.flights,
+                key,
+            };
+            let answer = self.lead(key, deadline, start).await;
+            if let Ok((_, true)) = &answer {
+                self.metrics.starts_reused.inc();
             }
+            // Out of the map first: from then on nobody new can wait, so when nobody waits
+            // the answer need not be copied for them.
+            drop(flight);
+            if sender.receiver_count() > 0 {
+                sender.send_replace(Some(answer.clone()));
+            }
+            return answer;
         }
-        let sender = arrival.expect("the other arm returned");
-        // Whatever happens to this call, the key is free again when it ends.
-        let flight = Flight {
-            flights: &self.flights,
-            key,
-        };
-        let answer = self.lead(key, deadline, start).await;
-        if let Ok((_, true)) = &answer {
-            self.metrics.starts_reused.inc();
-        }
-        // Out of the map first: from then on nobody new can wait, so when nobody waits the
-        // answer need not be copied for them.
-        drop(flight);
-        if sender.receiver_count() > 0 {
-            sender.send_replace(Some(answer.clone()));
-        }
-        answer
     }
 
     /// The first start of a key in this process: the store, then Genesys.
@@ -174,37 +179,66 @@ impl Reuse {
         };
         // Another replica may hold the start lock: wait for its session, or for the lock to
         // go (it failed, or crashed and the lock expired), then start here.
-        let token = uuid::Uuid::new_v4().to_string();
-        let locked = loop {
+        let mut lock = Lock {
+            redis: redis.clone(),
+            key,
+            token: uuid::Uuid::new_v4().to_string(),
+            held: false,
+        };
+        loop {
             match redis.get(&key).await {
                 Ok(Some(session)) if offer_is_open(&session) => {
                     return Ok((handed_out(session), true));
                 }
                 Ok(_) => {}
-                Err(e) => break self.store_failed(e),
+                Err(e) => {
+                    self.store_failed(e);
+                    break;
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(Failure::start_under_way());
             }
             // Held no longer than this start may last, so a crashed holder frees it in time.
             let lock_ttl = deadline.saturating_duration_since(Instant::now());
-            match redis.lock(&key, &token, lock_ttl).await {
-                Ok(true) => break true,
-                Ok(false) => {}
-                Err(e) => break self.store_failed(e),
+            match redis.lock(&key, &lock.token, lock_ttl).await {
+                Ok(taken) => lock.held = taken,
+                Err(e) => {
+                    // A command that timed out may still have been applied: act as the
+                    // holder, so the session is stored and the lock released after all.
+                    lock.held = e.may_have_applied;
+                    self.store_failed(e);
+                    break;
+                }
+            }
+            if lock.held {
+                break;
             }
             if Instant::now() + POLL_INTERVAL >= deadline {
                 return Err(Failure::start_under_way());
             }
             sleep(POLL_INTERVAL).await;
-        };
+        }
         let answer = start.await;
-        if locked {
-            if let Ok(session) = &answer
-                && let Some(ttl) = self.keep_for(session)
-                && let Err(e) = redis.put(&key, session, ttl).await
-            {
-                self.store_failed(e);
+        if lock.held {
+            match &answer {
+                Ok(session) => {
+                    if let Some(ttl) = self.keep_for(session)
+                        && let Err(e) = redis.put(&key, session, ttl).await
+                    {
+                        self.store_failed(e);
+                    }
+                }
+                // The session may exist: keep the lock until it expires (at this start's
+                // deadline), so another replica does not start a second one meanwhile.
+                Err(e) if e.may_have_started() => lock.held = false,
+                Err(_) => {}
             }
-            if let Err(e) = redis.unlock(&key, &token).await {
-                self.store_failed(e);
+            if lock.held {
+                lock.held = false;
+                if let Err(e) = redis.unlock(&key, &lock.token).await {
+                    self.store_failed(e);
+                }
             }
         }
         Ok((answer?, false))
@@ -223,8 +257,8 @@ impl Reuse {
     }
 
     /// Counts a store failure and warns about it, at most once per [`WARN_EVERY`]; the start
-    /// goes on without the store. Returns `false`: no lock is held.
-    fn store_failed(&self, error: StoreError) -> bool {
+    /// goes on without the store.
+    fn store_failed(&self, error: StoreError) {
         self.metrics.reuse_store_errors.inc();
         let mut last = self.last_warning.lock().expect("warning lock");
         if last.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
@@ -234,7 +268,31 @@ impl Reuse {
                 "Redis (the reuse store) failed; starting without reuse until it answers (this warning repeats at most every 30 s)"
             );
         }
-        false
+    }
+}
+
+/// The Redis start lock of one start. Released when the start is done; if the start is
+/// cancelled while holding it (its caller went away), released in the background, so no
+/// replica waits for a start that will never finish.
+struct Lock {
+    redis: RedisStore,
+    key: Key,
+    token: String,
+    held: bool,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if self.held {
+            let (redis, key, token) = (
+                self.redis.clone(),
+                self.key,
+                std::mem::take(&mut self.token),
+            );
+            tokio::spawn(async move {
+                let _ = redis.unlock(&key, &token).await;
+            });
+        }
     }
 }
 
@@ -264,4 +322,76 @@ fn offer_is_open(session: &StartedSession) -> bool {
 fn handed_out(mut session: StartedSession) -> StartedSession {
     session.upstream_status = 0;
     session
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn a_key() -> Key {
+        let id = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
+        Key {
+            conversation: ConversationId::parse(id).unwrap(),
+            agent: AgentId::parse(id).unwrap(),
+            cobrowse_type: CobrowseType::View,
+        }
+    }
+
+    /// A start that counts itself and takes 200 ms.
+    async fn slow_start(calls: Arc<AtomicUsize>) -> Result<StartedSession, GenesysError> {
+        calls.fetch_add(1, Ordering::SeqCst);
+        sleep(Duration::from_millis(200)).await;
+        Ok(StartedSession {
+            join_code: "123456".into(),
+            ..StartedSession::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_first_start_leaves_the_others_one_call_between_them() {
+        let local = tokio::task::LocalSet::new();
+        local
+            .run_until(async {
+                let reuse = Arc::new(Reuse::new(
+                    Duration::from_secs(30),
+                    None,
+                    Arc::new(Metrics::default()),
+                ));
+                let calls = Arc::new(AtomicUsize::new(0));
+                let deadline = Instant::now() + Duration::from_secs(5);
+                let start = |reuse: &Arc<Reuse>| {
+                    let (reuse, calls) = (reuse.clone(), calls.clone());
+                    tokio::task::spawn_local(async move {
+                        reuse.start(a_key(), deadline, slow_start(calls)).await
+                    })
+                };
+                let first = start(&reuse);
+                sleep(Duration::from_millis(20)).await;
+                let waiting: Vec<_> = (0..3).map(|_| start(&reuse)).collect();
+                sleep(Duration::from_millis(20)).await;
+                first.abort();
+
+                let mut fresh = 0;
+                for waiter in waiting {
+                    let (session, reused) = waiter.await.unwrap().unwrap();
+                    assert_eq!(session.join_code, "123456");
+                    fresh += usize::from(!reused);
+                }
+                assert_eq!(
+                    fresh, 1,
+                    "one of the waiters took over, the others shared it"
+                );
+                assert_eq!(
+                    calls.load(Ordering::SeqCst),
+                    2,
+                    "the cancelled one, and one more"
+                );
+                let later = start(&reuse).await.unwrap().unwrap();
+                assert!(later.1, "the session is remembered");
+                assert_eq!(calls.load(Ordering::SeqCst), 2);
+            })
+            .await;
+    }
 }

@@ -24,9 +24,14 @@ const UNLOCK: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 
 /// Why Redis did not answer; the text never holds the URL's password.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(String);
+#[error("{text}")]
+pub struct StoreError {
+    text: String,
+    /// No answer in time: Redis may still have carried the command out.
+    pub may_have_applied: bool,
+}
 
+#[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
     /// The URL's password, so an error that quotes it can be scrubbed.
@@ -121,19 +126,22 @@ impl RedisStore {
         let mut connection = self.connection.clone();
         match timeout(COMMAND_TIMEOUT, command.query_async(&mut connection)).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(self.error(e.to_string())),
-            Err(_) => Err(self.error(format!(
-                "no answer within {} ms",
-                COMMAND_TIMEOUT.as_millis()
-            ))),
+            Ok(Err(e)) => Err(self.error(e.to_string(), false)),
+            Err(_) => Err(self.error(
+                format!("no answer within {} ms", COMMAND_TIMEOUT.as_millis()),
+                true,
+            )),
         }
     }
 
-    fn error(&self, mut text: String) -> StoreError {
+    fn error(&self, mut text: String, may_have_applied: bool) -> StoreError {
         if let Some(password) = self.password.as_deref().filter(|p| !p.is_empty()) {
             text = text.replace(password, "***");
         }
-        StoreError(text)
+        StoreError {
+            text,
+            may_have_applied,
+        }
     }
 }
 
