@@ -286,12 +286,20 @@ mod tests {
             {"purpose": "agent", "userId": FIRST, "calls": [{"state": "connected"}]},
             {"purpose": "agent", "userId": SECOND, "calls": [{"state": "connected"}]}
         ]}));
-        assert_eq!(c.connected_agent(), connected(SECOND, "call"), "joined last");
+        assert_eq!(
+            c.connected_agent(),
+            connected(SECOND, "call"),
+            "joined last"
+        );
         let consult = conversation(json!({"participants": [
             {"purpose": "agent", "userId": FIRST, "consultParticipantId": "p2", "calls": [{"state": "connected"}]},
             {"purpose": "agent", "userId": SECOND, "consultParticipantId": "p1", "calls": [{"state": "connected"}]}
         ]}));
-        assert_eq!(consult.connected_agent(), connected(FIRST, "call"), "joined first");
+        assert_eq!(
+            consult.connected_agent(),
+            connected(FIRST, "call"),
+            "joined first"
+        );
     }
 
     #[test]
