@@ -51,7 +51,7 @@ pub(super) fn trouble(check: &'static str, asked: &str, error: &GenesysError) ->
             format!("{asked}: the connection failed mid-request ({why})."),
             "Check the network path to Genesys (proxies, TLS inspection), then run doctor again.".to_owned(),
         ),
-        Problem::Timeout => (
+        Problem::Timeout | Problem::OutOfTime => (
             format!("{asked}: no answer within COBROWSE_UPSTREAM_TIMEOUT_MS."),
             "Check the network path to Genesys, then run doctor again; the service would time out the same way.".to_owned(),
         ),

@@ -27,7 +27,7 @@ use crate::metrics::Metrics;
 pub struct GenesysClient {
     // `admin.rs` (doctor's requests) goes through the same transport and token.
     pub(super) transport: Transport,
-    pub(super) tokens: TokenCache,
+    pub(super) tokens: Arc<TokenCache>,
     /// The Platform API base URL, parsed once: each call only appends its path.
     pub(super) api_base: reqwest::Url,
     request_body: RequestBody,
@@ -116,7 +116,11 @@ impl GenesysClient {
             settings.requests_per_minute,
         );
         let client = GenesysClient {
-            tokens: TokenCache::new(transport.clone(), settings, metrics.clone()),
+            tokens: Arc::new(TokenCache::new(
+                transport.clone(),
+                settings,
+                metrics.clone(),
+            )),
             transport,
             api_base: reqwest::Url::parse(&settings.api_url)
                 .expect("the configuration checked the API URL is a URL"),

@@ -33,6 +33,9 @@ pub enum Problem {
     Unreadable,
     /// The time budget ran out. The request may have reached Genesys.
     Timeout,
+    /// The time budget ran out before the request was sent (spent waiting for a token, a
+    /// rate-limit slot or a retry): nothing reached Genesys.
+    OutOfTime,
     /// No connection could be opened: nothing was sent.
     Unreachable(String),
     /// The connection failed after the request was sent: it may have been acted on.
@@ -53,6 +56,7 @@ impl fmt::Display for Problem {
             Problem::Refused { code, message } => write!(f, "refused ({code}: {message})"),
             Problem::Unreadable => f.write_str("an answer that is not the expected JSON"),
             Problem::Timeout => f.write_str("no answer within the time budget"),
+            Problem::OutOfTime => f.write_str("the time budget ran out before it was sent"),
             Problem::Unreachable(why) => write!(f, "no connection ({why})"),
             Problem::Broken(why) => write!(f, "connection failed mid-request ({why})"),
             Problem::TooLarge => f.write_str("an answer too large to be Genesys's"),
@@ -95,6 +99,7 @@ impl GenesysError {
                 matches!(self.status, 502 | 504) || !(400..=599).contains(&self.status)
             }
             Problem::Unreachable(_)
+            | Problem::OutOfTime
             | Problem::Throttled
             | Problem::AgentNotConnected { .. }
             | Problem::ConversationEnded => false,
@@ -174,6 +179,10 @@ mod tests {
         assert!(!start(503, refused()).may_have_started());
         assert!(!start(400, refused()).may_have_started());
         assert!(!start(0, Problem::Unreachable("refused".into())).may_have_started());
+        assert!(
+            !start(0, Problem::OutOfTime).may_have_started(),
+            "never sent"
+        );
         let read = GenesysError::unanswered(Operation::ReadConversation, Problem::Timeout);
         assert!(!read.may_have_started(), "reading starts nothing");
     }

@@ -2,16 +2,21 @@
 //!
 //! Genesys rate-limits the token endpoint per client, so a token request per call would be
 //! a defect. The cache is single-flight, after smithy-rs's identity cache: a lock-free-ish
-//! read path for the common case, one renewal at a time under an async mutex, and a second
-//! look after taking the mutex so callers that queued behind a renewal use its result instead
-//! of starting their own. Expiry is measured on the monotonic clock.
+//! read path for the common case and at most one token request at a time, whose result every
+//! caller waiting for it shares. Expiry is measured on the monotonic clock.
+//!
+//! A token request runs as a task of its own, with its own time budget (the service's
+//! `COBROWSE_UPSTREAM_TIMEOUT_MS`), whoever needed it first. So a token that is due for
+//! renewal but still valid is used at once while the renewal runs in the background (a slow
+//! login service costs the calls nothing), and a caller with a short budget (a readiness
+//! probe) that gives up waiting does not cut short the request other callers wait for.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tokio::sync::watch;
 use tokio::time::{Instant, timeout_at};
 
 use super::GenesysSettings;
@@ -41,16 +46,20 @@ impl AccessToken {
     }
 }
 
+/// What one token request came to; `None` while it is under way.
+type Renewal = Option<Result<Arc<AccessToken>, GenesysError>>;
+
 pub struct TokenCache {
     transport: Transport,
     token_url: String,
     client_id: String,
     client_secret: SecretString,
+    /// How long one token request may take, whoever is waiting for it.
+    budget: Duration,
     current: RwLock<Option<Arc<AccessToken>>>,
-    /// Held while one caller renews; the value is the last renewal's failure, if it failed.
-    renewal: tokio::sync::Mutex<Option<GenesysError>>,
-    /// Completed renewal attempts, so a queued caller can tell that one finished while it waited.
-    attempts: AtomicU64,
+    /// The latest token request: under way while its task holds the sender and it has no
+    /// result yet. Callers that need a token wait on a clone.
+    renewal: Mutex<Option<watch::Receiver<Renewal>>>,
     metrics: Arc<Metrics>,
 }
 
@@ -67,37 +76,67 @@ impl TokenCache {
             token_url: format!("{}/oauth/token", settings.login_url),
             client_id: settings.client_id.clone(),
             client_secret: settings.client_secret.clone(),
+            budget: settings.upstream_timeout,
             current: RwLock::new(None),
-            renewal: tokio::sync::Mutex::new(None),
-            attempts: AtomicU64::new(0),
+            renewal: Mutex::new(None),
             metrics,
         }
     }
 
-    /// A token that is good for now, renewing it first if it is due.
-    pub async fn get(&self, deadline: Instant) -> Result<Arc<AccessToken>, GenesysError> {
-        if let Some(token) = self.cached(|t| Instant::now() < t.renew_at) {
+    /// A token that is good for now. One still valid is returned at once (its renewal begun
+    /// in the background if it is due); otherwise the caller waits, until `deadline` at most,
+    /// for the token request under way or one it starts.
+    pub async fn get(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Result<Arc<AccessToken>, GenesysError> {
+        if let Some(token) = self.cached(|t| Instant::now() < t.expires_at) {
+            if Instant::now() >= token.renew_at {
+                self.renewal();
+            }
             return Ok(token);
         }
-        let attempts_seen = self.attempts.load(Ordering::Acquire);
-        let mut last_failure = timeout_at(deadline, self.renewal.lock())
-            .await
-            .map_err(|_| GenesysError::unanswered(Operation::Token, Problem::Timeout))?;
-        // Someone renewed while we queued: use their result rather than asking again.
-        if let Some(token) = self.cached(|t| Instant::now() < t.renew_at) {
-            return Ok(token);
+        let mut renewal = self.renewal();
+        match timeout_at(deadline, renewal.wait_for(Option::is_some)).await {
+            Ok(Ok(result)) => result.clone().expect("waited for a result"),
+            // The task was dropped unfinished: its runtime is shutting down.
+            Ok(Err(_)) => Err(GenesysError::unanswered(
+                Operation::Token,
+                Problem::Broken("the token request was cancelled as the service stopped".into()),
+            )),
+            Err(_) => Err(GenesysError::unanswered(Operation::Token, Problem::Timeout)),
         }
-        if self.attempts.load(Ordering::Acquire) != attempts_seen
-            && let Some(failure) = last_failure.as_ref()
+    }
+
+    /// The token request under way, or a new one started now.
+    fn renewal(self: &Arc<Self>) -> watch::Receiver<Renewal> {
+        let mut latest = self.renewal.lock().expect("renewal lock");
+        if let Some(under_way) = latest
+            .as_ref()
+            .filter(|r| r.borrow().is_none() && r.has_changed().is_ok())
         {
-            return self.still_valid().ok_or_else(|| failure.clone());
+            return under_way.clone();
         }
-        let result = self.fetch(deadline).await;
-        self.attempts.fetch_add(1, Ordering::AcqRel);
-        match result {
+        // A request that ended while this caller looked has left its token in the cache
+        // (it is stored before the result is sent): use it rather than ask again.
+        if let Some(token) = self.cached(|t| Instant::now() < t.renew_at) {
+            return watch::channel(Some(Ok(token))).1;
+        }
+        let (sender, receiver) = watch::channel(None);
+        *latest = Some(receiver.clone());
+        let cache = Arc::clone(self);
+        tokio::spawn(async move {
+            let result = cache.renew().await;
+            sender.send_replace(Some(result));
+        });
+        receiver
+    }
+
+    /// One token request, with its own budget; the cache holds the token if one came.
+    async fn renew(&self) -> Result<Arc<AccessToken>, GenesysError> {
+        match self.fetch(Instant::now() + self.budget).await {
             Ok(token) => {
                 self.metrics.token_renewals.inc();
-                *last_failure = None;
                 *self.current.write().expect("token lock") = Some(token.clone());
                 Ok(token)
             }
@@ -109,9 +148,9 @@ impl TokenCache {
                     error = %failure,
                     "could not obtain a Genesys access token"
                 );
-                *last_failure = Some(failure.clone());
                 // A renewal that fails early leaves the old token usable until it expires.
-                self.still_valid().ok_or(failure)
+                self.cached(|t| Instant::now() < t.expires_at)
+                    .ok_or(failure)
             }
         }
     }
@@ -128,10 +167,6 @@ impl TokenCache {
     fn cached(&self, usable: impl Fn(&AccessToken) -> bool) -> Option<Arc<AccessToken>> {
         let current = self.current.read().expect("token lock");
         current.as_ref().filter(|t| usable(t)).cloned()
-    }
-
-    fn still_valid(&self) -> Option<Arc<AccessToken>> {
-        self.cached(|t| Instant::now() < t.expires_at)
     }
 
     async fn fetch(&self, deadline: Instant) -> Result<Arc<AccessToken>, GenesysError> {

@@ -108,6 +108,11 @@ impl Transport {
                     .await
                     .map_err(|()| failed(Problem::Throttled, retries))?;
             }
+            // A request begun with no time left would be cut off at once, and its timeout would
+            // read as a start that may have reached Genesys: say it was never sent.
+            if Instant::now() >= deadline {
+                return Err(failed(Problem::OutOfTime, retries));
+            }
             let started = std::time::Instant::now();
             let result = timeout_at(deadline, attempt(make())).await;
             self.metrics
@@ -277,5 +282,23 @@ mod tests {
         );
         assert_eq!(retry_after("soon", SystemTime::now()), None);
         assert_eq!(retry_after("-1", SystemTime::now()), None);
+    }
+
+    #[tokio::test]
+    async fn a_request_with_no_time_left_is_not_sent_and_says_so() {
+        let genesys = wiremock::MockServer::start().await;
+        let transport = Transport::new(Duration::from_secs(1), Arc::default(), None);
+        let url = format!("{}/api/v2/conversations/x/cobrowse", genesys.uri());
+        let error = transport
+            .send(
+                Operation::StartCobrowse,
+                || transport.http().post(&url),
+                Instant::now(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(error.problem, Problem::OutOfTime);
+        assert!(!error.may_have_started());
+        assert!(genesys.received_requests().await.unwrap().is_empty());
     }
 }

@@ -82,6 +82,12 @@ fn unanswered(error: &GenesysError) -> Option<(ErrorCode, String)> {
                 "{service} did not answer within the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS). {caution}"
             ),
         ),
+        Problem::OutOfTime => (
+            ErrorCode::UpstreamTimeout,
+            format!(
+                "{service} was not asked: the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS) ran out first. Nothing was sent; try again."
+            ),
+        ),
         Problem::Unreachable(why) => (
             ErrorCode::GenesysUnavailable,
             format!(
@@ -280,6 +286,7 @@ mod tests {
         for failure in [
             start_failing(500, refused()),
             start_failing(0, Problem::Unreachable("refused".into())),
+            start_failing(0, Problem::OutOfTime),
             start_failing(404, refused()),
         ] {
             assert!(!failure.message.contains("may"), "{failure:?}");

@@ -68,11 +68,19 @@ async fn the_token_is_renewed_before_it_expires() {
     tokio::time::sleep(Duration::from_millis(1900)).await;
     let reply = flat_reply(app.start(&valid_input()).await).await;
     assert_eq!(reply["success"], true);
+    // The renewal runs beside the call, which did not wait for it.
     assert_eq!(
-        app.requests_to("/oauth/token").await,
+        token_requests_after_a_moment(&app).await,
         2,
         "renewed in the last 10%"
     );
+}
+
+/// Token requests Genesys received, once a background renewal begun by a call has had time
+/// to arrive.
+async fn token_requests_after_a_moment(app: &TestApp) -> usize {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.requests_to("/oauth/token").await
 }
 
 #[tokio::test]
@@ -120,4 +128,91 @@ async fn an_absurd_token_lifetime_is_capped_not_a_crash() {
         1,
         "the token is cached"
     );
+}
+
+/// Genesys's login service answers at once the first time, then takes `later_delay`.
+async fn login_slow_after_first(app: &TestApp, expires_in: u64, later_delay: Duration) {
+    app.genesys.reset().await;
+    app.answer_first(path("/oauth/token"), token_reply(ACCESS_TOKEN, expires_in))
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_reply("renewed-token", expires_in).set_delay(later_delay))
+        .mount(&app.genesys)
+        .await;
+    app.mount_cobrowse(session_reply()).await;
+}
+
+#[tokio::test]
+async fn a_slow_login_during_renewal_does_not_hold_up_calls_while_the_token_is_valid() {
+    let app = spawn_app().await;
+    // A 4 s token is renewed from 3.6 s on; the renewal then takes 3 s, past the 2 s budget.
+    login_slow_after_first(&app, 4, Duration::from_secs(3)).await;
+    app.start(&valid_input()).await;
+    tokio::time::sleep(Duration::from_millis(3700)).await;
+
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let reply = flat_reply(app.start(&valid_input()).await).await;
+        assert_eq!(reply["success"], true, "{reply}");
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "waited {:?} on a renewal although the token was valid",
+            started.elapsed()
+        );
+    }
+    assert_eq!(
+        token_requests_after_a_moment(&app).await,
+        2,
+        "one renewal, not one per call"
+    );
+    let used: Vec<_> = app
+        .start_requests()
+        .await
+        .iter()
+        .map(|r| r.headers["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    assert!(used.iter().all(|h| h == &format!("Bearer {ACCESS_TOKEN}")));
+}
+
+#[tokio::test]
+async fn a_readiness_probe_does_not_cut_short_the_renewal_a_call_waits_for() {
+    // A 7 s budget: the probe waits at most 5 s for a token, a call the whole 7 s.
+    let app = spawn_app_with(&[("UPSTREAM_TIMEOUT_MS", "7000")]).await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_millis(5500)))
+        .mount(&app.genesys)
+        .await;
+    app.mount_cobrowse(session_reply()).await;
+    // The probe asks first, so the token request is made on its behalf...
+    let probe = tokio::spawn(app.http.get(format!("{}/readyz", app.address)).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // ...and a call queued behind it still gets the token when it comes, within its budget.
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_eq!(reply["success"], true, "{reply}");
+    assert_eq!(
+        probe.await.unwrap().unwrap().status(),
+        503,
+        "the probe gave up at 5 s"
+    );
+    assert_eq!(app.requests_to("/oauth/token").await, 1);
+}
+
+#[tokio::test]
+async fn a_call_that_gets_no_token_says_nothing_was_started() {
+    let app = spawn_app().await;
+    app.genesys.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_secs(5)))
+        .mount(&app.genesys)
+        .await;
+    app.mount_cobrowse(session_reply()).await;
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_failed_with(&reply, "UPSTREAM_TIMEOUT", "Nothing was started");
+    let message = reply["errorMessage"].as_str().unwrap();
+    assert!(!message.contains("may or may not"), "{message}");
+    assert!(message.contains("login service"), "{message}");
+    assert_eq!(app.requests_to("cobrowse").await, 0);
 }
