@@ -325,3 +325,53 @@ async fn an_unreachable_redis_is_one_warning_and_never_its_password() {
     assert!(!stdout.contains("r3dis-SHOULD-NOT-LEAK"), "{stdout}");
     assert!(!stderr.contains("r3dis-SHOULD-NOT-LEAK"), "{stderr}");
 }
+
+/// The image's HEALTHCHECK where there is no ingress: the service serves HTTPS with a
+/// certificate for its public name, and the check, run with the same environment, asks it
+/// over TLS on loopback.
+#[test]
+fn the_healthcheck_speaks_tls_to_a_service_that_serves_https() {
+    let (cert, key, _) = common::certificate_files("healthcheck");
+    let mut vars = common::placeholder_vars();
+    vars.extend([
+        ("LISTEN", "127.0.0.1:0".to_owned()),
+        ("TLS_CERT", cert.to_str().unwrap().to_owned()),
+        ("TLS_KEY", key.to_str().unwrap().to_owned()),
+    ]);
+    let running = start(&borrowed(&vars));
+    vars.retain(|(name, _)| *name != "LISTEN");
+    vars.push(("LISTEN", format!("127.0.0.1:{}", running.port)));
+    let output = command(&borrowed(&vars))
+        .arg("healthcheck")
+        .output()
+        .unwrap();
+    running.stop("TERM");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_healthcheck_over_tls_fails_and_says_why_when_nothing_serves() {
+    let (cert, _, _) = common::certificate_files("healthcheck-nothing");
+    let nothing = common::Unreachable::reserve();
+    let output = command(&[
+        ("LISTEN", &nothing.address()),
+        ("TLS_CERT", cert.to_str().unwrap()),
+    ])
+    .arg("healthcheck")
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "GET https://{}/healthz: no connection",
+            nothing.address()
+        )),
+        "{stderr}"
+    );
+}
