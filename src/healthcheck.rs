@@ -11,6 +11,7 @@
 //! issued for the public host name, never for 127.0.0.1. The handshake's signatures are still
 //! checked, so what answers is at least a TLS server holding the certificate's key.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -30,7 +31,7 @@ use crate::config::DEFAULT_LISTEN;
 pub struct HealthcheckOptions {
     /// The service's listen address; an unspecified address (0.0.0.0, [::]) is asked on
     /// loopback.
-    #[arg(long, env = "COBROWSE_LISTEN", default_value = DEFAULT_LISTEN, value_parser = parse_listen)]
+    #[arg(long, env = "COBROWSE_LISTEN", default_value = DEFAULT_LISTEN, value_parser = OsStringValueParser::new().try_map(parse_listen))]
     pub listen: SocketAddr,
     /// The service's TLS certificate chain: when set (not empty), the service serves HTTPS, so
     /// the check does too. Only whether it is set matters: the certificate is not verified,
@@ -51,8 +52,12 @@ impl HealthcheckOptions {
     }
 }
 
-/// Reads the listen address as the service does: an empty value means the default.
-fn parse_listen(value: &str) -> Result<SocketAddr, String> {
+/// Reads the listen address as the service does: an empty value means the default. Read from
+/// the raw bytes, so that a value that is not text is named like any other wrong value.
+fn parse_listen(value: OsString) -> Result<SocketAddr, String> {
+    let value = value.into_string().map_err(|_| {
+        "COBROWSE_LISTEN (or --listen) is not UTF-8 text: set it to an address and port such as 0.0.0.0:8080".to_owned()
+    })?;
     let value = match value.trim() {
         "" => DEFAULT_LISTEN,
         set => set,

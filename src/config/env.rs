@@ -1,6 +1,8 @@
-//! Reading `COBROWSE_*` variables: the raw strings, the list of names, and the parsers that
-//! turn a value into a setting or into a problem that names the variable.
+//! Reading `COBROWSE_*` variables: which variables are ours, the raw strings, the list of
+//! names, and the parsers that turn a value into a setting or into a problem that names the
+//! variable.
 
+use std::ffi::OsString;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::time::Duration;
@@ -75,6 +77,35 @@ pub fn variable_names() -> Vec<String> {
         .iter()
         .map(|field| format!("{PREFIX}{}", field.to_uppercase()))
         .collect()
+}
+
+/// A `COBROWSE_*` variable as text; `None` for every other variable, whatever it holds. One of
+/// ours that is not UTF-8 is `None` too, and a problem that names it: never its value, which may
+/// be a secret.
+pub(super) fn ours(
+    problems: &mut Vec<String>,
+    name: OsString,
+    value: OsString,
+) -> Option<(String, String)> {
+    if !name.as_encoded_bytes().starts_with(PREFIX.as_bytes()) {
+        return None;
+    }
+    match (name.into_string(), value.into_string()) {
+        (Ok(name), Ok(value)) => Some((name, value)),
+        (Ok(name), Err(_)) => {
+            problems.push(format!(
+                "{name} is not UTF-8 text (its value is not shown), so it counts as unset: set it again as plain text"
+            ));
+            None
+        }
+        (Err(name), _) => {
+            problems.push(format!(
+                "{} is not a setting of this service (its name is not UTF-8 text)",
+                name.to_string_lossy()
+            ));
+            None
+        }
+    }
 }
 
 /// A set value: trimmed, and `None` when empty.

@@ -4,18 +4,21 @@
 //! `FromStr` (or a range rule here), so that a misconfigured deployment fails before binding
 //! with *one* message that names every missing or invalid variable, instead of one per
 //! restart. Empty values count as unset (Kubernetes and compose files often set a variable to
-//! `""`), and unknown `COBROWSE_*` names are refused so a typo is never silently ignored.
+//! `""`), and unknown `COBROWSE_*` names are refused so a typo is never silently ignored. Other
+//! variables are never looked at, whatever they hold; one of ours that is not UTF-8 text is a
+//! problem that names it and never shows its value.
 //! The rules of a group of settings live with the code that uses them: inbound credentials in
 //! `inbound_auth`, regions and base URLs in `genesys::region`, certificates in `tls`.
 
 mod env;
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use env::variable_names;
-use env::{RawEnv, choice, flag, millis, parse_or, parse_with, secret_set, set};
+use env::{RawEnv, choice, flag, millis, ours, parse_or, parse_with, secret_set, set};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -72,30 +75,41 @@ pub struct ConfigError {
 }
 
 impl Settings {
-    /// Reads the process environment.
+    /// Reads the process environment. Its other variables may hold anything, text or not: only
+    /// the `COBROWSE_*` ones are looked at.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(std::env::vars())
+        Self::from_os_vars(std::env::vars_os())
     }
 
     /// Reads the given variables; tests use this so they never touch the process environment.
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
+        Self::from_os_vars(
+            vars.into_iter()
+                .map(|(name, value)| (OsString::from(name), OsString::from(value))),
+        )
+    }
+
+    fn from_os_vars(
+        vars: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
         let vars: Vec<(String, String)> = vars
             .into_iter()
-            .filter(|(name, _)| name.starts_with(PREFIX))
+            .filter_map(|(name, value)| ours(&mut problems, name, value))
             .collect();
         let known = variable_names();
-        let mut problems: Vec<String> = vars
-            .iter()
-            .filter(|(name, _)| !known.contains(name))
-            .map(|(name, _)| match RENAMED.iter().find(|(old, _)| old == name) {
-                Some((_, instead)) => format!("{name} is no longer read: {instead}"),
-                None => format!(
-                    "{name} is not a setting of this service (see the README's configuration table)"
-                ),
-            })
-            .collect();
+        problems.extend(
+            vars.iter()
+                .filter(|(name, _)| !known.contains(name))
+                .map(|(name, _)| match RENAMED.iter().find(|(old, _)| old == name) {
+                    Some((_, instead)) => format!("{name} is no longer read: {instead}"),
+                    None => format!(
+                        "{name} is not a setting of this service (see the README's configuration table)"
+                    ),
+                }),
+        );
         let raw: RawEnv = envy::prefixed(PREFIX)
             .from_iter(vars)
             .map_err(|e| ConfigError {
@@ -470,6 +484,34 @@ mod tests {
         let s = Settings::from_vars(vars(&pairs)).unwrap();
         assert_eq!(s.error_mode, ErrorMode::Inline);
         assert_eq!(s.genesys.api_url, "https://api.mypurecloud.ie");
+    }
+
+    #[test]
+    fn only_our_variables_are_read_and_one_that_is_not_text_is_named_never_shown() {
+        use std::os::unix::ffi::OsStringExt;
+        let not_text = |bytes: &[u8]| OsString::from_vec(bytes.to_vec());
+        let mut os_vars: Vec<(OsString, OsString)> = vars(&minimal())
+            .into_iter()
+            .map(|(name, value)| (name.into(), value.into()))
+            .collect();
+        os_vars.push(("OTHER_PROGRAM".into(), not_text(b"x\xffy")));
+        assert!(Settings::from_os_vars(os_vars.clone()).is_ok());
+
+        os_vars.push((
+            "COBROWSE_AUTH_PASSWORD_NEXT".into(),
+            not_text(b"Readable\xffS3cret"),
+        ));
+        os_vars.push((not_text(b"COBROWSE_\xffTYPO"), "1".into()));
+        let err = Settings::from_os_vars(os_vars).unwrap_err().to_string();
+        assert!(
+            err.contains("COBROWSE_AUTH_PASSWORD_NEXT is not UTF-8 text")
+                && err.contains("is not a setting of this service (its name is not UTF-8 text)"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("Readable") && !err.contains("S3cret"),
+            "{err}"
+        );
     }
 
     #[test]
