@@ -460,3 +460,37 @@ fn the_healthcheck_names_a_listen_address_that_is_not_text() {
         "{stderr}"
     );
 }
+
+/// Runs `command` until it exits; one still running after `within` is killed, so a test of a
+/// start-up refusal fails instead of hanging when the service starts after all.
+fn output_within(mut command: Command, within: Duration) -> std::process::Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + within;
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    child.wait_with_output().unwrap()
+}
+
+/// A Kubernetes Secret made with `--from-file` from a file `echo` wrote.
+#[test]
+fn a_bearer_token_with_a_trailing_newline_is_refused_at_start_up() {
+    let nothing = common::Unreachable::reserve();
+    let mut vars = unreachable_genesys_vars(&nothing);
+    vars.push(("AUTH_BEARER_TOKEN", "bearer-SHOULD-NOT-LEAK\n".to_owned()));
+    let mut serve = command(&borrowed(&vars));
+    serve.arg("serve");
+    let output = output_within(serve, Duration::from_secs(10));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("COBROWSE_AUTH_BEARER_TOKEN has a trailing newline"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SHOULD-NOT-LEAK"), "{stderr}");
+}

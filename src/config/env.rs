@@ -121,6 +121,39 @@ pub(super) fn secret_set(value: Option<SecretString>) -> Option<SecretString> {
     value.filter(|v| !v.expose_secret().trim().is_empty())
 }
 
+/// A credential as set (blank counts as unset, as for every setting). One with whitespace
+/// around it, as a Kubernetes Secret made from a file written by `echo` has, could never
+/// match what is sent: it is a problem that names it, neither trimmed (the value in use would
+/// differ from the one written down) nor shown.
+pub(super) fn credential(
+    problems: &mut Vec<String>,
+    name: &str,
+    value: &Option<String>,
+) -> Option<String> {
+    let value = value.as_deref().filter(|v| !v.trim().is_empty())?;
+    refuse_padding(problems, name, value);
+    Some(value.to_owned())
+}
+
+/// [`credential`], for one held as a secret.
+pub(super) fn secret_credential(
+    problems: &mut Vec<String>,
+    name: &str,
+    value: Option<SecretString>,
+) -> Option<SecretString> {
+    let value = secret_set(value)?;
+    refuse_padding(problems, name, value.expose_secret());
+    Some(value)
+}
+
+fn refuse_padding(problems: &mut Vec<String>, name: &str, value: &str) {
+    if value.trim() != value {
+        problems.push(format!(
+            "{PREFIX}{name} has a trailing newline or spaces (or leading ones), which no credential sent over HTTP carries, so every call would fail: set it without them, recreating the Secret with `kubectl create secret generic ... --from-literal={PREFIX}{name}=...` or writing its file with `printf '%s'` rather than `echo` (its value is not shown)"
+        ));
+    }
+}
+
 /// Parses a variable by its type's `FromStr`, or its default when unset.
 pub(super) fn parse_or<T: FromStr<Err = String>>(
     problems: &mut Vec<String>,

@@ -18,7 +18,10 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use env::variable_names;
-use env::{RawEnv, choice, flag, millis, ours, parse_or, parse_with, secret_set, set};
+use env::{
+    RawEnv, choice, credential, flag, millis, ours, parse_or, parse_with, secret_credential,
+    secret_set, set,
+};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -118,16 +121,24 @@ impl Settings {
         let p = &mut problems;
 
         let genesys = genesys_settings(p, &raw);
+        // Read even when AUTH_DISABLED is invalid, so that every credential problem is named
+        // at once.
+        let username = credential(p, "AUTH_USERNAME", &raw.auth_username);
+        let password = secret_credential(p, "AUTH_PASSWORD", raw.auth_password);
+        let password_next = secret_credential(p, "AUTH_PASSWORD_NEXT", raw.auth_password_next);
+        let bearer_token = secret_credential(p, "AUTH_BEARER_TOKEN", raw.auth_bearer_token);
+        let bearer_token_next =
+            secret_credential(p, "AUTH_BEARER_TOKEN_NEXT", raw.auth_bearer_token_next);
         let disabled = parse_with(p, "AUTH_DISABLED", &raw.auth_disabled, "false", flag);
         let inbound_auth = disabled.and_then(|disabled| {
             InboundAuth::from_vars(
                 p,
                 AuthVars {
-                    username: set(&raw.auth_username),
-                    password: secret_set(raw.auth_password),
-                    password_next: secret_set(raw.auth_password_next),
-                    bearer_token: secret_set(raw.auth_bearer_token),
-                    bearer_token_next: secret_set(raw.auth_bearer_token_next),
+                    username,
+                    password,
+                    password_next,
+                    bearer_token,
+                    bearer_token_next,
                     disabled,
                 },
             )
@@ -212,13 +223,17 @@ fn genesys_settings(problems: &mut Vec<String>, raw: &RawEnv) -> Option<GenesysS
         &region,
         Region::login_url,
     );
-    let client_id = set(&raw.genesys_client_id);
+    let client_id = credential(problems, "GENESYS_CLIENT_ID", &raw.genesys_client_id);
     if client_id.is_none() {
         problems.push(format!(
             "{PREFIX}GENESYS_CLIENT_ID is missing: the id of a Genesys OAuth client with the Client Credentials grant"
         ));
     }
-    let client_secret = secret_set(raw.genesys_client_secret.clone());
+    let client_secret = secret_credential(
+        problems,
+        "GENESYS_CLIENT_SECRET",
+        raw.genesys_client_secret.clone(),
+    );
     if client_secret.is_none() {
         problems.push(format!(
             "{PREFIX}GENESYS_CLIENT_SECRET is missing: the secret of that OAuth client"
@@ -512,6 +527,61 @@ mod tests {
             !err.contains("Readable") && !err.contains("S3cret"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_credential_with_whitespace_around_it_is_refused_by_name_never_shown() {
+        for name in [
+            "GENESYS_CLIENT_ID",
+            "GENESYS_CLIENT_SECRET",
+            "AUTH_USERNAME",
+            "AUTH_PASSWORD",
+            "AUTH_PASSWORD_NEXT",
+            "AUTH_BEARER_TOKEN",
+            "AUTH_BEARER_TOKEN_NEXT",
+        ] {
+            for padded in [
+                "Pa55-VALUE\n",
+                "Pa55-VALUE\r\n",
+                "Pa55-VALUE  ",
+                "\tPa55-VALUE",
+            ] {
+                let mut pairs = minimal();
+                pairs.retain(|(k, _)| *k != name);
+                pairs.push((name, padded));
+                if name == "AUTH_BEARER_TOKEN_NEXT" {
+                    // Only with a current token (the current password is in `minimal`).
+                    pairs.push(("AUTH_BEARER_TOKEN", "current-token"));
+                }
+                let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+                assert_eq!(err.problems.len(), 1, "{name} {padded:?}: {err}");
+                let text = err.to_string();
+                assert!(
+                    text.contains(&format!("{PREFIX}{name} has a trailing newline or spaces"))
+                        && text.contains(&format!("--from-literal={PREFIX}{name}=...")),
+                    "{name} {padded:?}: {text}"
+                );
+                assert!(!text.contains("Pa55"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_blank_credential_still_counts_as_unset() {
+        let mut pairs = minimal();
+        pairs.push(("AUTH_PASSWORD_NEXT", " \n"));
+        pairs.push(("AUTH_BEARER_TOKEN", "\n"));
+        let s = Settings::from_vars(vars(&pairs)).unwrap();
+        match s.inbound_auth {
+            InboundAuth::Required {
+                basic: Some(basic),
+                bearer_tokens,
+            } => {
+                assert_eq!(basic.passwords.len(), 1);
+                assert!(bearer_tokens.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
