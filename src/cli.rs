@@ -31,8 +31,8 @@ pub enum Command {
     /// Print the data action to import into Genesys Cloud (Admin > Integrations > Actions >
     /// Import), built from the contract this binary enforces.
     ExportAction(ActionOptions),
-    /// Ask the running service's GET /healthz; exit 0 when it answers 200, 1 otherwise
-    /// (for a container HEALTHCHECK).
+    /// Ask the running service's GET /healthz, over HTTPS when COBROWSE_TLS_CERT is set; exit 0
+    /// when it answers 200, 1 otherwise (for a container HEALTHCHECK).
     Healthcheck(HealthcheckOptions),
     /// Check the whole Genesys set-up with the COBROWSE_* settings, starting nothing: one line
     /// per check (ok, FAIL or skip, and what to do); exit 0 when no check failed, 1 otherwise.

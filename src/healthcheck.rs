@@ -4,27 +4,60 @@
 //! `HEALTHCHECK`: the image runs its own binary against the port it serves on. A plain
 //! HTTP/1.1 request over `std::net::TcpStream` is all it takes, so this adds no dependency
 //! and starts no runtime; it runs every few seconds for the life of the container.
+//!
+//! When the service serves HTTPS itself (`COBROWSE_TLS_CERT`, read here as the service reads
+//! it), the same request goes over a rustls session on that stream. The certificate is not
+//! verified: the check asks its own process on loopback, by address, and the certificate is
+//! issued for the public host name, never for 127.0.0.1. The handshake's signatures are still
+//! checked, so what answers is at least a TLS server holding the certificate's key.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use clap::builder::{OsStringValueParser, TypedValueParser};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
 
 use crate::config::DEFAULT_LISTEN;
 
-/// Where the service listens, and how long to wait for it.
+/// Where the service listens, whether it serves HTTPS, and how long to wait for it.
 #[derive(clap::Args, Clone, Debug)]
 pub struct HealthcheckOptions {
     /// The service's listen address; an unspecified address (0.0.0.0, [::]) is asked on
     /// loopback.
-    #[arg(long, env = "COBROWSE_LISTEN", default_value = DEFAULT_LISTEN, value_parser = parse_listen)]
+    #[arg(long, env = "COBROWSE_LISTEN", default_value = DEFAULT_LISTEN, value_parser = OsStringValueParser::new().try_map(parse_listen))]
     pub listen: SocketAddr,
+    /// The service's TLS certificate chain: when set (not empty), the service serves HTTPS, so
+    /// the check does too. Only whether it is set matters: the certificate is not verified,
+    /// since the check asks its own process on loopback.
+    #[arg(long, env = "COBROWSE_TLS_CERT", value_parser = OsStringValueParser::new().map(PathBuf::from))]
+    pub tls_cert: Option<PathBuf>,
     /// Give up after this many milliseconds.
     #[arg(long, default_value_t = 2000)]
     pub timeout_ms: u64,
 }
 
-/// Reads the listen address as the service does: an empty value means the default.
-fn parse_listen(value: &str) -> Result<SocketAddr, String> {
+impl HealthcheckOptions {
+    /// Whether the service serves HTTPS: an empty value counts as unset, as the service reads it.
+    fn speaks_tls(&self) -> bool {
+        self.tls_cert
+            .as_ref()
+            .is_some_and(|path| !path.as_os_str().to_string_lossy().trim().is_empty())
+    }
+}
+
+/// Reads the listen address as the service does: an empty value means the default. Read from
+/// the raw bytes, so that a value that is not text is named like any other wrong value.
+fn parse_listen(value: OsString) -> Result<SocketAddr, String> {
+    let value = value.into_string().map_err(|_| {
+        "COBROWSE_LISTEN (or --listen) is not UTF-8 text: set it to an address and port such as 0.0.0.0:8080".to_owned()
+    })?;
     let value = match value.trim() {
         "" => DEFAULT_LISTEN,
         set => set,
@@ -43,7 +76,9 @@ pub struct Unhealthy(String);
 pub fn check(options: &HealthcheckOptions) -> Result<(), Unhealthy> {
     let target = dialable(options.listen);
     let timeout = Duration::from_millis(options.timeout_ms.max(1));
-    let fail = |what: String| Unhealthy(format!("GET http://{target}/healthz: {what}"));
+    let tls = options.speaks_tls();
+    let scheme = if tls { "https" } else { "http" };
+    let fail = |what: String| Unhealthy(format!("GET {scheme}://{target}/healthz: {what}"));
 
     let mut stream = TcpStream::connect_timeout(&target, timeout)
         .map_err(|err| fail(format!("no connection ({err})")))?;
@@ -51,12 +86,37 @@ pub fn check(options: &HealthcheckOptions) -> Result<(), Unhealthy> {
         .set_read_timeout(Some(timeout))
         .and_then(|()| stream.set_write_timeout(Some(timeout)))
         .map_err(|err| fail(err.to_string()))?;
+    let status_line = if tls {
+        let mut session = handshake(target.ip(), stream).map_err(|err| {
+            fail(format!(
+                "no TLS session ({err}): with COBROWSE_TLS_CERT set, the service should serve HTTPS on this port"
+            ))
+        })?;
+        ask(&mut session, target)
+    } else {
+        ask(&mut stream, target)
+    }
+    .map_err(fail)?;
+
+    let status = status_line.split_whitespace().nth(1);
+    if status_line.starts_with("HTTP/1.") && status == Some("200") {
+        Ok(())
+    } else if status_line.is_empty() {
+        Err(fail("the connection closed without an answer".to_owned()))
+    } else {
+        Err(fail(format!("answered {status_line:?}")))
+    }
+}
+
+/// Sends `GET /healthz` and reads the answer's status line (`""` when none came).
+fn ask(stream: &mut (impl Read + Write), target: SocketAddr) -> Result<String, String> {
     let request = format!(
         "GET /healthz HTTP/1.1\r\nHost: {target}\r\nUser-Agent: cobrowse-proxy-healthcheck\r\nConnection: close\r\n\r\n"
     );
     stream
         .write_all(request.as_bytes())
-        .map_err(|err| fail(format!("could not send ({err})")))?;
+        .and_then(|()| stream.flush())
+        .map_err(|err| format!("could not send ({err})"))?;
 
     // The status line is all that matters; it arrives first and is short.
     let mut head = Vec::with_capacity(128);
@@ -65,18 +125,73 @@ pub fn check(options: &HealthcheckOptions) -> Result<(), Unhealthy> {
         match stream.read(&mut buffer) {
             Ok(0) => break,
             Ok(n) => head.extend_from_slice(&buffer[..n]),
-            Err(err) => return Err(fail(format!("no answer ({err})"))),
+            Err(err) => return Err(format!("no answer ({err})")),
         }
     }
     let head = String::from_utf8_lossy(&head);
-    let status_line = head.lines().next().unwrap_or_default().trim();
-    let status = status_line.split_whitespace().nth(1);
-    if status_line.starts_with("HTTP/1.") && status == Some("200") {
-        Ok(())
-    } else if status_line.is_empty() {
-        Err(fail("the connection closed without an answer".to_owned()))
-    } else {
-        Err(fail(format!("answered {status_line:?}")))
+    Ok(head.lines().next().unwrap_or_default().trim().to_owned())
+}
+
+/// A TLS session with the service on `socket`, handshake done.
+fn handshake(
+    ip: IpAddr,
+    mut socket: TcpStream,
+) -> Result<StreamOwned<ClientConnection, TcpStream>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = AnyCertificate(provider.signature_verification_algorithms);
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| err.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    let mut connection = ClientConnection::new(Arc::new(config), ServerName::from(ip))
+        .map_err(|err| err.to_string())?;
+    while connection.is_handshaking() {
+        connection
+            .complete_io(&mut socket)
+            .map_err(|err| err.to_string())?;
+    }
+    Ok(StreamOwned::new(connection, socket))
+}
+
+/// Accepts whatever certificate the service presents (see the module's comment), but checks
+/// that the handshake was signed with its key, by the provider's own algorithms.
+#[derive(Debug)]
+struct AnyCertificate(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
     }
 }
 
@@ -102,6 +217,7 @@ mod tests {
     fn options(listen: SocketAddr) -> HealthcheckOptions {
         HealthcheckOptions {
             listen,
+            tls_cert: None,
             timeout_ms: 2000,
         }
     }
@@ -141,6 +257,31 @@ mod tests {
         let why = check(&options(address)).unwrap_err().to_string();
         assert!(why.contains("503 Service Unavailable"), "{why}");
         assert!(why.contains("/healthz"), "{why}");
+    }
+
+    #[test]
+    fn with_a_certificate_set_a_plain_http_service_is_unhealthy_and_says_why() {
+        let address = answering("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        let why = check(&HealthcheckOptions {
+            tls_cert: Some("/etc/cobrowse-proxy/tls/cert.pem".into()),
+            ..options(address)
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            why.contains(&format!("GET https://{address}/healthz: no TLS session")),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn an_empty_certificate_setting_means_plain_http_as_for_the_service() {
+        let address = answering("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        let empty = HealthcheckOptions {
+            tls_cert: Some(" ".into()),
+            ..options(address)
+        };
+        assert!(check(&empty).is_ok());
     }
 
     #[test]

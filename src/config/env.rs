@@ -1,6 +1,8 @@
-//! Reading `COBROWSE_*` variables: the raw strings, the list of names, and the parsers that
-//! turn a value into a setting or into a problem that names the variable.
+//! Reading `COBROWSE_*` variables: which variables are ours, the raw strings, the list of
+//! names, and the parsers that turn a value into a setting or into a problem that names the
+//! variable.
 
+use std::ffi::OsString;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::time::Duration;
@@ -77,6 +79,35 @@ pub fn variable_names() -> Vec<String> {
         .collect()
 }
 
+/// A `COBROWSE_*` variable as text; `None` for every other variable, whatever it holds. One of
+/// ours that is not UTF-8 is `None` too, and a problem that names it: never its value, which may
+/// be a secret.
+pub(super) fn ours(
+    problems: &mut Vec<String>,
+    name: OsString,
+    value: OsString,
+) -> Option<(String, String)> {
+    if !name.as_encoded_bytes().starts_with(PREFIX.as_bytes()) {
+        return None;
+    }
+    match (name.into_string(), value.into_string()) {
+        (Ok(name), Ok(value)) => Some((name, value)),
+        (Ok(name), Err(_)) => {
+            problems.push(format!(
+                "{name} is not UTF-8 text (its value is not shown), so it counts as unset: set it again as plain text"
+            ));
+            None
+        }
+        (Err(name), _) => {
+            problems.push(format!(
+                "{} is not a setting of this service (its name is not UTF-8 text)",
+                name.to_string_lossy()
+            ));
+            None
+        }
+    }
+}
+
 /// A set value: trimmed, and `None` when empty.
 pub(super) fn set(value: &Option<String>) -> Option<String> {
     value
@@ -88,6 +119,39 @@ pub(super) fn set(value: &Option<String>) -> Option<String> {
 
 pub(super) fn secret_set(value: Option<SecretString>) -> Option<SecretString> {
     value.filter(|v| !v.expose_secret().trim().is_empty())
+}
+
+/// A credential as set (blank counts as unset, as for every setting). One with whitespace
+/// around it, as a Kubernetes Secret made from a file written by `echo` has, could never
+/// match what is sent: it is a problem that names it, neither trimmed (the value in use would
+/// differ from the one written down) nor shown.
+pub(super) fn credential(
+    problems: &mut Vec<String>,
+    name: &str,
+    value: &Option<String>,
+) -> Option<String> {
+    let value = value.as_deref().filter(|v| !v.trim().is_empty())?;
+    refuse_padding(problems, name, value);
+    Some(value.to_owned())
+}
+
+/// [`credential`], for one held as a secret.
+pub(super) fn secret_credential(
+    problems: &mut Vec<String>,
+    name: &str,
+    value: Option<SecretString>,
+) -> Option<SecretString> {
+    let value = secret_set(value)?;
+    refuse_padding(problems, name, value.expose_secret());
+    Some(value)
+}
+
+fn refuse_padding(problems: &mut Vec<String>, name: &str, value: &str) {
+    if value.trim() != value {
+        problems.push(format!(
+            "{PREFIX}{name} has a trailing newline or spaces (or leading ones), which no credential sent over HTTP carries, so every call would fail: set it without them, recreating the Secret with `kubectl create secret generic ... --from-literal={PREFIX}{name}=...` or writing its file with `printf '%s'` rather than `echo` (its value is not shown)"
+        ));
+    }
 }
 
 /// Parses a variable by its type's `FromStr`, or its default when unset.

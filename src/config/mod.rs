@@ -4,18 +4,24 @@
 //! `FromStr` (or a range rule here), so that a misconfigured deployment fails before binding
 //! with *one* message that names every missing or invalid variable, instead of one per
 //! restart. Empty values count as unset (Kubernetes and compose files often set a variable to
-//! `""`), and unknown `COBROWSE_*` names are refused so a typo is never silently ignored.
+//! `""`), and unknown `COBROWSE_*` names are refused so a typo is never silently ignored. Other
+//! variables are never looked at, whatever they hold; one of ours that is not UTF-8 text is a
+//! problem that names it and never shows its value.
 //! The rules of a group of settings live with the code that uses them: inbound credentials in
 //! `inbound_auth`, regions and base URLs in `genesys::region`, certificates in `tls`.
 
 mod env;
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use env::variable_names;
-use env::{RawEnv, choice, flag, millis, parse_or, parse_with, secret_set, set};
+use env::{
+    RawEnv, choice, credential, flag, millis, ours, parse_or, parse_with, secret_credential,
+    secret_set, set,
+};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -72,30 +78,41 @@ pub struct ConfigError {
 }
 
 impl Settings {
-    /// Reads the process environment.
+    /// Reads the process environment. Its other variables may hold anything, text or not: only
+    /// the `COBROWSE_*` ones are looked at.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(std::env::vars())
+        Self::from_os_vars(std::env::vars_os())
     }
 
     /// Reads the given variables; tests use this so they never touch the process environment.
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
+        Self::from_os_vars(
+            vars.into_iter()
+                .map(|(name, value)| (OsString::from(name), OsString::from(value))),
+        )
+    }
+
+    fn from_os_vars(
+        vars: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
         let vars: Vec<(String, String)> = vars
             .into_iter()
-            .filter(|(name, _)| name.starts_with(PREFIX))
+            .filter_map(|(name, value)| ours(&mut problems, name, value))
             .collect();
         let known = variable_names();
-        let mut problems: Vec<String> = vars
-            .iter()
-            .filter(|(name, _)| !known.contains(name))
-            .map(|(name, _)| match RENAMED.iter().find(|(old, _)| old == name) {
-                Some((_, instead)) => format!("{name} is no longer read: {instead}"),
-                None => format!(
-                    "{name} is not a setting of this service (see the README's configuration table)"
-                ),
-            })
-            .collect();
+        problems.extend(
+            vars.iter()
+                .filter(|(name, _)| !known.contains(name))
+                .map(|(name, _)| match RENAMED.iter().find(|(old, _)| old == name) {
+                    Some((_, instead)) => format!("{name} is no longer read: {instead}"),
+                    None => format!(
+                        "{name} is not a setting of this service (see the README's configuration table)"
+                    ),
+                }),
+        );
         let raw: RawEnv = envy::prefixed(PREFIX)
             .from_iter(vars)
             .map_err(|e| ConfigError {
@@ -104,16 +121,24 @@ impl Settings {
         let p = &mut problems;
 
         let genesys = genesys_settings(p, &raw);
+        // Read even when AUTH_DISABLED is invalid, so that every credential problem is named
+        // at once.
+        let username = credential(p, "AUTH_USERNAME", &raw.auth_username);
+        let password = secret_credential(p, "AUTH_PASSWORD", raw.auth_password);
+        let password_next = secret_credential(p, "AUTH_PASSWORD_NEXT", raw.auth_password_next);
+        let bearer_token = secret_credential(p, "AUTH_BEARER_TOKEN", raw.auth_bearer_token);
+        let bearer_token_next =
+            secret_credential(p, "AUTH_BEARER_TOKEN_NEXT", raw.auth_bearer_token_next);
         let disabled = parse_with(p, "AUTH_DISABLED", &raw.auth_disabled, "false", flag);
         let inbound_auth = disabled.and_then(|disabled| {
             InboundAuth::from_vars(
                 p,
                 AuthVars {
-                    username: set(&raw.auth_username),
-                    password: secret_set(raw.auth_password),
-                    password_next: secret_set(raw.auth_password_next),
-                    bearer_token: secret_set(raw.auth_bearer_token),
-                    bearer_token_next: secret_set(raw.auth_bearer_token_next),
+                    username,
+                    password,
+                    password_next,
+                    bearer_token,
+                    bearer_token_next,
                     disabled,
                 },
             )
@@ -198,13 +223,17 @@ fn genesys_settings(problems: &mut Vec<String>, raw: &RawEnv) -> Option<GenesysS
         &region,
         Region::login_url,
     );
-    let client_id = set(&raw.genesys_client_id);
+    let client_id = credential(problems, "GENESYS_CLIENT_ID", &raw.genesys_client_id);
     if client_id.is_none() {
         problems.push(format!(
             "{PREFIX}GENESYS_CLIENT_ID is missing: the id of a Genesys OAuth client with the Client Credentials grant"
         ));
     }
-    let client_secret = secret_set(raw.genesys_client_secret.clone());
+    let client_secret = secret_credential(
+        problems,
+        "GENESYS_CLIENT_SECRET",
+        raw.genesys_client_secret.clone(),
+    );
     if client_secret.is_none() {
         problems.push(format!(
             "{PREFIX}GENESYS_CLIENT_SECRET is missing: the secret of that OAuth client"
@@ -470,6 +499,89 @@ mod tests {
         let s = Settings::from_vars(vars(&pairs)).unwrap();
         assert_eq!(s.error_mode, ErrorMode::Inline);
         assert_eq!(s.genesys.api_url, "https://api.mypurecloud.ie");
+    }
+
+    #[test]
+    fn only_our_variables_are_read_and_one_that_is_not_text_is_named_never_shown() {
+        use std::os::unix::ffi::OsStringExt;
+        let not_text = |bytes: &[u8]| OsString::from_vec(bytes.to_vec());
+        let mut os_vars: Vec<(OsString, OsString)> = vars(&minimal())
+            .into_iter()
+            .map(|(name, value)| (name.into(), value.into()))
+            .collect();
+        os_vars.push(("OTHER_PROGRAM".into(), not_text(b"x\xffy")));
+        assert!(Settings::from_os_vars(os_vars.clone()).is_ok());
+
+        os_vars.push((
+            "COBROWSE_AUTH_PASSWORD_NEXT".into(),
+            not_text(b"Readable\xffS3cret"),
+        ));
+        os_vars.push((not_text(b"COBROWSE_\xffTYPO"), "1".into()));
+        let err = Settings::from_os_vars(os_vars).unwrap_err().to_string();
+        assert!(
+            err.contains("COBROWSE_AUTH_PASSWORD_NEXT is not UTF-8 text")
+                && err.contains("is not a setting of this service (its name is not UTF-8 text)"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("Readable") && !err.contains("S3cret"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_credential_with_whitespace_around_it_is_refused_by_name_never_shown() {
+        for name in [
+            "GENESYS_CLIENT_ID",
+            "GENESYS_CLIENT_SECRET",
+            "AUTH_USERNAME",
+            "AUTH_PASSWORD",
+            "AUTH_PASSWORD_NEXT",
+            "AUTH_BEARER_TOKEN",
+            "AUTH_BEARER_TOKEN_NEXT",
+        ] {
+            for padded in [
+                "Pa55-VALUE\n",
+                "Pa55-VALUE\r\n",
+                "Pa55-VALUE  ",
+                "\tPa55-VALUE",
+            ] {
+                let mut pairs = minimal();
+                pairs.retain(|(k, _)| *k != name);
+                pairs.push((name, padded));
+                if name == "AUTH_BEARER_TOKEN_NEXT" {
+                    // Only with a current token (the current password is in `minimal`).
+                    pairs.push(("AUTH_BEARER_TOKEN", "current-token"));
+                }
+                let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+                assert_eq!(err.problems.len(), 1, "{name} {padded:?}: {err}");
+                let text = err.to_string();
+                assert!(
+                    text.contains(&format!("{PREFIX}{name} has a trailing newline or spaces"))
+                        && text.contains(&format!("--from-literal={PREFIX}{name}=...")),
+                    "{name} {padded:?}: {text}"
+                );
+                assert!(!text.contains("Pa55"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_blank_credential_still_counts_as_unset() {
+        let mut pairs = minimal();
+        pairs.push(("AUTH_PASSWORD_NEXT", " \n"));
+        pairs.push(("AUTH_BEARER_TOKEN", "\n"));
+        let s = Settings::from_vars(vars(&pairs)).unwrap();
+        match s.inbound_auth {
+            InboundAuth::Required {
+                basic: Some(basic),
+                bearer_tokens,
+            } => {
+                assert_eq!(basic.passwords.len(), 1);
+                assert!(bearer_tokens.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

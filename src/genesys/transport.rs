@@ -77,6 +77,10 @@ impl Transport {
         self.http.get_or(|| {
             reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                // Genesys answers where it is asked. Following a redirect would send a start
+                // again (a 307 keeps the method, body and token) or turn it into a GET (a
+                // 303): a 3xx is reported like any other unexpected answer.
+                .redirect(reqwest::redirect::Policy::none())
                 .pool_idle_timeout(Duration::from_secs(60))
                 .user_agent(concat!("cobrowse-proxy/", env!("CARGO_PKG_VERSION")))
                 .build()

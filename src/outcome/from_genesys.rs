@@ -132,6 +132,12 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
             ErrorCode::RateLimited,
             "Genesys is rate limiting token requests for this OAuth client; try again in a minute. Other services sharing the client may be asking too often.".to_owned(),
         ),
+        (Problem::Refused { .. }, status @ 300..=399) => (
+            ErrorCode::InvalidUpstreamResponse,
+            format!(
+                "The Genesys login service answered {status}, a redirect, which this service does not follow. Check COBROWSE_GENESYS_LOGIN_URL (or leave it unset, so that COBROWSE_GENESYS_REGION sets it). Nothing was started."
+            ),
+        ),
         (Problem::Refused { .. }, status) => (
             ErrorCode::GenesysUnavailable,
             format!(

@@ -16,6 +16,7 @@ mod helpers;
 mod hostile;
 mod inbound;
 mod real_conversations;
+mod redirects;
 mod redis_server;
 mod request_body;
 mod retries;

@@ -1,23 +1,7 @@
 //! Direct HTTPS with COBROWSE_TLS_CERT / COBROWSE_TLS_KEY.
 
-use std::path::PathBuf;
-
-use crate::common::{self, placeholder_vars};
+use crate::common::{self, certificate_files, placeholder_vars};
 use crate::helpers::*;
-
-/// A self-signed certificate for localhost, written as PEM files for this test only.
-fn certificate_files(name: &str) -> (PathBuf, PathBuf, String) {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let dir =
-        std::env::temp_dir().join(format!("cobrowse-proxy-tls-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    let cert_pem = certified.cert.pem();
-    std::fs::write(&cert, &cert_pem).unwrap();
-    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
-    (cert, key, cert_pem)
-}
 
 #[tokio::test]
 async fn the_service_serves_https_with_the_configured_certificate() {

@@ -1,9 +1,11 @@
 //! What every test crate shares: the HTTP client, the settings the service cannot start
-//! without, Genesys's token reply, the cobrowse starts Genesys received, and an address
-//! nothing serves. Each crate includes this file as its own `common` module.
+//! without, Genesys's token reply, the cobrowse starts Genesys received, an address nothing
+//! serves, and a self-signed certificate. Each crate includes this file as its own `common` module.
 
 // Not every crate uses every helper.
 #![allow(dead_code)]
+
+use std::path::PathBuf;
 
 use cobrowse_proxy::config::{ConfigError, Settings};
 use serde_json::json;
@@ -128,4 +130,19 @@ impl Unreachable {
     pub fn url(&self) -> String {
         format!("http://{}", self.address())
     }
+}
+
+/// A self-signed certificate for localhost, written as PEM files for this test only: the
+/// certificate's and the key's paths, and the certificate's PEM text.
+pub fn certificate_files(name: &str) -> (PathBuf, PathBuf, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir =
+        std::env::temp_dir().join(format!("cobrowse-proxy-tls-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    let cert_pem = certified.cert.pem();
+    std::fs::write(&cert, &cert_pem).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    (cert, key, cert_pem)
 }
