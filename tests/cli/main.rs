@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "../common/mod.rs"]
 mod common;
 
 use common::{Genesys, http, prefixed, required_vars, token_reply};
