@@ -1,6 +1,9 @@
 //! Logging: one JSON object per line in production, readable lines for people; and the
 //! request id that ties a call's reply to its log line.
 //!
+//! A record is one line in either format, whatever a value holds: control characters and
+//! line separators are escaped as the line is written (`escape.rs`).
+//!
 //! `RUST_LOG` narrows or widens what is logged (default `info`). Nothing secret is ever a
 //! field: secrets live in `SecretString`, whose `Debug` is redacted.
 //!
@@ -9,6 +12,8 @@
 //! that pile up while it writes go out in one system call. When the queue is full the
 //! caller waits rather than a line being dropped. At exit the queue is written out, for up
 //! to a second (tracing-appender's limit): only a log pipe stalled at that moment loses lines.
+
+mod escape;
 
 use std::io::{BufWriter, IsTerminal};
 
@@ -48,11 +53,12 @@ pub fn init(format: LogFormat) -> LogGuard {
         .buffered_lines_limit(8192)
         .thread_name("cobrowse-proxy-log")
         .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
+    // Colours for a person at a terminal, never escape codes in a file or a collector.
+    let colours = std::io::stdout().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        // Colours for a person at a terminal, never escape codes in a file or a collector.
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_writer(writer);
+        .with_ansi(colours)
+        .with_writer(escape::EscapedLines::new(writer, colours));
     match format {
         LogFormat::Json => builder
             .json()
