@@ -9,10 +9,13 @@
 //!
 //! Lines are formatted on the request's thread but written to stdout by a background
 //! thread, so a call never waits for a `write` to a slow pipe or log collector, and lines
-//! that pile up while it writes go out in one system call. When the queue is full the
-//! caller waits rather than a line being dropped. At exit the queue is written out, for up
-//! to a second (tracing-appender's limit): only a log pipe stalled at that moment loses lines.
+//! that pile up while it writes go out in one system call. Logging never blocks a call: when
+//! the queue is full (stdout stalled, or slower than the lines come) a line is dropped,
+//! counted, and reported once stdout takes lines again (`drops.rs`). At exit the queue is
+//! written out, for up to a second (tracing-appender's limit): only a log pipe stalled at
+//! that moment loses lines.
 
+mod drops;
 mod escape;
 
 use std::io::{BufWriter, IsTerminal};
@@ -45,14 +48,20 @@ pub struct LogGuard {
 /// Installs the global subscriber. Call once, before anything logs.
 pub fn init(format: LogFormat) -> LogGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let stdout = drops::Watched::new(std::io::stdout());
+    let progress = stdout.progress();
     // The writer thread flushes whenever its queue runs empty, so lines are never held back.
     let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
+        // A full queue drops the line rather than making the call wait: a log collector that
+        // stops reading must not stop the service.
+        .lossy(true)
         // The queue's slots are allocated up front: 8192 lines (a quarter second at full
         // load) rather than the default 128,000, which would cost about 4 MB of memory.
         .buffered_lines_limit(8192)
         .thread_name("cobrowse-proxy-log")
-        .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
+        .finish(BufWriter::with_capacity(64 * 1024, stdout));
+    crate::metrics::count_dropped_log_lines(writer.error_counter());
+    drops::report(writer.error_counter(), progress);
     // Colours for a person at a terminal, never escape codes in a file or a collector.
     let colours = std::io::stdout().is_terminal();
     let builder = tracing_subscriber::fmt()

@@ -13,6 +13,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 #[path = "../common/mod.rs"]
 mod common;
 mod logs;
+mod stalled_log;
 mod unique_keys;
 
 use common::{Genesys, http, prefixed, required_vars, token_reply};
