@@ -2,7 +2,7 @@
 //! request id that ties a call's reply to its log line.
 //!
 //! A record is one line in either format, whatever a value holds: control characters and
-//! line separators are escaped as the line is written (`escape.rs`).
+//! line separators are escaped before the line is queued (`escape.rs`).
 //!
 //! `RUST_LOG` narrows or widens what is logged (default `info`). Nothing secret is ever a
 //! field: secrets live in `SecretString`, whose `Debug` is redacted.

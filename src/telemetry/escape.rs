@@ -6,8 +6,11 @@
 //! `write_all`, so the writer sees whole lines: everything but their final `\n` is a value or
 //! the formatter's own text. The JSON format already escapes C0 controls inside strings but
 //! writes the others (DEL, C1 such as NEL, U+2028, U+2029) as they are; the pretty format
-//! escapes none of them. Escapes are JSON's (`\n`, `\u2028`), so a JSON line stays valid JSON
-//! and still decodes to the value logged.
+//! writes field values as they are (tracing-subscriber escapes terminal controls only in the
+//! message). Escapes are JSON's (`\n`, `\u2028`), so a JSON line stays valid JSON and still
+//! decodes to the value logged. With colours on (stdout a terminal) an `ESC` that starts a
+//! colour code is let through, as the formatter writes those: a value can colour text there,
+//! but not move the cursor or erase a line.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
