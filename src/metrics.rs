@@ -1,14 +1,20 @@
 //! Prometheus metrics for `GET /metrics`: what an operator graphs and alerts on.
 //!
 //! One [`Metrics`] is built at start-up and shared; recording is a few atomic operations, so
-//! it stays off the hot path's allocation budget (label values are `&'static str`).
+//! it stays off the hot path's allocation budget (label values are `&'static str`). The one
+//! count kept elsewhere, the log lines the log writer dropped, is the writer's own and read
+//! at each scrape.
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use std::sync::OnceLock;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use tracing_appender::non_blocking::ErrorCounter;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
@@ -112,6 +118,7 @@ impl Default for Metrics {
             "The body start requests carry now (1): agent-payload or empty",
             request_body.clone(),
         );
+        registry.register_collector(Box::new(LogLinesDropped));
         Metrics {
             registry,
             starts_reused,
@@ -162,6 +169,36 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
         text
+    }
+}
+
+/// The log writer's count of the lines it dropped, given once by `telemetry::init`. The
+/// writer is one per process, like the subscriber, so its count is too, rather than one per
+/// [`Metrics`]; read at each scrape, so it is never behind.
+static DROPPED_LOG_LINES: OnceLock<ErrorCounter> = OnceLock::new();
+
+/// Exposes `dropped`, the log writer's count, as `log_lines_dropped_total`.
+pub fn count_dropped_log_lines(dropped: ErrorCounter) {
+    let _ = DROPPED_LOG_LINES.set(dropped);
+}
+
+/// `log_lines_dropped_total`: 0 until logging is set up (and in tests that never set it up).
+#[derive(Debug)]
+struct LogLinesDropped;
+
+impl Collector for LogLinesDropped {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let dropped = DROPPED_LOG_LINES
+            .get()
+            .map_or(0, |counter| counter.dropped_lines() as u64);
+        let counter = ConstCounter::new(dropped);
+        let metric = encoder.encode_descriptor(
+            "log_lines_dropped",
+            "Log lines dropped because stdout did not take them as fast as they came (the queue of 8192 was full).",
+            None,
+            counter.metric_type(),
+        )?;
+        counter.encode(metric)
     }
 }
 

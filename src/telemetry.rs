@@ -1,14 +1,22 @@
 //! Logging: one JSON object per line in production, readable lines for people; and the
 //! request id that ties a call's reply to its log line.
 //!
+//! A record is one line in either format, whatever a value holds: control characters and
+//! line separators are escaped before the line is queued (`escape.rs`).
+//!
 //! `RUST_LOG` narrows or widens what is logged (default `info`). Nothing secret is ever a
 //! field: secrets live in `SecretString`, whose `Debug` is redacted.
 //!
 //! Lines are formatted on the request's thread but written to stdout by a background
 //! thread, so a call never waits for a `write` to a slow pipe or log collector, and lines
-//! that pile up while it writes go out in one system call. When the queue is full the
-//! caller waits rather than a line being dropped. At exit the queue is written out, for up
-//! to a second (tracing-appender's limit): only a log pipe stalled at that moment loses lines.
+//! that pile up while it writes go out in one system call. Logging never blocks a call: when
+//! the queue is full (stdout stalled, or slower than the lines come) a line is dropped,
+//! counted, and reported once stdout takes lines again (`drops.rs`). At exit the queue is
+//! written out, for up to a second (tracing-appender's limit): only a log pipe stalled at
+//! that moment loses lines.
+
+mod drops;
+mod escape;
 
 use std::io::{BufWriter, IsTerminal};
 
@@ -40,19 +48,26 @@ pub struct LogGuard {
 /// Installs the global subscriber. Call once, before anything logs.
 pub fn init(format: LogFormat) -> LogGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let stdout = drops::Watched::new(std::io::stdout());
+    let progress = stdout.progress();
     // The writer thread flushes whenever its queue runs empty, so lines are never held back.
     let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
+        // A full queue drops the line rather than making the call wait: a log collector that
+        // stops reading must not stop the service.
+        .lossy(true)
         // The queue's slots are allocated up front: 8192 lines (a quarter second at full
         // load) rather than the default 128,000, which would cost about 4 MB of memory.
         .buffered_lines_limit(8192)
         .thread_name("cobrowse-proxy-log")
-        .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
+        .finish(BufWriter::with_capacity(64 * 1024, stdout));
+    crate::metrics::count_dropped_log_lines(writer.error_counter());
+    drops::report(writer.error_counter(), progress);
+    // Colours for a person at a terminal, never escape codes in a file or a collector.
+    let colours = std::io::stdout().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        // Colours for a person at a terminal, never escape codes in a file or a collector.
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_writer(writer);
+        .with_ansi(colours)
+        .with_writer(escape::EscapedLines::new(writer, colours));
     match format {
         LogFormat::Json => builder
             .json()

@@ -1,6 +1,7 @@
 //! The README documents what the service does: every error code and every setting.
 
 use cobrowse_proxy::config::variable_names;
+use cobrowse_proxy::metrics::{Metrics, OperationLabels};
 use cobrowse_proxy::outcome::ErrorCode;
 
 fn readme() -> String {
@@ -34,4 +35,36 @@ fn every_setting_is_documented() {
         );
     }
     assert!(names.len() >= 14, "found only {} settings", names.len());
+}
+
+/// Every metric `/metrics` exposes is in the README's list, under the name it is scraped by.
+#[test]
+fn every_metric_is_documented() {
+    let readme = readme();
+    let metrics = Metrics::default();
+    // A family is listed once it has a label set.
+    metrics.count_call(None);
+    metrics.set_request_body(None, "empty");
+    let token = OperationLabels { operation: "token" };
+    metrics.genesys_latency.get_or_create(&token).observe(0.1);
+    metrics.genesys_retries.get_or_create(&token).inc();
+    let exposition = metrics.render();
+    let mut names = 0;
+    for line in exposition.lines() {
+        let Some(declared) = line.strip_prefix("# TYPE cobrowse_proxy_") else {
+            continue;
+        };
+        let (name, kind) = declared.split_once(' ').unwrap();
+        // Counters are scraped with `_total`, and documented so.
+        let name = match kind {
+            "counter" => format!("{name}_total"),
+            _ => name.to_owned(),
+        };
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "{name} is not in the README's list of metrics"
+        );
+        names += 1;
+    }
+    assert!(names >= 10, "found only {names} metrics:\n{exposition}");
 }

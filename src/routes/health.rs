@@ -24,12 +24,13 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Err(error) => {
             let failure = Failure::from(error);
             // Debug only: the token cache already warned about the failed token request, and
-            // a probe every few seconds would repeat it.
+            // a probe every few seconds would repeat it. `error_message`, as in the call's line:
+            // a field named `message` would be a second `message` key in the JSON line.
             tracing::debug!(
                 error_code = failure.code.as_str(),
                 upstream_status = failure.upstream_status,
                 correlation_id = %failure.correlation_id,
-                message = %failure.message,
+                error_message = %failure.message,
                 "not ready: no Genesys token"
             );
             HttpResponse::ServiceUnavailable().json(json!({

@@ -12,7 +12,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "../common/mod.rs"]
 mod common;
+mod logs;
+mod stalled_log;
+mod unique_keys;
 
 use common::{Genesys, http, prefixed, required_vars, token_reply};
 
@@ -66,27 +70,37 @@ struct Running {
     port: u16,
     lines: Arc<Mutex<Vec<String>>>,
     reader: std::thread::JoinHandle<()>,
+    /// Logging in JSON (the default), not `COBROWSE_LOG_FORMAT=pretty`.
+    json: bool,
 }
 
 impl Running {
     /// Sends `stop_signal`, waits for the process to exit and for every line it wrote to
-    /// be read; returns its exit status, stderr and stdout lines.
+    /// be read; returns its exit status, stderr and stdout lines. In JSON format, every line
+    /// must be one JSON object that names each key once.
     fn stop(self, stop_signal: &str) -> (std::process::ExitStatus, String, Vec<String>) {
         signal(&self.child, stop_signal);
         let output = self.child.wait_with_output().unwrap();
         self.reader.join().unwrap();
         let lines = std::mem::take(&mut *self.lines.lock().unwrap());
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        if self.json {
+            events(&lines).for_each(drop);
+        }
         (output.status, stderr, lines)
     }
 }
 
+/// Starts `serve` with only `vars` (named without their `COBROWSE_` prefix) in its environment.
 fn start(vars: &[(&str, &str)]) -> Running {
     spawn(command(vars))
 }
 
-/// Runs `command serve` and waits until it logs its port.
+/// Starts `serve` as `command` says, collecting its stdout lines; returns once it listens.
 fn spawn(mut command: Command) -> Running {
+    let json = !command
+        .get_envs()
+        .any(|(name, value)| name == "COBROWSE_LOG_FORMAT" && value == Some("pretty".as_ref()));
     let mut child = command
         .arg("serve")
         .stdout(Stdio::piped())
@@ -100,10 +114,8 @@ fn spawn(mut command: Command) -> Running {
     let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
-            if let Ok(event) = serde_json::from_str::<Value>(&line)
-                && event["message"] == "cobrowse-proxy listening"
-            {
-                let _ = port_tx.send(event["port"].as_u64().unwrap() as u16);
+            if let Some(port) = listening_port(&line) {
+                let _ = port_tx.send(port);
             }
             collected.lock().unwrap().push(line);
         }
@@ -116,14 +128,34 @@ fn spawn(mut command: Command) -> Running {
         port,
         lines,
         reader,
+        json,
     }
 }
 
-/// The lines that are JSON log events, parsed.
-fn events(lines: &[String]) -> impl Iterator<Item = Value> + '_ {
-    lines
+/// The port in the line that says the service listens, in either log format.
+fn listening_port(line: &str) -> Option<u16> {
+    if !line.contains("cobrowse-proxy listening") {
+        return None;
+    }
+    if let Ok(event) = serde_json::from_str::<Value>(line) {
+        return event["port"].as_u64().map(|port| port as u16);
+    }
+    let digits = line.split(" port=").nth(1)?;
+    digits.split(' ').next()?.parse().ok()
+}
+
+/// Every line as the JSON log event it must be: one JSON object with no key repeated
+/// (which serde_json alone would let pass). Panics on any other line.
+fn events(lines: &[String]) -> impl Iterator<Item = Value> + use<> {
+    let events: Vec<Value> = lines
         .iter()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .map(|line| match unique_keys::parse(line) {
+            Ok(event @ Value::Object(_)) => event,
+            Ok(_) => panic!("a log line that is not a JSON object: {line}"),
+            Err(e) => panic!("a log line that is not strict JSON ({e}): {line}"),
+        })
+        .collect();
+    events.into_iter()
 }
 
 /// Sends `signal` (`"TERM"`, `"INT"`) to the child.
