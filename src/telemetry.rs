@@ -12,13 +12,14 @@
 //! that pile up while it writes go out in one system call. Logging never blocks a call: when
 //! the queue is full (stdout stalled, or slower than the lines come) a line is dropped,
 //! counted, and reported once stdout takes lines again (`drops.rs`). At exit the queue is
-//! written out, for up to a second (tracing-appender's limit): only a log pipe stalled at
-//! that moment loses lines.
+//! written out, for up to a second or two: a log pipe stalled at that moment loses what is
+//! left, and never holds up the exit.
 
 mod drops;
 mod escape;
 
 use std::io::{BufWriter, IsTerminal};
+use std::time::Duration;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -42,7 +43,32 @@ pub enum LogFormat {
 /// are written out when it is dropped.
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
-    _writer: WorkerGuard,
+    writer: Option<WorkerGuard>,
+}
+
+/// The longest the process waits at exit for the queued lines to be written.
+const FINAL_WRITE: Duration = Duration::from_secs(2);
+
+impl Drop for LogGuard {
+    /// tracing-appender's guard waits up to a second for the queue to be written, but when the
+    /// queue is full it then prints a notice to stdout, and on a pipe nobody reads that print
+    /// never returns: the process would hang at SIGTERM until it is killed. So it is dropped
+    /// on a thread of its own, waited for a bounded time, and left behind if stdout is stuck.
+    fn drop(&mut self) {
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        let (done, finished) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("cobrowse-proxy-log-exit".to_owned())
+            .spawn(move || {
+                drop(writer);
+                let _ = done.send(());
+            });
+        if spawned.is_ok() {
+            let _ = finished.recv_timeout(FINAL_WRITE);
+        }
+    }
 }
 
 /// Installs the global subscriber. Call once, before anything logs.
@@ -76,7 +102,9 @@ pub fn init(format: LogFormat) -> LogGuard {
             .init(),
         LogFormat::Pretty => builder.compact().init(),
     }
-    LogGuard { _writer: guard }
+    LogGuard {
+        writer: Some(guard),
+    }
 }
 
 /// The caller's `X-Request-Id` when it is a sane token (so one id follows a call across

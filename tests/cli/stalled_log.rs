@@ -38,48 +38,8 @@ impl Drop for Killed {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_log_pipe_never_holds_up_a_call_and_what_it_drops_is_counted() {
     let genesys = genesys(Duration::ZERO).await;
-    let vars = vars(&genesys);
-    let mut command = command(&borrowed(&vars));
-    let mut child = command
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut child = Killed(Some(child));
-    // Read up to the line with the port; from then on nobody reads until the end.
-    let (port, stdout) = tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio::task::spawn_blocking(move || read_port(BufReader::new(stdout))),
-    )
-    .await
-    .expect("the service logs its port")
-    .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-
-    // Calls to a path the service does not have (the cheapest call): each is answered 404
-    // and logs an `unknown route` warning.
-    let http = http();
-    let mut senders = JoinSet::new();
-    for _ in 0..SENDERS {
-        let http = http.clone();
-        let url = format!("{base}/no-such-route");
-        senders.spawn(async move {
-            for _ in 0..FLOOD / SENDERS {
-                let reply = http
-                    .get(&url)
-                    .timeout(ANSWER_WITHIN)
-                    .send()
-                    .await
-                    .expect("every call is answered while the log pipe is stalled");
-                assert_eq!(reply.status(), 404);
-            }
-        });
-    }
-    while let Some(sender) = senders.join_next().await {
-        sender.unwrap();
-    }
+    let (mut child, base, stdout) = serve_into_a_stalled_pipe(&genesys).await;
+    flood(&base).await;
 
     // A start for Genesys still gets its reply, though its log line cannot be written.
     let reply = tokio::time::timeout(
@@ -171,4 +131,77 @@ async fn dropped_lines(base: &str) -> u64 {
         .unwrap_or_else(|| panic!("no log_lines_dropped_total in:\n{metrics}"))
         .parse()
         .unwrap()
+}
+
+/// `serve` with stdout read up to the line with the port and from then on by nobody; the
+/// child, its base URL and its stdout, unread beyond that line.
+async fn serve_into_a_stalled_pipe(
+    genesys: &wiremock::MockServer,
+) -> (Killed, String, BufReader<ChildStdout>) {
+    let vars = vars(genesys);
+    let mut child = command(&borrowed(&vars))
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = Killed(Some(child));
+    let (port, stdout) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::task::spawn_blocking(move || read_port(BufReader::new(stdout))),
+    )
+    .await
+    .expect("the service logs its port")
+    .unwrap();
+    (child, format!("http://127.0.0.1:{port}"), stdout)
+}
+
+/// [`FLOOD`] calls to a path the service does not have (the cheapest call): each is answered
+/// 404 and logs an `unknown route` warning.
+async fn flood(base: &str) {
+    let http = http();
+    let mut senders = JoinSet::new();
+    for _ in 0..SENDERS {
+        let http = http.clone();
+        let url = format!("{base}/no-such-route");
+        senders.spawn(async move {
+            for _ in 0..FLOOD / SENDERS {
+                let reply = http
+                    .get(&url)
+                    .timeout(ANSWER_WITHIN)
+                    .send()
+                    .await
+                    .expect("every call is answered while the log pipe is stalled");
+                assert_eq!(reply.status(), 404);
+            }
+        });
+    }
+    while let Some(sender) = senders.join_next().await {
+        sender.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_log_pipe_never_holds_up_the_exit() {
+    let genesys = genesys(Duration::ZERO).await;
+    let (mut child, base, _stdout) = serve_into_a_stalled_pipe(&genesys).await;
+    flood(&base).await;
+
+    crate::signal(child.0.as_ref().unwrap(), "TERM");
+    // Killed (by `Killed`'s drop) if it is still running when the wait is over.
+    let exited = tokio::task::spawn_blocking(move || {
+        let waited = std::time::Instant::now();
+        while waited.elapsed() < Duration::from_secs(10) {
+            if let Some(status) = child.0.as_mut().unwrap().try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    })
+    .await
+    .unwrap();
+    let status = exited.expect("the service exits on SIGTERM though its log pipe is stalled");
+    assert_eq!(status.code(), Some(0));
 }
