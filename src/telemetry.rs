@@ -12,8 +12,8 @@
 //! that pile up while it writes go out in one system call. Logging never blocks a call: when
 //! the queue is full (stdout stalled, or slower than the lines come) a line is dropped,
 //! counted, and reported once stdout takes lines again (`drops.rs`). At exit the queue is
-//! written out, for up to a second or two: a log pipe stalled at that moment loses what is
-//! left, and never holds up the exit.
+//! written out for about a second (tracing-appender's limit): what a slow or stalled stdout
+//! has not taken by then is lost, and a stalled one never holds up the exit.
 
 mod drops;
 mod escape;

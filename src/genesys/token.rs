@@ -10,12 +10,14 @@
 //! renewal but still valid is used at once while the renewal runs in the background (a slow
 //! login service costs the calls nothing), and a caller with a short budget (a readiness
 //! probe) that gives up waiting does not cut short the request other callers wait for.
+//! After a failure the login service is left alone for a while (1 s, doubling to 10 s).
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::{Instant, timeout_at};
 
@@ -49,6 +51,12 @@ impl AccessToken {
 /// What one token request came to; `None` while it is under way.
 type Renewal = Option<Result<Arc<AccessToken>, GenesysError>>;
 
+/// After a failed token request the next one waits this long, doubled for each failure in a
+/// row up to [`MAX_BACKOFF`], so a login service that refuses or fails is not asked once per
+/// call (Genesys limits token requests per OAuth client).
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
 pub struct TokenCache {
     transport: Transport,
     token_url: String,
@@ -56,11 +64,25 @@ pub struct TokenCache {
     client_secret: SecretString,
     /// How long one token request may take, whoever is waiting for it.
     budget: Duration,
+    /// Where token requests run: the runtime that built the service, which outlives every
+    /// server worker, so a worker stopping at SIGTERM does not cancel a request that calls
+    /// on other workers wait for.
+    runtime: Handle,
     current: RwLock<Option<Arc<AccessToken>>>,
-    /// The latest token request: under way while its task holds the sender and it has no
-    /// result yet. Callers that need a token wait on a clone.
-    renewal: Mutex<Option<watch::Receiver<Renewal>>>,
+    latest: Mutex<Latest>,
     metrics: Arc<Metrics>,
+}
+
+/// The latest token request and the failures before it.
+struct Latest {
+    /// Under way while its task holds the sender and it has no result yet. Callers that need
+    /// a token wait on a clone.
+    request: Option<watch::Receiver<Renewal>>,
+    /// Failed requests in a row.
+    failures: u32,
+    /// Until then, after a failure, no new request is sent: callers without a valid token
+    /// get that failure at once.
+    quiet_until: Instant,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +92,7 @@ struct TokenResponse {
 }
 
 impl TokenCache {
+    /// Call within the tokio runtime that runs the service (token requests are spawned on it).
     pub fn new(transport: Transport, settings: &GenesysSettings, metrics: Arc<Metrics>) -> Self {
         TokenCache {
             transport,
@@ -77,8 +100,13 @@ impl TokenCache {
             client_id: settings.client_id.clone(),
             client_secret: settings.client_secret.clone(),
             budget: settings.upstream_timeout,
+            runtime: Handle::current(),
             current: RwLock::new(None),
-            renewal: Mutex::new(None),
+            latest: Mutex::new(Latest {
+                request: None,
+                failures: 0,
+                quiet_until: Instant::now(),
+            }),
             metrics,
         }
     }
@@ -99,7 +127,7 @@ impl TokenCache {
         let mut renewal = self.renewal();
         match timeout_at(deadline, renewal.wait_for(Option::is_some)).await {
             Ok(Ok(result)) => result.clone().expect("waited for a result"),
-            // The task was dropped unfinished: its runtime is shutting down.
+            // The task was dropped unfinished: the service's runtime is shutting down.
             Ok(Err(_)) => Err(GenesysError::unanswered(
                 Operation::Token,
                 Problem::Broken("the token request was cancelled as the service stopped".into()),
@@ -108,14 +136,15 @@ impl TokenCache {
         }
     }
 
-    /// The token request under way, or a new one started now.
+    /// The token request under way, the last one's failure while backing off after it, or a
+    /// new request started now.
     fn renewal(self: &Arc<Self>) -> watch::Receiver<Renewal> {
-        let mut latest = self.renewal.lock().expect("renewal lock");
-        if let Some(under_way) = latest
-            .as_ref()
-            .filter(|r| r.borrow().is_none() && r.has_changed().is_ok())
-        {
-            return under_way.clone();
+        let mut latest = self.latest.lock().expect("token request lock");
+        if let Some(request) = &latest.request {
+            let under_way = request.borrow().is_none() && request.has_changed().is_ok();
+            if under_way || Instant::now() < latest.quiet_until {
+                return request.clone();
+            }
         }
         // A request that ended while this caller looked has left its token in the cache
         // (it is stored before the result is sent): use it rather than ask again.
@@ -123,9 +152,9 @@ impl TokenCache {
             return watch::channel(Some(Ok(token))).1;
         }
         let (sender, receiver) = watch::channel(None);
-        *latest = Some(receiver.clone());
+        latest.request = Some(receiver.clone());
         let cache = Arc::clone(self);
-        tokio::spawn(async move {
+        self.runtime.spawn(async move {
             let result = cache.renew().await;
             sender.send_replace(Some(result));
         });
@@ -134,25 +163,28 @@ impl TokenCache {
 
     /// One token request, with its own budget; the cache holds the token if one came.
     async fn renew(&self) -> Result<Arc<AccessToken>, GenesysError> {
-        match self.fetch(Instant::now() + self.budget).await {
+        let result = self.fetch(Instant::now() + self.budget).await;
+        let mut latest = self.latest.lock().expect("token request lock");
+        match &result {
             Ok(token) => {
+                latest.failures = 0;
                 self.metrics.token_renewals.inc();
                 *self.current.write().expect("token lock") = Some(token.clone());
-                Ok(token)
             }
             Err(failure) => {
+                latest.failures = latest.failures.saturating_add(1);
+                latest.quiet_until = Instant::now() + backoff(latest.failures);
                 self.metrics.token_failures.inc();
                 tracing::warn!(
                     upstream_status = failure.status,
                     correlation_id = %failure.correlation_id,
                     error = %failure,
+                    failures_in_a_row = latest.failures,
                     "could not obtain a Genesys access token"
                 );
-                // A renewal that fails early leaves the old token usable until it expires.
-                self.cached(|t| Instant::now() < t.expires_at)
-                    .ok_or(failure)
             }
         }
+        result
     }
 
     /// Drops `rejected` after Genesys answered 401 to it, so the next `get` renews. A token
@@ -219,6 +251,14 @@ fn renewal_margin(lifetime: Duration) -> Duration {
     (lifetime / RENEW_FRACTION).min(RENEW_MARGIN)
 }
 
+/// How long to send no token request after `failures` failed ones in a row: 1 s, 2 s, 4 s,
+/// 8 s, then 10 s.
+fn backoff(failures: u32) -> Duration {
+    FIRST_BACKOFF
+        .saturating_mul(1 << failures.saturating_sub(1).min(8))
+        .min(MAX_BACKOFF)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +278,12 @@ mod tests {
         );
         assert_eq!(margin(300), Duration::from_secs(30), "5 minutes: 10%");
         assert_eq!(margin(20), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn failed_token_requests_back_off_from_one_second_to_ten() {
+        let seconds: Vec<u64> = (1..=6).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(seconds, [1, 2, 4, 8, 10, 10]);
+        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
     }
 }

@@ -68,6 +68,8 @@ async fn a_hanging_token_endpoint_then_a_working_one() {
     assert_failed_with(&first, "UPSTREAM_TIMEOUT", "Nothing was started");
     assert_eq!(app.requests_to("cobrowse").await, 0);
 
+    // Once the login service has been left alone for a second, it is asked again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let second = flat_reply(app.start(&valid_input()).await).await;
     assert_eq!(second["success"], true, "{second}");
     assert_eq!(app.requests_to("cobrowse").await, 1);

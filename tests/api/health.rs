@@ -29,7 +29,14 @@ async fn readyz_is_200_only_when_a_token_can_be_had() {
     assert_eq!(not_ready.status(), 503);
     let body: Value = not_ready.json().await.unwrap();
     assert_eq!(body["errorCode"], "GENESYS_AUTH_FAILED");
+    let still_failing = readyz().await;
+    assert_eq!(
+        still_failing.status(),
+        503,
+        "the login service is left alone a second"
+    );
 
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(readyz().await.status(), 200);
     assert_eq!(readyz().await.status(), 200);
     assert_eq!(
