@@ -117,9 +117,15 @@ impl TestApp {
 
     /// Genesys's login service issues `ACCESS_TOKEN` for the test client.
     pub async fn mount_token(&self, expires_in: u64) {
+        self.mount_login(token_reply(ACCESS_TOKEN, expires_in))
+            .await;
+    }
+
+    /// Genesys's login service answers every token request `template`.
+    pub async fn mount_login(&self, template: ResponseTemplate) {
         Mock::given(method("POST"))
             .and(path("/oauth/token"))
-            .respond_with(token_reply(ACCESS_TOKEN, expires_in))
+            .respond_with(template)
             .mount(&self.genesys)
             .await;
     }

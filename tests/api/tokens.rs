@@ -12,10 +12,7 @@ use crate::helpers::*;
 async fn many_concurrent_calls_share_one_token_request() {
     let app = spawn_app_with(&[]).await;
     // A slow token endpoint makes every caller arrive while the first renewal is in flight.
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_millis(300)))
-        .mount(&app.genesys)
+    app.mount_login(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_millis(300)))
         .await;
     app.mount_cobrowse(session_reply()).await;
 
@@ -119,10 +116,7 @@ async fn a_failed_token_request_is_retried_by_the_next_call() {
 #[tokio::test]
 async fn a_failing_login_service_is_not_asked_once_per_call() {
     let app = spawn_app_with(&[]).await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(genesys_error(500, "internal.server.error", "login is down"))
-        .mount(&app.genesys)
+    app.mount_login(genesys_error(500, "internal.server.error", "login is down"))
         .await;
     app.mount_cobrowse(session_reply()).await;
 
@@ -160,10 +154,7 @@ async fn login_slow_after_first(app: &TestApp, expires_in: u64, later_delay: Dur
     app.genesys.reset().await;
     app.answer_first(path("/oauth/token"), token_reply(ACCESS_TOKEN, expires_in))
         .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_reply("renewed-token", expires_in).set_delay(later_delay))
-        .mount(&app.genesys)
+    app.mount_login(token_reply("renewed-token", expires_in).set_delay(later_delay))
         .await;
     app.mount_cobrowse(session_reply()).await;
 }
@@ -208,10 +199,7 @@ async fn a_slow_login_during_renewal_does_not_hold_up_calls_while_the_token_is_v
 async fn a_readiness_probe_does_not_cut_short_the_renewal_a_call_waits_for() {
     // A 7 s budget: the probe waits at most 5 s for a token, a call the whole 7 s.
     let app = spawn_app_with(&[("UPSTREAM_TIMEOUT_MS", "7000")]).await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_millis(5500)))
-        .mount(&app.genesys)
+    app.mount_login(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_millis(5500)))
         .await;
     app.mount_cobrowse(session_reply()).await;
     // The probe asks first, so the token request is made on its behalf...
@@ -232,10 +220,7 @@ async fn a_readiness_probe_does_not_cut_short_the_renewal_a_call_waits_for() {
 async fn a_call_that_gets_no_token_says_nothing_was_started() {
     let app = spawn_app().await;
     app.genesys.reset().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_secs(5)))
-        .mount(&app.genesys)
+    app.mount_login(token_reply(ACCESS_TOKEN, 86_400).set_delay(Duration::from_secs(5)))
         .await;
     app.mount_cobrowse(session_reply()).await;
     let reply = flat_reply(app.start(&valid_input()).await).await;

@@ -7,8 +7,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{self, Genesys, required_vars};
-use crate::{CLIENT_SECRET, PASSWORD, borrowed, command, spawn, start};
+use crate::common;
+use crate::{borrowed, command, exited_within, spawn, start, vars_at};
 
 /// The image's HEALTHCHECK where there is no ingress: the service serves HTTPS with a
 /// certificate for its public name, and the check, run with the same environment, asks it
@@ -63,21 +63,10 @@ fn the_healthcheck_over_tls_fails_and_says_why_when_nothing_serves() {
 /// A value that is not UTF-8 text, between readable parts that must never be printed.
 const NOT_TEXT: &[u8] = b"Readable-PART-one\xff\xfeReadable-PART-two";
 
-/// The variables of a deployment whose Genesys is `nothing`: no check reaches a real one.
-fn unreachable_genesys_vars(nothing: &common::Unreachable) -> Vec<(&'static str, String)> {
-    let mut vars = vec![("LISTEN", "127.0.0.1:0".to_owned())];
-    vars.extend(required_vars(
-        Genesys::At(&nothing.url()),
-        ("client", CLIENT_SECRET),
-        ("genesys", PASSWORD),
-    ));
-    vars
-}
-
 #[test]
 fn a_variable_of_another_program_that_is_not_text_is_ignored() {
     let nothing = common::Unreachable::reserve();
-    let vars = unreachable_genesys_vars(&nothing);
+    let vars = vars_at(&nothing.url());
     let with_it = || {
         let mut command = command(&borrowed(&vars));
         command.env("OTHER_PROGRAM_KEY", OsStr::from_bytes(NOT_TEXT));
@@ -94,7 +83,7 @@ fn a_variable_of_another_program_that_is_not_text_is_ignored() {
 #[test]
 fn a_cobrowse_variable_that_is_not_text_is_named_and_never_shown() {
     let nothing = common::Unreachable::reserve();
-    let vars = unreachable_genesys_vars(&nothing);
+    let vars = vars_at(&nothing.url());
     for (subcommand, exit_code) in [("serve", 2), ("doctor", 1)] {
         let output = command(&borrowed(&vars))
             .env(
@@ -146,11 +135,9 @@ fn output_within(mut command: Command, within: Duration) -> std::process::Output
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + within;
-    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
+    if exited_within(&mut child, within).is_none() {
+        let _ = child.kill();
     }
-    let _ = child.kill();
     child.wait_with_output().unwrap()
 }
 
@@ -158,7 +145,7 @@ fn output_within(mut command: Command, within: Duration) -> std::process::Output
 #[test]
 fn a_bearer_token_with_a_trailing_newline_is_refused_at_start_up() {
     let nothing = common::Unreachable::reserve();
-    let mut vars = unreachable_genesys_vars(&nothing);
+    let mut vars = vars_at(&nothing.url());
     vars.push(("AUTH_BEARER_TOKEN", "bearer-SHOULD-NOT-LEAK\n".to_owned()));
     let mut serve = command(&borrowed(&vars));
     serve.arg("serve");

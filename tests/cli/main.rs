@@ -188,13 +188,32 @@ async fn genesys(delay: Duration) -> MockServer {
 }
 
 fn vars(genesys: &MockServer) -> Vec<(&'static str, String)> {
+    vars_at(&genesys.uri())
+}
+
+/// The variables of a deployment whose Genesys is at `url`.
+fn vars_at(url: &str) -> Vec<(&'static str, String)> {
     let mut vars = vec![("LISTEN", "127.0.0.1:0".to_owned())];
     vars.extend(required_vars(
-        Genesys::At(&genesys.uri()),
+        Genesys::At(url),
         ("client", CLIENT_SECRET),
         ("genesys", PASSWORD),
     ));
     vars
+}
+
+/// Waits for the child to exit, for `within` at most; `None` if it is still running.
+fn exited_within(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn borrowed<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {

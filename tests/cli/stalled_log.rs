@@ -11,7 +11,9 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::common::http;
-use crate::{borrowed, command, events, genesys, listening_port, start_session, vars};
+use crate::{
+    borrowed, command, events, exited_within, genesys, listening_port, start_session, vars,
+};
 
 /// Calls, each logging a line: well over the 8,192 lines the log writer queues plus what the
 /// pipe and the writer's buffer hold (about 500 of these lines).
@@ -191,14 +193,7 @@ async fn a_stalled_log_pipe_never_holds_up_the_exit() {
     crate::signal(child.0.as_ref().unwrap(), "TERM");
     // Killed (by `Killed`'s drop) if it is still running when the wait is over.
     let exited = tokio::task::spawn_blocking(move || {
-        let waited = std::time::Instant::now();
-        while waited.elapsed() < Duration::from_secs(10) {
-            if let Some(status) = child.0.as_mut().unwrap().try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
+        exited_within(child.0.as_mut().unwrap(), Duration::from_secs(10))
     })
     .await
     .unwrap();
