@@ -19,8 +19,8 @@ use std::time::Duration;
 
 pub use env::variable_names;
 use env::{
-    RawEnv, choice, credential, flag, millis, ours, parse_or, parse_with, secret_credential,
-    secret_set, set,
+    NOT_TEXT, RawEnv, choice, credential, flag, millis, ours, parse_or, parse_with,
+    secret_credential, secret_set, set,
 };
 
 use secrecy::{ExposeSecret, SecretString};
@@ -103,18 +103,24 @@ impl Settings {
             .filter_map(|(name, value)| ours(&mut problems, name, value))
             .collect();
         let known = variable_names();
-        problems.extend(
-            vars.iter()
-                .filter(|(name, _)| !known.contains(name))
-                .map(
-                    |(name, _)| match RENAMED.iter().find(|(old, _)| old == name) {
-                        Some((_, instead)) => format!("{name} is no longer read: {instead}"),
-                        None => format!(
-                            "{name} is not a setting of this service (see docs/configuration.md)"
-                        ),
-                    },
-                ),
-        );
+        // One problem per variable: an unknown name whatever its value, else a value that is
+        // not text (which then counts as set, so it is not reported missing too).
+        problems.extend(vars.iter().filter_map(|(name, value)| {
+            if !known.contains(name) {
+                Some(match RENAMED.iter().find(|(old, _)| old == name) {
+                    Some((_, instead)) => format!("{name} is no longer read: {instead}"),
+                    None => format!(
+                        "{name} is not a setting of this service (see docs/configuration.md)"
+                    ),
+                })
+            } else if value == NOT_TEXT {
+                Some(format!(
+                    "{name} is not UTF-8 text (its value is not shown): set it again as plain text"
+                ))
+            } else {
+                None
+            }
+        }));
         let raw: RawEnv = envy::prefixed(PREFIX)
             .from_iter(vars)
             .map_err(|e| ConfigError {
@@ -149,11 +155,17 @@ impl Settings {
             v.parse::<SocketAddr>()
                 .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
         });
-        let default_cobrowse_type = parse_or(
+        let default_cobrowse_type = parse_with(
             p,
             "DEFAULT_COBROWSE_TYPE",
             &raw.default_cobrowse_type,
             "view",
+            |v| {
+                CobrowseType::parse(v).map_err(|_| {
+                    "must be view or control: the cobrowseType of a start whose flow leaves it blank"
+                        .to_owned()
+                })
+            },
         );
         let error_mode = parse_with(p, "ERROR_MODE", &raw.error_mode, "inline", choice);
         let log_format = parse_with(p, "LOG_FORMAT", &raw.log_format, "json", choice);
@@ -178,13 +190,22 @@ impl Settings {
             millis(0..=600_000, " (0 turns reuse off)"),
         );
         let redis_url = secret_set(raw.redis_url).filter(|url| {
-            redis::check_url(url.expose_secret())
-                .map_err(|why| p.push(format!("{PREFIX}REDIS_URL {why}")))
-                .is_ok()
+            let url = url.expose_secret();
+            url == NOT_TEXT
+                || redis::check_url(url)
+                    .map_err(|why| p.push(format!("{PREFIX}REDIS_URL {why}")))
+                    .is_ok()
         });
-        let tls = tls::load(set(&raw.tls_cert).as_deref(), set(&raw.tls_key).as_deref())
-            .map_err(|e| p.extend(e.0))
-            .ok();
+        let tls = if [&raw.tls_cert, &raw.tls_key]
+            .iter()
+            .any(|path| path.as_deref() == Some(NOT_TEXT))
+        {
+            None
+        } else {
+            tls::load(set(&raw.tls_cert).as_deref(), set(&raw.tls_key).as_deref())
+                .map_err(|e| p.extend(e.0))
+                .ok()
+        };
 
         let settings = (|| {
             Some(Settings {
@@ -211,20 +232,37 @@ impl Settings {
 fn genesys_settings(problems: &mut Vec<String>, raw: &RawEnv) -> Option<GenesysSettings> {
     let region = set(&raw.genesys_region)
         .map(|_| parse_or::<Region>(problems, "GENESYS_REGION", &raw.genesys_region, ""));
-    let api_url = base_url(
-        problems,
-        "GENESYS_API_URL",
-        &raw.genesys_api_url,
-        &region,
-        Region::api_url,
-    );
-    let login_url = base_url(
-        problems,
-        "GENESYS_LOGIN_URL",
-        &raw.genesys_login_url,
-        &region,
-        Region::login_url,
-    );
+    let url = |problems: &mut Vec<String>, name: &str, value: &Option<String>| {
+        set(value).map(|_| parse_with(problems, name, value, "", region::base_url))
+    };
+    let api_url = url(problems, "GENESYS_API_URL", &raw.genesys_api_url);
+    let login_url = url(problems, "GENESYS_LOGIN_URL", &raw.genesys_login_url);
+    // Where Genesys is: the region (either URL, when set, replaces the region's), or both
+    // URLs. `None` is unset; `Some(None)` is set but invalid, already reported.
+    let (api_url, login_url) = match (region, api_url, login_url) {
+        (Some(region), api, login) => (
+            api.unwrap_or(region.map(Region::api_url)),
+            login.unwrap_or(region.map(Region::login_url)),
+        ),
+        (None, Some(api), Some(login)) => (api, login),
+        (None, None, None) => {
+            problems.push(format!(
+                "{PREFIX}GENESYS_REGION is missing: set it to the org's region, such as eu-west-1 (or its domain, mypurecloud.ie), or set both {PREFIX}GENESYS_API_URL and {PREFIX}GENESYS_LOGIN_URL"
+            ));
+            (None, None)
+        }
+        (None, api, login) => {
+            let (given, missing) = if api.is_some() {
+                ("API_URL", "LOGIN_URL")
+            } else {
+                ("LOGIN_URL", "API_URL")
+            };
+            problems.push(format!(
+                "{PREFIX}GENESYS_{missing} is missing: {PREFIX}GENESYS_{given} is set without {PREFIX}GENESYS_REGION, so both URLs are needed (or set {PREFIX}GENESYS_REGION instead)"
+            ));
+            (api.flatten(), login.flatten())
+        }
+    };
     let client_id = credential(problems, "GENESYS_CLIENT_ID", &raw.genesys_client_id);
     if client_id.is_none() {
         problems.push(format!(
@@ -278,29 +316,6 @@ fn genesys_settings(problems: &mut Vec<String>, raw: &RawEnv) -> Option<GenesysS
         request_body: request_body?,
         verify_agent: verify_agent?,
     })
-}
-
-/// An override URL, or the region's; a problem when neither is there. `region` is `None`
-/// when unset and `Some(None)` when invalid (already reported).
-fn base_url(
-    problems: &mut Vec<String>,
-    name: &str,
-    value: &Option<String>,
-    region: &Option<Option<Region>>,
-    of_region: fn(Region) -> String,
-) -> Option<String> {
-    if set(value).is_some() {
-        return parse_with(problems, name, value, "", region::base_url);
-    }
-    match region {
-        Some(region) => region.map(of_region),
-        None => {
-            problems.push(format!(
-                "{PREFIX}{name} is missing: set {PREFIX}GENESYS_REGION (e.g. eu-west-1 or mypurecloud.ie) or {PREFIX}{name}"
-            ));
-            None
-        }
-    }
 }
 
 #[cfg(test)]
