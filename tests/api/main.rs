@@ -22,6 +22,7 @@ mod request_body;
 mod retries;
 mod reuse;
 mod sandbox;
+mod skips;
 mod start;
 mod tls;
 mod tokens;
