@@ -5,7 +5,7 @@
 //! separate from running so tests can bind port 0 and learn the port.
 
 use std::io;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,21 @@ use crate::routes::{self, AppState};
 /// Server threads: enough for two cores, few enough that each keeps warm connections.
 const MAX_WORKERS: usize = 2;
 
+/// Why the service did not start. Every one is a refusal at start-up, before anything is
+/// served: the binary exits 2 and says what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address is taken by another process, or is not this host's: the caller names the
+    /// setting that chose it (`COBROWSE_LISTEN`, `sandbox --listen`).
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Other(#[from] io::Error),
+}
+
 /// A bound, not yet running, service.
 pub struct Application {
     port: u16,
@@ -34,8 +49,11 @@ pub struct Application {
 impl Application {
     /// Binds the listener and prepares the server; nothing is served until
     /// [`Application::run_until_stopped`] is awaited.
-    pub fn build(settings: &Settings) -> io::Result<Self> {
-        let listener = TcpListener::bind(settings.listen)?;
+    pub fn build(settings: &Settings) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(settings.listen).map_err(|source| StartError::Listen {
+            address: settings.listen,
+            source,
+        })?;
         let port = listener.local_addr()?.port();
         if matches!(settings.inbound_auth, InboundAuth::Disabled) {
             tracing::warn!(
