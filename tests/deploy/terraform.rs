@@ -18,7 +18,7 @@ const ACTION: &str = "genesyscloud_integration_action";
 const ROLE: &str = "genesyscloud_auth_role";
 const OAUTH_CLIENT: &str = "genesyscloud_oauth_client";
 const FLOW: &str = "genesyscloud_flow";
-const TRIGGER: &str = "genesyscloud_processautomation_trigger";
+pub const TRIGGER: &str = "genesyscloud_processautomation_trigger";
 const USERNAME: &str = "user-from-tf-var";
 const PASSWORD: &str = "password-from-tf-var";
 const BEARER_TOKEN: &str = "token-from-tf-var";
@@ -51,7 +51,7 @@ fn labelled<'a>(body: &'a Body, identifier: &'static str, label: &str) -> Vec<&'
 }
 
 /// The one resource of `kind`.
-fn resource<'a>(body: &'a Body, kind: &str) -> &'a Block {
+pub fn resource<'a>(body: &'a Body, kind: &str) -> &'a Block {
     let found = labelled(body, "resource", kind);
     assert_eq!(found.len(), 1, "expected one {kind} resource");
     found[0]
