@@ -48,7 +48,7 @@ fn every_metric_is_documented() {
     let token = OperationLabels { operation: "token" };
     metrics.genesys_latency.get_or_create(&token).observe(0.1);
     metrics.genesys_retries.get_or_create(&token).inc();
-    let exposition = metrics.render();
+    let exposition = metrics.render(Default::default());
     let mut names = 0;
     for line in exposition.lines() {
         let Some(declared) = line.strip_prefix("# TYPE cobrowse_proxy_") else {
