@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the proxy itself costs: the release build of `cobrowse-proxy serve`, pointed at a
 # stand-in Genesys that answers at once (examples/bench_upstream.rs), loaded with wrk over
-# loopback, next to the same load sent straight to the stand-in. See README "Performance".
+# loopback, next to the same load sent straight to the stand-in. See docs/performance.md.
 #
 #   bash benches/run.sh
 #

@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::{Choice, ConstantTimeEq};
 
 /// The credentials the data action integration may present: any one of them is accepted, so
-/// a secret can be rotated without downtime (see the README).
+/// a secret can be rotated without downtime (docs/operations.md).
 #[derive(Debug)]
 pub enum InboundAuth {
     Required {

@@ -106,12 +106,14 @@ impl Settings {
         problems.extend(
             vars.iter()
                 .filter(|(name, _)| !known.contains(name))
-                .map(|(name, _)| match RENAMED.iter().find(|(old, _)| old == name) {
-                    Some((_, instead)) => format!("{name} is no longer read: {instead}"),
-                    None => format!(
-                        "{name} is not a setting of this service (see the README's configuration table)"
-                    ),
-                }),
+                .map(
+                    |(name, _)| match RENAMED.iter().find(|(old, _)| old == name) {
+                        Some((_, instead)) => format!("{name} is no longer read: {instead}"),
+                        None => format!(
+                            "{name} is not a setting of this service (see docs/configuration.md)"
+                        ),
+                    },
+                ),
         );
         let raw: RawEnv = envy::prefixed(PREFIX)
             .from_iter(vars)

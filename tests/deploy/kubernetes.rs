@@ -165,7 +165,7 @@ fn environment(deployment: &Value, secret: &Value, values: &Value) -> Vec<(Strin
         let name = variable["name"].as_str().unwrap();
         assert!(
             known.iter().any(|k| k == name),
-            "{name} is not a setting in the README's configuration table"
+            "{name} is not a setting in docs/configuration.md's table"
         );
         let value = match variable["valueFrom"]["secretKeyRef"].as_object() {
             Some(reference) => {

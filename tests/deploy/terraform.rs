@@ -550,12 +550,12 @@ fn the_service_role_holds_exactly_what_the_service_calls() {
     .map(str::to_owned)
     .into();
     assert_eq!(granted, needed);
-    // The README's manual set-up names the same permissions.
-    let readme = read("README.md");
+    // The manual set-up (docs/registering.md) names the same permissions.
+    let readme = read("docs/registering.md");
     for permission in &needed {
         assert!(
             readme.contains(&format!("`{permission}`")),
-            "README does not name {permission}"
+            "docs/registering.md does not name {permission}"
         );
     }
 }
