@@ -11,22 +11,9 @@ pub struct RedisServer {
     pub port: u16,
 }
 
-/// Whether the Redis tests can run here. Without `redis-server` they are skipped with a
-/// message, except under CI (`CI=true`), where `.ci/run` installs it and its absence fails.
+/// Whether the Redis tests can run here (skipped visibly without `redis-server`).
 pub fn available() -> bool {
-    let found = Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").is_err(),
-            "redis-server is missing: .ci/run installs Debian's redis-server"
-        );
-        eprintln!("skipped: redis-server not found (apt-get install redis-server)");
-    }
-    found
+    crate::common::installed("redis-server", "redis-server")
 }
 
 impl RedisServer {

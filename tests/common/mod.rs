@@ -11,6 +11,30 @@ use cobrowse_proxy::config::{ConfigError, Settings};
 use serde_json::json;
 use wiremock::{MockServer, Request, ResponseTemplate};
 
+/// Whether `program` (a Debian package's, from `package`) can be run here, for the tests that
+/// start a real server or tool. Without it they are skipped with a line on stderr, written
+/// directly so that libtest does not swallow it with a passing test's output; except under
+/// CI (`CI=true`), where `.ci/run` installs the package and its absence fails the test.
+pub fn installed(program: &str, package: &str) -> bool {
+    use std::io::Write;
+    let found = std::process::Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{program} is missing: .ci/run installs Debian's {package}"
+        );
+        let _ = std::io::stderr().write_all(
+            format!("skipped: {program} not found (apt-get install {package})\n").as_bytes(),
+        );
+    }
+    found
+}
+
 /// A test client; reqwest is built without a bundled crypto provider, so install ours.
 pub fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
