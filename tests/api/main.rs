@@ -5,6 +5,7 @@
 mod common;
 
 mod agents;
+mod alerting;
 mod backpressure;
 mod contract;
 mod errors;
@@ -16,6 +17,7 @@ mod helpers;
 mod hostile;
 mod inbound;
 mod metrics;
+mod prometheus_server;
 mod real_conversations;
 mod redirects;
 mod redis_server;
