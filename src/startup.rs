@@ -18,6 +18,7 @@ use crate::contract::Contract;
 use crate::genesys::GenesysClient;
 use crate::inbound_auth::{InboundAuth, InboundCredential};
 use crate::metrics::Metrics;
+use crate::outcome::ErrorCode;
 use crate::reuse::Reuse;
 use crate::reuse::redis::RedisStore;
 use crate::routes::{self, AppState};
@@ -61,6 +62,12 @@ impl Application {
             );
         }
         let metrics = Arc::new(Metrics::default());
+        metrics.list_calls(ErrorCode::ALL.map(ErrorCode::as_str));
+        metrics.set_limits(
+            settings.max_in_flight,
+            settings.genesys.requests_per_minute.map_or(0, |n| n.get()),
+            settings.genesys.upstream_timeout,
+        );
         let redis = match &settings.redis_url {
             Some(url) => Some(RedisStore::new(url).map_err(io::Error::other)?),
             None => None,

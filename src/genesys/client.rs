@@ -22,7 +22,7 @@ use super::reply::Reply;
 use super::token::TokenCache;
 use super::transport::Transport;
 use crate::domain::{AgentId, ConversationId, StartRequest};
-use crate::metrics::Metrics;
+use crate::metrics::{GenesysStatus, Metrics};
 
 pub struct GenesysClient {
     // `admin.rs` (doctor's requests) goes through the same transport and token.
@@ -305,6 +305,14 @@ impl GenesysClient {
     pub async fn check_ready(&self) -> Result<(), GenesysError> {
         let deadline = Instant::now() + self.budget.min(Duration::from_secs(5));
         self.tokens.get(deadline).await.map(|_| ())
+    }
+
+    /// The figures `/metrics` reads from the client when Prometheus scrapes.
+    pub fn status(&self) -> GenesysStatus {
+        GenesysStatus {
+            requests_last_minute: self.transport.requests_last_minute(),
+            token_valid: self.tokens.holds_valid_token(),
+        }
     }
 
     /// Builds the calling thread's HTTP client now (see [`Transport`]): each server worker

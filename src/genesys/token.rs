@@ -196,6 +196,11 @@ impl TokenCache {
         }
     }
 
+    /// Whether a token is held that has not expired (for `/metrics`; sends nothing).
+    pub fn holds_valid_token(&self) -> bool {
+        self.cached(|t| Instant::now() < t.expires_at).is_some()
+    }
+
     fn cached(&self, usable: impl Fn(&AccessToken) -> bool) -> Option<Arc<AccessToken>> {
         let current = self.current.read().expect("token lock");
         current.as_ref().filter(|t| usable(t)).cloned()

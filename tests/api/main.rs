@@ -5,6 +5,7 @@
 mod common;
 
 mod agents;
+mod alerting;
 mod backpressure;
 mod contract;
 mod errors;
@@ -15,6 +16,8 @@ mod healthcheck;
 mod helpers;
 mod hostile;
 mod inbound;
+mod metrics;
+mod prometheus_server;
 mod real_conversations;
 mod redirects;
 mod redis_server;

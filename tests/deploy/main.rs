@@ -8,6 +8,7 @@ mod action_file;
 mod archy;
 mod dockerfile;
 mod kubernetes;
+mod monitoring;
 mod schemas;
 mod terraform;
 

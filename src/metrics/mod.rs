@@ -1,11 +1,16 @@
 //! Prometheus metrics for `GET /metrics`: what an operator graphs and alerts on.
 //!
 //! One [`Metrics`] is built at start-up and shared; recording is a few atomic operations, so
-//! it stays off the hot path's allocation budget (label values are `&'static str`). The one
-//! count kept elsewhere, the log lines the log writer dropped, is the writer's own and read
-//! at each scrape.
+//! it stays off the hot path's allocation budget (label values are `&'static str`). What is
+//! kept elsewhere is read when Prometheus scrapes, never on a call: the log lines the log
+//! writer dropped, the process's own figures (`process`), and what the Genesys client knows
+//! ([`GenesysStatus`]). `deploy/monitoring/` holds the alerts and the dashboard built on them.
+
+mod process;
 
 use std::sync::OnceLock;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
@@ -44,6 +49,11 @@ fn latency_histogram() -> Histogram {
     ])
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct VersionLabels {
+    version: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     pub calls: Family<CallLabels, Counter>,
@@ -56,11 +66,44 @@ pub struct Metrics {
     pub reuse_store_errors: Counter,
     /// 1 for the body starts carry now, 0 for the other.
     request_body: Family<RequestBodyLabels, Gauge>,
+    /// The settings the live figures are drawn against (`set_limits`).
+    in_flight_limit: Gauge,
+    genesys_requests_per_minute_limit: Gauge,
+    upstream_timeout: Gauge<f64, AtomicU64>,
+    /// Read from the Genesys client as each scrape comes in (`render`).
+    genesys_requests_last_minute: Gauge,
+    token_valid: Gauge,
+}
+
+/// What only the Genesys client knows, read when Prometheus scrapes rather than kept up to
+/// date on every call.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GenesysStatus {
+    /// Genesys requests sent in the last 60 s, as the request limit counts them (0 when
+    /// `COBROWSE_GENESYS_REQUESTS_PER_MINUTE` is 0: nothing is counted then).
+    pub requests_last_minute: u64,
+    /// A token is held that has not expired.
+    pub token_valid: bool,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        let mut registry = Registry::with_prefix("cobrowse_proxy");
+        let mut root = Registry::default();
+        // The client libraries' names, without the service's prefix, so the usual process
+        // dashboards and alerts find them.
+        root.register_collector(Box::new(process::ProcessCollector));
+        let registry = root.sub_registry_with_prefix("cobrowse_proxy");
+        let build_info = Family::<VersionLabels, Gauge>::default();
+        registry.register(
+            "build_info",
+            "Always 1, labelled with the version of cobrowse-proxy running",
+            build_info.clone(),
+        );
+        build_info
+            .get_or_create(&VersionLabels {
+                version: env!("CARGO_PKG_VERSION"),
+            })
+            .set(1);
         let calls = Family::<CallLabels, Counter>::default();
         registry.register(
             "calls",
@@ -94,11 +137,41 @@ impl Default for Metrics {
             "Genesys access token requests that failed",
             token_failures.clone(),
         );
+        let token_valid = Gauge::default();
+        registry.register(
+            "token_valid",
+            "1 while the service holds a Genesys access token that has not expired (what /readyz needs), else 0",
+            token_valid.clone(),
+        );
         let in_flight = Gauge::default();
         registry.register(
             "calls_in_flight",
             "Start-cobrowse calls being served now",
             in_flight.clone(),
+        );
+        let in_flight_limit = Gauge::default();
+        registry.register(
+            "calls_in_flight_limit",
+            "COBROWSE_MAX_IN_FLIGHT: calls served at once before answering OVERLOADED",
+            in_flight_limit.clone(),
+        );
+        let genesys_requests_last_minute = Gauge::default();
+        registry.register(
+            "genesys_requests_last_minute",
+            "Genesys API requests this instance sent in the last 60 s, as its request limit counts them (0 when the limit is off)",
+            genesys_requests_last_minute.clone(),
+        );
+        let genesys_requests_per_minute_limit = Gauge::default();
+        registry.register(
+            "genesys_requests_per_minute_limit",
+            "COBROWSE_GENESYS_REQUESTS_PER_MINUTE: Genesys requests allowed in any 60 s (0: no limit)",
+            genesys_requests_per_minute_limit.clone(),
+        );
+        let upstream_timeout = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "upstream_timeout_seconds",
+            "COBROWSE_UPSTREAM_TIMEOUT_MS in seconds: the budget for everything one call asks of Genesys",
+            upstream_timeout.clone(),
         );
         let starts_reused = Counter::default();
         registry.register(
@@ -120,7 +193,7 @@ impl Default for Metrics {
         );
         registry.register_collector(Box::new(LogLinesDropped));
         Metrics {
-            registry,
+            registry: root,
             starts_reused,
             reuse_store_errors,
             request_body,
@@ -130,6 +203,11 @@ impl Default for Metrics {
             token_renewals,
             token_failures,
             in_flight,
+            in_flight_limit,
+            genesys_requests_per_minute_limit,
+            upstream_timeout,
+            genesys_requests_last_minute,
+            token_valid,
         }
     }
 }
@@ -138,16 +216,32 @@ impl Metrics {
     /// Counts one answered call: started (`None`) or failed with its `errorCode`'s name.
     /// Names, not types, so metrics depend on nothing they count.
     pub fn count_call(&self, failed: Option<&'static str>) {
-        self.calls
-            .get_or_create(&CallLabels {
-                outcome: if failed.is_none() {
-                    "started"
-                } else {
-                    "failed"
-                },
-                error_code: failed.unwrap_or(""),
-            })
-            .inc();
+        self.calls.get_or_create(&call_labels(failed)).inc();
+    }
+
+    /// Lists the started calls and the failures with each of `error_codes` at 0, before the
+    /// first call: Prometheus sees a counter's first increase only if it saw the counter
+    /// before it, so an alert on the first `GENESYS_AUTH_FAILED` of a process needs the 0.
+    pub fn list_calls(&self, error_codes: impl IntoIterator<Item = &'static str>) {
+        drop(self.calls.get_or_create(&call_labels(None)));
+        for code in error_codes {
+            drop(self.calls.get_or_create(&call_labels(Some(code))));
+        }
+    }
+
+    /// The settings the live figures are drawn against: calls at once, Genesys requests a
+    /// minute (0 for no limit), and the time budget of one call.
+    pub fn set_limits(
+        &self,
+        max_in_flight: usize,
+        genesys_requests_per_minute: u32,
+        upstream_timeout: Duration,
+    ) {
+        self.in_flight_limit
+            .set(i64::try_from(max_in_flight).unwrap_or(i64::MAX));
+        self.genesys_requests_per_minute_limit
+            .set(i64::from(genesys_requests_per_minute));
+        self.upstream_timeout.set(upstream_timeout.as_secs_f64());
     }
 
     /// Records the body starts carry from now on (`agent-payload`, `empty`), and that
@@ -163,12 +257,26 @@ impl Metrics {
             .set(1);
     }
 
-    /// The Prometheus text exposition of every metric.
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition of every metric, with `genesys` as it is now.
+    pub fn render(&self, genesys: GenesysStatus) -> String {
+        self.genesys_requests_last_minute
+            .set(i64::try_from(genesys.requests_last_minute).unwrap_or(i64::MAX));
+        self.token_valid.set(i64::from(genesys.token_valid));
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
         text
+    }
+}
+
+fn call_labels(failed: Option<&'static str>) -> CallLabels {
+    CallLabels {
+        outcome: if failed.is_none() {
+            "started"
+        } else {
+            "failed"
+        },
+        error_code: failed.unwrap_or(""),
     }
 }
 
