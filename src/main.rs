@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cobrowse_proxy::cli::{Cli, Command};
-use cobrowse_proxy::config::Settings;
+use cobrowse_proxy::config::{Deployment, Settings};
 use cobrowse_proxy::startup::Application;
 use cobrowse_proxy::{doctor, export, healthcheck, sandbox, telemetry};
 
@@ -20,15 +20,22 @@ fn main() -> ExitCode {
         Command::Serve => {
             // Fail before binding, with every problem at once; logging is not set up yet
             // (its format is part of the configuration), so this goes to stderr as text.
-            let settings = match Settings::from_env() {
-                Ok(settings) => settings,
+            let deployment = match Deployment::from_env() {
+                Ok(deployment) => deployment,
                 Err(err) => {
                     eprintln!("cobrowse-proxy: {err}");
                     return ExitCode::from(2);
                 }
             };
-            let _logs = telemetry::init(settings.log_format);
-            runtime().block_on(async { Application::build(&settings)?.run_until_stopped().await })
+            let _logs = telemetry::init(match &deployment {
+                Deployment::OneOrg(settings) => settings.log_format,
+                Deployment::ManyOrgs(many) => many.log_format,
+            });
+            runtime().block_on(async {
+                Application::build_deployment(&deployment)?
+                    .run_until_stopped()
+                    .await
+            })
         }
         Command::Sandbox { listen } => runtime().block_on(sandbox::run(listen)),
         // The admin commands need neither settings nor a runtime: print, or probe, and exit.

@@ -108,13 +108,24 @@ struct AgentPayload {
 
 impl GenesysClient {
     pub fn new(settings: &GenesysSettings, metrics: Arc<Metrics>) -> Self {
-        let budget = settings.upstream_timeout;
+        let transport = Self::transport(settings.upstream_timeout, metrics.clone())
+            .with_limit(settings.requests_per_minute);
+        Self::on_transport(settings, transport, metrics)
+    }
+
+    /// The HTTP clients for calls with `budget`, with no request limit yet.
+    pub fn transport(budget: Duration, metrics: Arc<Metrics>) -> Transport {
         // Connecting should take milliseconds; leave most of the budget for Genesys itself.
-        let transport = Transport::new(
-            budget.min(Duration::from_secs(3)),
-            metrics.clone(),
-            settings.requests_per_minute,
-        );
+        Transport::new(budget.min(Duration::from_secs(3)), metrics, None)
+    }
+
+    /// A client that sends through `transport` (its limiter included).
+    pub fn on_transport(
+        settings: &GenesysSettings,
+        transport: Transport,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let budget = settings.upstream_timeout;
         let client = GenesysClient {
             tokens: Arc::new(TokenCache::new(
                 transport.clone(),

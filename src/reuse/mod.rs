@@ -40,6 +40,8 @@ enum Store {
 }
 
 pub struct Reuse {
+    /// The org's name in a many-org deployment, which every key of its gets; `""` for one org.
+    namespace: &'static str,
     /// Zero turns reuse off.
     window: Duration,
     store: Store,
@@ -54,6 +56,9 @@ pub struct Reuse {
 /// Fixed-size and `Copy`, so keeping and comparing keys allocates nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
+    /// The org's name (`Reuse::start` sets it), so one conversation id in two orgs is two
+    /// starts; `""` in a single-org deployment.
+    namespace: &'static str,
     conversation: ConversationId,
     agent: AgentId,
     cobrowse_type: CobrowseType,
@@ -62,6 +67,7 @@ pub struct Key {
 impl Key {
     pub fn new(request: &StartRequest, agent: AgentId) -> Self {
         Key {
+            namespace: "",
             conversation: request.conversation_id,
             agent,
             cobrowse_type: request.cobrowse_type,
@@ -69,9 +75,13 @@ impl Key {
     }
 }
 
-/// `conversation:agent:type`, as Redis keys name a start.
+/// `conversation:agent:type`, as Redis keys name a start; `org:conversation:agent:type` for
+/// an org of a many-org deployment. This is the one place an org's namespace enters Redis.
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.namespace.is_empty() {
+            write!(f, "{}:", self.namespace)?;
+        }
         write!(
             f,
             "{}:{}:{}",
@@ -84,7 +94,18 @@ impl fmt::Display for Key {
 
 impl Reuse {
     pub fn new(window: Duration, redis: Option<RedisStore>, metrics: Arc<Metrics>) -> Self {
+        Self::in_namespace("", window, redis, metrics)
+    }
+
+    /// An org's own reuse: its own memory, and its own keys in a shared Redis.
+    pub fn in_namespace(
+        namespace: &'static str,
+        window: Duration,
+        redis: Option<RedisStore>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Reuse {
+            namespace,
             window,
             store: match redis {
                 Some(redis) => Store::Redis(redis),
@@ -107,6 +128,10 @@ impl Reuse {
         if self.window.is_zero() {
             return Ok((start.await?, false));
         }
+        let key = Key {
+            namespace: self.namespace,
+            ..key
+        };
         loop {
             let arrival = {
                 let mut flights = self.flights.lock().expect("flights lock");
@@ -333,6 +358,7 @@ mod tests {
     fn a_key() -> Key {
         let id = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
         Key {
+            namespace: "",
             conversation: ConversationId::parse(id).unwrap(),
             agent: AgentId::parse(id).unwrap(),
             cobrowse_type: CobrowseType::View,

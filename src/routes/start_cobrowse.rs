@@ -59,13 +59,11 @@ async fn handle(
     state: &AppState,
     echo: &mut Echo,
 ) -> reuse::Answer {
-    state.inbound.check(request).map_err(|refusal| {
+    // The org is the credential's, and stays this call's whatever a reload does meanwhile.
+    let org = state.orgs.authenticate(request).map_err(|refusal| {
         Failure::local(
             ErrorCode::Unauthorized,
-            format!(
-                "{} Give the data action integration a Basic Auth credential matching COBROWSE_AUTH_USERNAME/COBROWSE_AUTH_PASSWORD (or a bearer token matching COBROWSE_AUTH_BEARER_TOKEN).",
-                refusal.describe()
-            ),
+            format!("{} {}", refusal.describe(), state.orgs.credential_hint()),
         )
     })?;
     // Held until the reply is built; a full house answers at once instead of queueing past
@@ -96,22 +94,20 @@ async fn handle(
     *echo = echo_of(input);
 
     state.contract.check_input(&body).map_err(invalid_input)?;
-    let start = StartRequest::parse(input, state.default_cobrowse_type).map_err(invalid_input)?;
+    let start = StartRequest::parse(input, org.default_cobrowse_type).map_err(invalid_input)?;
     echo.conversation_id = start.conversation_id.to_string();
     echo.agent_id = start.agent_id.map(|a| a.to_string()).unwrap_or_default();
     echo.cobrowse_type = start.cobrowse_type.as_str().to_owned();
 
-    let deadline = state.genesys.deadline();
-    let agent = state.genesys.choose_agent(&start, deadline).await?;
+    let deadline = org.genesys.deadline();
+    let agent = org.genesys.choose_agent(&start, deadline).await?;
     echo.agent_id = agent.agent_id.to_string();
     echo.agent_resolved = agent.resolved;
     echo.media_type = agent.media_type;
 
     let key = reuse::Key::new(&start, agent.agent_id);
-    let start = state
-        .genesys
-        .start_cobrowse(&start, agent.agent_id, deadline);
-    state.reuse.start(key, deadline, start).await
+    let start = org.genesys.start_cobrowse(&start, agent.agent_id, deadline);
+    org.reuse.start(key, deadline, start).await
 }
 
 fn invalid_input(problems: Vec<String>) -> Failure {

@@ -15,6 +15,7 @@ mod healthcheck;
 mod helpers;
 mod hostile;
 mod inbound;
+mod many_orgs;
 mod real_conversations;
 mod redirects;
 mod redis_server;
