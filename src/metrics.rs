@@ -54,6 +54,9 @@ pub struct Metrics {
     pub in_flight: Gauge,
     pub starts_reused: Counter,
     pub reuse_store_errors: Counter,
+    /// Reloads of the orgs file that changed nothing because the file was invalid; exposed
+    /// only by a many-org deployment ([`Metrics::for_many_orgs`]).
+    pub orgs_reload_failures: Counter,
     /// 1 for the body starts carry now, 0 for the other.
     request_body: Family<RequestBodyLabels, Gauge>,
 }
@@ -130,11 +133,24 @@ impl Default for Metrics {
             token_renewals,
             token_failures,
             in_flight,
+            orgs_reload_failures: Counter::default(),
         }
     }
 }
 
 impl Metrics {
+    /// The metrics of a many-org deployment: every one of a single org's, and the orgs
+    /// file's reloads.
+    pub fn for_many_orgs() -> Self {
+        let mut metrics = Metrics::default();
+        metrics.registry.register(
+            "orgs_reload_failures",
+            "Reloads of COBROWSE_ORGS_FILE refused because the file was invalid; the orgs kept serving as before",
+            metrics.orgs_reload_failures.clone(),
+        );
+        metrics
+    }
+
     /// Counts one answered call: started (`None`) or failed with its `errorCode`'s name.
     /// Names, not types, so metrics depend on nothing they count.
     pub fn count_call(&self, failed: Option<&'static str>) {

@@ -32,6 +32,8 @@ const MAX_WORKERS: usize = 2;
 pub struct Application {
     port: u16,
     server: Server,
+    /// A many-org deployment's watch on its orgs file, stopped with the server.
+    watch: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -70,7 +72,7 @@ impl Application {
 
     /// [`Application::build`] for the orgs of `COBROWSE_ORGS_FILE`.
     pub fn build_many(many: &ManyOrgs) -> io::Result<Self> {
-        let metrics = Arc::new(Metrics::default());
+        let metrics = Arc::new(Metrics::for_many_orgs());
         let builder = OrgBuilder::new(
             many.defaults.upstream_timeout,
             redis_store(many.redis_url.as_ref())?,
@@ -121,6 +123,21 @@ impl Application {
             in_flight: Arc::new(Semaphore::new(served.max_in_flight)),
             metrics,
         });
+        let watch = state.orgs.many_orgs().is_some().then(|| {
+            // Listened for now, before anyone can send it: a SIGHUP then reloads rather than
+            // ending the process (its default).
+            let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .inspect_err(|e| {
+                    tracing::warn!(error = %e, "cannot listen for SIGHUP; the orgs file is reloaded when it changes only")
+                })
+                .ok();
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Some(many) = state.orgs.many_orgs() {
+                    many.watch(hangup, &state.metrics).await;
+                }
+            })
+        });
         // Calls in flight at SIGTERM get their whole upstream budget, and a second to answer.
         let grace = served.upstream_timeout + Duration::from_secs(1);
         // Each worker keeps its own connections to Genesys (one HTTP client per thread), and
@@ -152,7 +169,11 @@ impl Application {
             "http"
         };
         tracing::info!(address = %served.listen, port, scheme, "cobrowse-proxy listening");
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            watch,
+        })
     }
 
     /// The port actually bound (useful when the settings asked for port 0).
@@ -181,6 +202,9 @@ impl Application {
         });
         let result = self.server.await;
         stop_on_signal.abort();
+        if let Some(watch) = self.watch {
+            watch.abort();
+        }
         result
     }
 }

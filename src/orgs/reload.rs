@@ -8,13 +8,23 @@
 //! file changes nothing.
 
 use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use secrecy::ExposeSecret;
+use tokio::signal::unix::Signal;
 
 use super::file::{self, OrgSettings};
 use super::{ManyOrgs, Org, OrgSet};
 use crate::genesys::GenesysSettings;
+use crate::metrics::Metrics;
+
+/// How often the file is looked at for a change: Kubernetes rewrites a mounted Secret by
+/// swapping a symlink, which no inotify watch on the file itself would see, so the file is
+/// looked up by its path each time (one `stat`, nothing read unless it changed).
+pub const WATCH_EVERY: Duration = Duration::from_secs(1);
 
 /// What a reload changed, by org name.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -65,6 +75,58 @@ impl ManyOrgs {
         self.current.store(Arc::new(OrgSet::new(orgs, &settings)));
         Ok(reloaded)
     }
+}
+
+impl ManyOrgs {
+    /// Reloads on `hangup` (SIGHUP, when it could be listened for) and whenever the file the
+    /// path leads to changes (another file behind it, another size or modification time).
+    /// Runs until the service stops.
+    pub async fn watch(&self, mut hangup: Option<Signal>, metrics: &Metrics) {
+        let mut seen = stamp(&self.file);
+        let mut tick = tokio::time::interval(WATCH_EVERY);
+        loop {
+            let cause = tokio::select! {
+                Some(()) = async {
+                    match &mut hangup {
+                        Some(hangup) => hangup.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => "SIGHUP",
+                _ = tick.tick() => {
+                    let now = stamp(&self.file);
+                    if now == seen {
+                        continue;
+                    }
+                    seen = now;
+                    "the file changed"
+                }
+            };
+            match self.reload().await {
+                Ok(reloaded) => tracing::info!(
+                    cause,
+                    added = ?reloaded.added,
+                    removed = ?reloaded.removed,
+                    renewed = ?reloaded.renewed,
+                    kept = reloaded.kept,
+                    "reloaded the orgs file"
+                ),
+                Err(problems) => {
+                    metrics.orgs_reload_failures.inc();
+                    tracing::error!(
+                        cause,
+                        problems = %problems.join("; "),
+                        "the orgs file was not reloaded: every org keeps serving as before; fix the file"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// What identifies one version of the file behind `path` (symlinks followed).
+fn stamp(path: &Path) -> Option<(u64, u64, u64, Option<SystemTime>)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.dev(), meta.ino(), meta.len(), meta.modified().ok()))
 }
 
 /// `old`'s Genesys client and reuse store, with what else `new` says.

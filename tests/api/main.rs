@@ -16,6 +16,7 @@ mod helpers;
 mod hostile;
 mod inbound;
 mod many_orgs;
+mod orgs_reload;
 mod real_conversations;
 mod redirects;
 mod redis_server;
