@@ -8,7 +8,9 @@
 use std::sync::OnceLock;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeMetric, LabelSetEncoder,
+};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -16,8 +18,24 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use tracing_appender::non_blocking::ErrorCounter;
 
+/// `org="acme"` for an org of `COBROWSE_ORGS_FILE`; no label at all for a single org, whose
+/// series stay as they always were. Names come from the file, so the label is bounded.
+#[derive(Clone, Copy, Debug, Default, Hash, PartialEq, Eq)]
+pub struct OrgLabel(pub Option<&'static str>);
+
+impl EncodeLabelSet for OrgLabel {
+    fn encode(&self, encoder: &mut LabelSetEncoder) -> Result<(), std::fmt::Error> {
+        match self.0 {
+            Some(org) => ("org", org).encode(encoder.encode_label()),
+            None => Ok(()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
+    #[prometheus(flatten)]
+    pub org: OrgLabel,
     /// `started` or `failed`.
     pub outcome: &'static str,
     /// The flat reply's `errorCode`, `""` on success.
@@ -26,6 +44,8 @@ pub struct CallLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestBodyLabels {
+    #[prometheus(flatten)]
+    pub org: OrgLabel,
     /// `agent-payload` or `empty`.
     pub mode: &'static str,
 }
@@ -49,11 +69,11 @@ pub struct Metrics {
     pub calls: Family<CallLabels, Counter>,
     pub genesys_latency: Family<OperationLabels, Histogram, fn() -> Histogram>,
     pub genesys_retries: Family<OperationLabels, Counter>,
-    pub token_renewals: Counter,
-    pub token_failures: Counter,
+    pub token_renewals: Family<OrgLabel, Counter>,
+    pub token_failures: Family<OrgLabel, Counter>,
     pub in_flight: Gauge,
-    pub starts_reused: Counter,
-    pub reuse_store_errors: Counter,
+    pub starts_reused: Family<OrgLabel, Counter>,
+    pub reuse_store_errors: Family<OrgLabel, Counter>,
     /// Reloads of the orgs file that changed nothing because the file was invalid; exposed
     /// only by a many-org deployment ([`Metrics::for_many_orgs`]).
     pub orgs_reload_failures: Counter,
@@ -85,13 +105,13 @@ impl Default for Metrics {
             "Genesys requests sent again after a 429, 503 or failed connection",
             genesys_retries.clone(),
         );
-        let token_renewals = Counter::default();
+        let token_renewals = Family::<OrgLabel, Counter>::default();
         registry.register(
             "token_renewals",
             "Genesys access tokens obtained",
             token_renewals.clone(),
         );
-        let token_failures = Counter::default();
+        let token_failures = Family::<OrgLabel, Counter>::default();
         registry.register(
             "token_failures",
             "Genesys access token requests that failed",
@@ -103,13 +123,13 @@ impl Default for Metrics {
             "Start-cobrowse calls being served now",
             in_flight.clone(),
         );
-        let starts_reused = Counter::default();
+        let starts_reused = Family::<OrgLabel, Counter>::default();
         registry.register(
             "starts_reused",
             "Starts answered with a session started earlier (COBROWSE_REUSE_WINDOW_MS), without a Genesys start",
             starts_reused.clone(),
         );
-        let reuse_store_errors = Counter::default();
+        let reuse_store_errors = Family::<OrgLabel, Counter>::default();
         registry.register(
             "reuse_store_errors",
             "Reuse store (Redis) commands that failed or timed out; the start went on without reuse",
@@ -122,6 +142,15 @@ impl Default for Metrics {
             request_body.clone(),
         );
         registry.register_collector(Box::new(LogLinesDropped));
+        // A single org's series exist from the start, at 0, as they always have.
+        for family in [
+            &token_renewals,
+            &token_failures,
+            &starts_reused,
+            &reuse_store_errors,
+        ] {
+            drop(family.get_or_create(&OrgLabel(None)));
+        }
         Metrics {
             registry,
             starts_reused,
@@ -143,6 +172,15 @@ impl Metrics {
     /// file's reloads.
     pub fn for_many_orgs() -> Self {
         let mut metrics = Metrics::default();
+        // Every series is an org's here (each org adds its own as it is built).
+        for family in [
+            &metrics.token_renewals,
+            &metrics.token_failures,
+            &metrics.starts_reused,
+            &metrics.reuse_store_errors,
+        ] {
+            family.remove(&OrgLabel(None));
+        }
         metrics.registry.register(
             "orgs_reload_failures",
             "Reloads of COBROWSE_ORGS_FILE refused because the file was invalid; the orgs kept serving as before",
@@ -154,8 +192,14 @@ impl Metrics {
     /// Counts one answered call: started (`None`) or failed with its `errorCode`'s name.
     /// Names, not types, so metrics depend on nothing they count.
     pub fn count_call(&self, failed: Option<&'static str>) {
+        self.count_call_of(OrgLabel(None), failed);
+    }
+
+    /// [`Metrics::count_call`] for a call of `org`.
+    pub fn count_call_of(&self, org: OrgLabel, failed: Option<&'static str>) {
         self.calls
             .get_or_create(&CallLabels {
+                org,
                 outcome: if failed.is_none() {
                     "started"
                 } else {
@@ -169,13 +213,23 @@ impl Metrics {
     /// Records the body starts carry from now on (`agent-payload`, `empty`), and that
     /// `before`, if any, is no longer the one.
     pub fn set_request_body(&self, before: Option<&'static str>, now: &'static str) {
+        self.set_request_body_of(OrgLabel(None), before, now);
+    }
+
+    /// [`Metrics::set_request_body`] for `org`'s starts.
+    pub fn set_request_body_of(
+        &self,
+        org: OrgLabel,
+        before: Option<&'static str>,
+        now: &'static str,
+    ) {
         if let Some(mode) = before {
             self.request_body
-                .get_or_create(&RequestBodyLabels { mode })
+                .get_or_create(&RequestBodyLabels { org, mode })
                 .set(0);
         }
         self.request_body
-            .get_or_create(&RequestBodyLabels { mode: now })
+            .get_or_create(&RequestBodyLabels { org, mode: now })
             .set(1);
     }
 

@@ -33,7 +33,7 @@ use crate::domain::CobrowseType;
 use crate::genesys::transport::Transport;
 use crate::genesys::{GenesysClient, GenesysSettings};
 use crate::inbound_auth::{self, InboundCredential, Refusal, Scheme};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, OrgLabel};
 use crate::reuse::Reuse;
 use crate::reuse::redis::RedisStore;
 use file::{OrgDefaults, OrgSettings};
@@ -113,6 +113,7 @@ impl OrgBuilder {
                 self.transport
                     .with_limit(settings.genesys.requests_per_minute),
                 self.metrics.clone(),
+                OrgLabel(Some(name)),
             )),
             reuse: Arc::new(Reuse::in_namespace(
                 name,

@@ -21,7 +21,7 @@ use tokio::time::{Instant, sleep, timeout_at};
 
 use crate::domain::{AgentId, CobrowseType, ConversationId, StartRequest};
 use crate::genesys::{GenesysError, StartedSession};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, OrgLabel};
 use crate::outcome::Failure;
 use memory::MemoryStore;
 use redis::{RedisStore, StoreError};
@@ -104,6 +104,10 @@ impl Reuse {
         redis: Option<RedisStore>,
         metrics: Arc<Metrics>,
     ) -> Self {
+        // From the start, at 0, as they always did for one org.
+        let org = OrgLabel((!namespace.is_empty()).then_some(namespace));
+        drop(metrics.starts_reused.get_or_create(&org));
+        drop(metrics.reuse_store_errors.get_or_create(&org));
         Reuse {
             namespace,
             window,
@@ -153,7 +157,7 @@ impl Reuse {
                             return answer
                                 .map(|(session, _)| (handed_out(session), true))
                                 .inspect(|_| {
-                                    self.metrics.starts_reused.inc();
+                                    self.metrics.starts_reused.get_or_create(&self.org()).inc();
                                 });
                         }
                         // The first start was cancelled (its caller went away) before it had
@@ -170,7 +174,7 @@ impl Reuse {
             };
             let answer = self.lead(key, deadline, start).await;
             if let Ok((_, true)) = &answer {
-                self.metrics.starts_reused.inc();
+                self.metrics.starts_reused.get_or_create(&self.org()).inc();
             }
             // Out of the map first: from then on nobody new can wait, so when nobody waits
             // the answer need not be copied for them.
@@ -269,6 +273,11 @@ impl Reuse {
         Ok((answer?, false))
     }
 
+    /// The org's metric label.
+    fn org(&self) -> OrgLabel {
+        OrgLabel((!self.namespace.is_empty()).then_some(self.namespace))
+    }
+
     /// How long to remember a session: the window, or until its offer ends if sooner.
     fn keep_for(&self, session: &StartedSession) -> Option<Duration> {
         let ttl = match offer_ends(session) {
@@ -284,11 +293,15 @@ impl Reuse {
     /// Counts a store failure and warns about it, at most once per [`WARN_EVERY`]; the start
     /// goes on without the store.
     fn store_failed(&self, error: StoreError) {
-        self.metrics.reuse_store_errors.inc();
+        self.metrics
+            .reuse_store_errors
+            .get_or_create(&self.org())
+            .inc();
         let mut last = self.last_warning.lock().expect("warning lock");
         if last.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
             *last = Some(Instant::now());
             tracing::warn!(
+                org = self.org().0,
                 error = %error,
                 "Redis (the reuse store) failed; starting without reuse until it answers (this warning repeats at most every 30 s)"
             );

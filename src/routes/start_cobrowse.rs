@@ -16,7 +16,7 @@ use tokio::time::{Instant, timeout};
 
 use super::AppState;
 use crate::domain::StartRequest;
-use crate::metrics::InFlight;
+use crate::metrics::{InFlight, OrgLabel};
 use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
 use crate::reuse;
 use crate::telemetry::{log_call, request_id, with_request_id};
@@ -32,24 +32,28 @@ pub async fn start_cobrowse(
     let started = Instant::now();
     let request_id = request_id(&request);
     let mut echo = Echo::default();
-    let result = handle(&request, payload, &state, &mut echo).await;
+    // The call's org once its credential is known; until then (and for one org), none.
+    let mut org = OrgLabel(None);
+    let result = handle(&request, payload, &state, &mut echo, &mut org).await;
     let (status, reply) = match result {
         Ok((session, reused)) => {
-            state.metrics.count_call(None);
+            state.metrics.count_call_of(org, None);
             (
                 StatusCode::OK,
                 FlatReply::success(&request_id, echo, session, reused),
             )
         }
         Err(failure) => {
-            state.metrics.count_call(Some(failure.code.as_str()));
+            state
+                .metrics
+                .count_call_of(org, Some(failure.code.as_str()));
             (
                 state.error_mode.status_of(failure.code),
                 FlatReply::failure(&request_id, echo, failure),
             )
         }
     };
-    log_call(&reply, &request, started);
+    log_call(&reply, &request, org.0, started);
     with_request_id(HttpResponse::build(status).json(&reply), &request_id)
 }
 
@@ -58,6 +62,7 @@ async fn handle(
     payload: web::Payload,
     state: &AppState,
     echo: &mut Echo,
+    org_label: &mut OrgLabel,
 ) -> reuse::Answer {
     // The org is the credential's, and stays this call's whatever a reload does meanwhile.
     let org = state.orgs.authenticate(request).map_err(|refusal| {
@@ -66,6 +71,7 @@ async fn handle(
             format!("{} {}", refusal.describe(), state.orgs.credential_hint()),
         )
     })?;
+    *org_label = OrgLabel(org.name);
     // Held until the reply is built; a full house answers at once instead of queueing past
     // the data action's timeout.
     let _permit = state.in_flight.try_acquire().map_err(|_| {

@@ -434,3 +434,30 @@ async fn each_org_has_its_own_request_limit_and_learns_its_own_request_body() {
             .all(|r| !r.body.is_empty())
     );
 }
+
+#[tokio::test]
+async fn metrics_carry_the_org_of_each_call_and_token() {
+    let orgs = TwoOrgs::start("metrics", &[]).await;
+    orgs.as_acme(&valid_input()).await;
+    orgs.as_acme(&valid_input()).await;
+    orgs.as_globex(&valid_input()).await;
+    orgs.call(&valid_input(), |r| r.bearer_auth("nobody")).await;
+    let text = orgs.get("/metrics").await.text().await.unwrap();
+    for line in [
+        r#"cobrowse_proxy_calls_total{org="acme",outcome="started",error_code=""} 2"#,
+        r#"cobrowse_proxy_calls_total{org="globex",outcome="started",error_code=""} 1"#,
+        // A call no org's credential opens is nobody's.
+        r#"cobrowse_proxy_calls_total{outcome="failed",error_code="UNAUTHORIZED"} 1"#,
+        r#"cobrowse_proxy_token_renewals_total{org="acme"} 1"#,
+        r#"cobrowse_proxy_token_failures_total{org="globex"} 0"#,
+        r#"cobrowse_proxy_request_body{org="globex",mode="agent-payload"} 1"#,
+        r#"cobrowse_proxy_starts_reused_total{org="acme"} 0"#,
+        "cobrowse_proxy_orgs_reload_failures_total 0",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+    assert!(
+        !text.contains("cobrowse_proxy_token_renewals_total 0"),
+        "no series of no org:\n{text}"
+    );
+}
