@@ -294,7 +294,7 @@ fi
 
 echo "== building the release binary and the stand-in Genesys"
 # The example brings the dev-dependencies along: a few minutes on a fresh machine.
-timeout 3600 cargo build --release --locked --quiet --bin cobrowse-proxy --example bench_upstream
+timeout 3600 cargo build --release --locked --quiet --bin cobrowse-proxy --example bench_upstream --example orgs_scale
 
 clock_ticks=$(getconf CLK_TCK)
 cpus=$(nproc)
@@ -399,6 +399,10 @@ if [ "$extra" = 1 ]; then
 fi
 if [ "$main_warn" != 0 ]; then
     echo "the proxy logged $main_warn warnings during the main scenario"
+fi
+if [ "$extra" = 1 ]; then
+    # COBROWSE_ORGS_FILE at scale (docs/multi-org.md): start-up, reload, memory, org lookup.
+    timeout 600 target/release/examples/orgs_scale 1000
 fi
 
 # --- targets -----------------------------------------------------------------------------

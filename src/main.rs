@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cobrowse_proxy::cli::{Cli, Command};
-use cobrowse_proxy::config::Settings;
+use cobrowse_proxy::config::{Deployment, Settings};
 use cobrowse_proxy::sandbox::Sandbox;
 use cobrowse_proxy::startup::{Application, StartError};
 use cobrowse_proxy::telemetry::{self, LogFormat};
@@ -23,16 +23,19 @@ fn main() -> ExitCode {
         Command::Serve => {
             // Fail before binding, with every problem at once; logging is not set up yet
             // (its format is part of the configuration), so this goes to stderr as text.
-            let settings = match Settings::from_env() {
-                Ok(settings) => settings,
+            let deployment = match Deployment::from_env() {
+                Ok(deployment) => deployment,
                 Err(err) => {
                     eprintln!("cobrowse-proxy: {err}");
                     return ExitCode::from(2);
                 }
             };
-            let _logs = telemetry::init(settings.log_format);
+            let _logs = telemetry::init(match &deployment {
+                Deployment::OneOrg(settings) => settings.log_format,
+                Deployment::ManyOrgs(many) => many.log_format,
+            });
             runtime().block_on(async {
-                match Application::build(&settings) {
+                match Application::build_deployment(&deployment) {
                     Ok(application) => served(application.run_until_stopped().await),
                     Err(err) => refused(
                         err,

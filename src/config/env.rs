@@ -41,6 +41,7 @@ pub(super) struct RawEnv {
     pub(super) tls_key: Option<String>,
     pub(super) reuse_window_ms: Option<String>,
     pub(super) redis_url: Option<SecretString>,
+    pub(super) orgs_file: Option<String>,
 }
 
 /// Every variable this service reads (`COBROWSE_LISTEN`, ...): `RawEnv`'s fields as serde

@@ -24,7 +24,7 @@ pub use client::{GenesysClient, RequestBody, StartedSession};
 pub use error::{GenesysError, Operation, Problem};
 
 /// Where Genesys is, how to authenticate to it, and how to call it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct GenesysSettings {
     /// Base URL of the Platform API, no trailing slash (`https://api.mypurecloud.ie`).
     pub api_url: String,

@@ -73,6 +73,15 @@ impl Transport {
         transport
     }
 
+    /// The same connection pools with a limiter of their own: an org's (Genesys limits each
+    /// OAuth client's token, so one org's burst must not take another's slots).
+    pub fn with_limit(&self, requests_per_minute: Option<NonZeroU32>) -> Self {
+        Transport {
+            limit: requests_per_minute.map(|n| Arc::new(RequestLimit::per_minute(n))),
+            ..self.clone()
+        }
+    }
+
     /// This thread's client, built on its first use: for server workers, as they start
     /// (`GenesysClient::prepare_thread`).
     pub fn http(&self) -> &reqwest::Client {

@@ -13,7 +13,9 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeMetric, LabelSetEncoder,
+};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -21,8 +23,24 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use tracing_appender::non_blocking::ErrorCounter;
 
+/// `org="acme"` for an org of `COBROWSE_ORGS_FILE`; no label at all for a single org, whose
+/// series stay as they always were. Names come from the file, so the label is bounded.
+#[derive(Clone, Copy, Debug, Default, Hash, PartialEq, Eq)]
+pub struct OrgLabel(pub Option<&'static str>);
+
+impl EncodeLabelSet for OrgLabel {
+    fn encode(&self, encoder: &mut LabelSetEncoder) -> Result<(), std::fmt::Error> {
+        match self.0 {
+            Some(org) => ("org", org).encode(encoder.encode_label()),
+            None => Ok(()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
+    #[prometheus(flatten)]
+    pub org: OrgLabel,
     /// `started` or `failed`.
     pub outcome: &'static str,
     /// The flat reply's `errorCode`, `""` on success.
@@ -31,6 +49,8 @@ pub struct CallLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestBodyLabels {
+    #[prometheus(flatten)]
+    pub org: OrgLabel,
     /// `agent-payload` or `empty`.
     pub mode: &'static str,
 }
@@ -59,11 +79,14 @@ pub struct Metrics {
     pub calls: Family<CallLabels, Counter>,
     pub genesys_latency: Family<OperationLabels, Histogram, fn() -> Histogram>,
     pub genesys_retries: Family<OperationLabels, Counter>,
-    pub token_renewals: Counter,
-    pub token_failures: Counter,
+    pub token_renewals: Family<OrgLabel, Counter>,
+    pub token_failures: Family<OrgLabel, Counter>,
     pub in_flight: Gauge,
-    pub starts_reused: Counter,
-    pub reuse_store_errors: Counter,
+    pub starts_reused: Family<OrgLabel, Counter>,
+    pub reuse_store_errors: Family<OrgLabel, Counter>,
+    /// Reloads of the orgs file that changed nothing because the file was invalid; exposed
+    /// only by a many-org deployment ([`Metrics::for_many_orgs`]).
+    pub orgs_reload_failures: Counter,
     /// 1 for the body starts carry now, 0 for the other.
     request_body: Family<RequestBodyLabels, Gauge>,
     /// The settings the live figures are drawn against (`set_limits`).
@@ -71,8 +94,9 @@ pub struct Metrics {
     genesys_requests_per_minute_limit: Gauge,
     upstream_timeout: Gauge<f64, AtomicU64>,
     /// Read from the Genesys client as each scrape comes in (`render`).
-    genesys_requests_last_minute: Gauge,
-    token_valid: Gauge,
+    /// By org: each org has its own token and request limit.
+    genesys_requests_last_minute: Family<OrgLabel, Gauge>,
+    token_valid: Family<OrgLabel, Gauge>,
 }
 
 /// What only the Genesys client knows, read when Prometheus scrapes rather than kept up to
@@ -125,19 +149,19 @@ impl Default for Metrics {
             "Genesys requests sent again after a 429, 503 or failed connection",
             genesys_retries.clone(),
         );
-        let token_renewals = Counter::default();
+        let token_renewals = Family::<OrgLabel, Counter>::default();
         registry.register(
             "token_renewals",
             "Genesys access tokens obtained",
             token_renewals.clone(),
         );
-        let token_failures = Counter::default();
+        let token_failures = Family::<OrgLabel, Counter>::default();
         registry.register(
             "token_failures",
             "Genesys access token requests that failed",
             token_failures.clone(),
         );
-        let token_valid = Gauge::default();
+        let token_valid = Family::<OrgLabel, Gauge>::default();
         registry.register(
             "token_valid",
             "1 while the service holds a Genesys access token that has not expired (what /readyz needs), else 0",
@@ -155,7 +179,7 @@ impl Default for Metrics {
             "COBROWSE_MAX_IN_FLIGHT: calls served at once before answering OVERLOADED",
             in_flight_limit.clone(),
         );
-        let genesys_requests_last_minute = Gauge::default();
+        let genesys_requests_last_minute = Family::<OrgLabel, Gauge>::default();
         registry.register(
             "genesys_requests_last_minute",
             "Genesys API requests this instance sent in the last 60 s, as its request limit counts them (0 when the limit is off)",
@@ -173,13 +197,13 @@ impl Default for Metrics {
             "COBROWSE_UPSTREAM_TIMEOUT_MS in seconds: the budget for everything one call asks of Genesys",
             upstream_timeout.clone(),
         );
-        let starts_reused = Counter::default();
+        let starts_reused = Family::<OrgLabel, Counter>::default();
         registry.register(
             "starts_reused",
             "Starts answered with a session started earlier (COBROWSE_REUSE_WINDOW_MS), without a Genesys start",
             starts_reused.clone(),
         );
-        let reuse_store_errors = Counter::default();
+        let reuse_store_errors = Family::<OrgLabel, Counter>::default();
         registry.register(
             "reuse_store_errors",
             "Reuse store (Redis) commands that failed or timed out; the start went on without reuse",
@@ -192,6 +216,15 @@ impl Default for Metrics {
             request_body.clone(),
         );
         registry.register_collector(Box::new(LogLinesDropped));
+        // A single org's series exist from the start, at 0, as they always have.
+        for family in [
+            &token_renewals,
+            &token_failures,
+            &starts_reused,
+            &reuse_store_errors,
+        ] {
+            drop(family.get_or_create(&OrgLabel(None)));
+        }
         Metrics {
             registry: root,
             starts_reused,
@@ -208,24 +241,51 @@ impl Default for Metrics {
             upstream_timeout,
             genesys_requests_last_minute,
             token_valid,
+            orgs_reload_failures: Counter::default(),
         }
     }
 }
 
 impl Metrics {
+    /// The metrics of a many-org deployment: every one of a single org's, and the orgs
+    /// file's reloads.
+    pub fn for_many_orgs() -> Self {
+        let mut metrics = Metrics::default();
+        // Every series is an org's here (each org adds its own as it is built).
+        for family in [
+            &metrics.token_renewals,
+            &metrics.token_failures,
+            &metrics.starts_reused,
+            &metrics.reuse_store_errors,
+        ] {
+            family.remove(&OrgLabel(None));
+        }
+        let reload_failures = metrics.orgs_reload_failures.clone();
+        // A second registry under the service's prefix: the first was Default's own.
+        metrics.registry.sub_registry_with_prefix("cobrowse_proxy").register(
+            "orgs_reload_failures",
+            "Reloads of COBROWSE_ORGS_FILE refused because the file was invalid; the orgs kept serving as before",
+            reload_failures,
+        );
+        metrics
+    }
+
     /// Counts one answered call: started (`None`) or failed with its `errorCode`'s name.
     /// Names, not types, so metrics depend on nothing they count.
     pub fn count_call(&self, failed: Option<&'static str>) {
-        self.calls.get_or_create(&call_labels(failed)).inc();
+        self.count_call_of(OrgLabel(None), failed);
     }
 
     /// Lists the started calls and the failures with each of `error_codes` at 0, before the
     /// first call: Prometheus sees a counter's first increase only if it saw the counter
     /// before it, so an alert on the first `GENESYS_AUTH_FAILED` of a process needs the 0.
     pub fn list_calls(&self, error_codes: impl IntoIterator<Item = &'static str>) {
-        drop(self.calls.get_or_create(&call_labels(None)));
+        drop(self.calls.get_or_create(&call_labels(OrgLabel(None), None)));
         for code in error_codes {
-            drop(self.calls.get_or_create(&call_labels(Some(code))));
+            drop(
+                self.calls
+                    .get_or_create(&call_labels(OrgLabel(None), Some(code))),
+            );
         }
     }
 
@@ -244,24 +304,48 @@ impl Metrics {
         self.upstream_timeout.set(upstream_timeout.as_secs_f64());
     }
 
+    /// [`Metrics::count_call`] for a call of `org`.
+    pub fn count_call_of(&self, org: OrgLabel, failed: Option<&'static str>) {
+        self.calls.get_or_create(&call_labels(org, failed)).inc();
+    }
+
     /// Records the body starts carry from now on (`agent-payload`, `empty`), and that
     /// `before`, if any, is no longer the one.
     pub fn set_request_body(&self, before: Option<&'static str>, now: &'static str) {
+        self.set_request_body_of(OrgLabel(None), before, now);
+    }
+
+    /// [`Metrics::set_request_body`] for `org`'s starts.
+    pub fn set_request_body_of(
+        &self,
+        org: OrgLabel,
+        before: Option<&'static str>,
+        now: &'static str,
+    ) {
         if let Some(mode) = before {
             self.request_body
-                .get_or_create(&RequestBodyLabels { mode })
+                .get_or_create(&RequestBodyLabels { org, mode })
                 .set(0);
         }
         self.request_body
-            .get_or_create(&RequestBodyLabels { mode: now })
+            .get_or_create(&RequestBodyLabels { org, mode: now })
             .set(1);
     }
 
-    /// The Prometheus text exposition of every metric, with `genesys` as it is now.
-    pub fn render(&self, genesys: GenesysStatus) -> String {
-        self.genesys_requests_last_minute
-            .set(i64::try_from(genesys.requests_last_minute).unwrap_or(i64::MAX));
-        self.token_valid.set(i64::from(genesys.token_valid));
+    /// The Prometheus text exposition of every metric, with each org's Genesys client as it
+    /// is now (one unnamed org in a single-org deployment).
+    pub fn render(&self, genesys: &[(OrgLabel, GenesysStatus)]) -> String {
+        // Orgs a reload removed have no series left.
+        self.genesys_requests_last_minute.clear();
+        self.token_valid.clear();
+        for (org, status) in genesys {
+            self.genesys_requests_last_minute
+                .get_or_create(org)
+                .set(i64::try_from(status.requests_last_minute).unwrap_or(i64::MAX));
+            self.token_valid
+                .get_or_create(org)
+                .set(i64::from(status.token_valid));
+        }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
@@ -269,8 +353,9 @@ impl Metrics {
     }
 }
 
-fn call_labels(failed: Option<&'static str>) -> CallLabels {
+fn call_labels(org: OrgLabel, failed: Option<&'static str>) -> CallLabels {
     CallLabels {
+        org,
         outcome: if failed.is_none() {
             "started"
         } else {

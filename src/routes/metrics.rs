@@ -8,5 +8,5 @@ use super::AppState;
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render(state.genesys.status()))
+        .body(state.metrics.render(&state.orgs.genesys_status()))
 }
