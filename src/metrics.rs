@@ -18,7 +18,7 @@ use tracing_appender::non_blocking::ErrorCounter;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
-    /// `started` or `failed`.
+    /// `started`, `failed`, or `already_active` (no start: the conversation has a session).
     pub outcome: &'static str,
     /// The flat reply's `errorCode`, `""` on success.
     pub error_code: &'static str,
@@ -135,17 +135,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Counts one answered call: started (`None`) or failed with its `errorCode`'s name.
-    /// Names, not types, so metrics depend on nothing they count.
-    pub fn count_call(&self, failed: Option<&'static str>) {
+    /// Counts one answered call by its outcome (`started`, `failed`, `already_active`) and
+    /// its `errorCode`'s name (`""` when started). Names, not types, so metrics depend on
+    /// nothing they count.
+    pub fn count_call(&self, outcome: &'static str, error_code: &'static str) {
         self.calls
             .get_or_create(&CallLabels {
-                outcome: if failed.is_none() {
-                    "started"
-                } else {
-                    "failed"
-                },
-                error_code: failed.unwrap_or(""),
+                outcome,
+                error_code,
             })
             .inc();
     }
