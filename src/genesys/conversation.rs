@@ -350,8 +350,7 @@ mod tests {
 
     #[test]
     fn the_consult_initiator_holds_the_customer_whenever_it_connected() {
-        // The initiator's leg shows the later time (its call was picked up again, say):
-        // the mark decides, not the time.
+        // The initiator's leg shows the later time: the mark decides, not the time.
         let consult = |mark: Value| {
             conversation(json!({"participants": [
                 {"purpose": "agent", "userId": SECOND, "consultParticipantId": "p-first", "calls": [{"state": "connected", "connectedTime": "2026-11-24T09:59:00Z"}]},
