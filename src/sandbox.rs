@@ -52,15 +52,19 @@ pub const ENDED: &str = "00000000-0000-4000-8000-000000000410";
 /// Conversation ids on which the sandbox's agent shares the call, and with whom.
 pub const CONSULT: &str = "00000000-0000-4000-8000-000000000201";
 pub const MONITORED: &str = "00000000-0000-4000-8000-000000000202";
+/// The customer and the sandbox's agent are in a cobrowse session already.
+pub const LIVE_COBROWSE: &str = "00000000-0000-4000-8000-000000000203";
+/// The sandbox's agent consults the agent it connected after, and is marked as initiator.
+pub const CONSULT_BY_LATER: &str = "00000000-0000-4000-8000-000000000204";
 /// The agent connected to every other sandbox conversation.
 pub const SANDBOX_AGENT: &str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
-/// The agent the sandbox's agent consults on `CONSULT`.
+/// The agent the sandbox's agent consults on `CONSULT` and `CONSULT_BY_LATER`.
 pub const CONSULTED_AGENT: &str = "1e2f3a4b-5c6d-4e7f-8a9b-a0b1c2d3e4f5";
 /// The supervisor listening in on `MONITORED`.
 pub const SUPERVISOR: &str = "2f3a4b5c-6d7e-4f8a-9b0c-b1c2d3e4f5a6";
 
 /// The special ids with what each shows, for the start-up instructions.
-pub const SPECIAL_CONVERSATIONS: [(&str, &str); 9] = [
+pub const SPECIAL_CONVERSATIONS: [(&str, &str); 11] = [
     (
         FORBIDDEN,
         "403: the OAuth client lacks the cobrowse permission",
@@ -84,6 +88,14 @@ pub const SPECIAL_CONVERSATIONS: [(&str, &str); 9] = [
     (
         MONITORED,
         "a supervisor monitors the call: never used as the agent",
+    ),
+    (
+        LIVE_COBROWSE,
+        "a cobrowse session is under way: no second offer (COBROWSE_ALREADY_ACTIVE)",
+    ),
+    (
+        CONSULT_BY_LATER,
+        "the agent consults one who connected earlier: the consult's initiator is used",
     ),
 ];
 
@@ -410,23 +422,49 @@ async fn conversation(request: HttpRequest, id: web::Path<String>) -> HttpRespon
         _ => ("connected", "connected"),
     };
     let leg = |state: &str, since: &str| json!([{"state": state, "connectedTime": since}]);
-    let mut participants = vec![
-        json!({"id": "p-customer", "purpose": "customer", "calls": leg(customer, "2026-11-24T09:58:00Z")}),
-        json!({"id": "p-acd", "purpose": "acd", "calls": leg("disconnected", "2026-11-24T09:58:40Z")}),
-        json!({"id": "p-agent", "purpose": "agent", "userId": SANDBOX_AGENT, "calls": leg(agent, "2026-11-24T10:00:00Z")}),
-    ];
+    let mut customer = json!({"id": "p-customer", "purpose": "customer", "calls": leg(customer, "2026-11-24T09:58:00Z")});
+    let mut agent = json!({"id": "p-agent", "purpose": "agent", "userId": SANDBOX_AGENT, "calls": leg(agent, "2026-11-24T10:00:00Z")});
+    let mut others = Vec::new();
     match id.as_str() {
-        CONSULT => participants.push(json!({
+        CONSULT => others.push(json!({
             "id": "p-consulted", "purpose": "agent", "userId": CONSULTED_AGENT,
             "consultParticipantId": "p-agent", "calls": leg("connected", "2026-11-24T10:02:30.500Z")
         })),
-        MONITORED => participants.push(json!({
+        MONITORED => others.push(json!({
             "id": "p-supervisor", "purpose": "agent", "userId": SUPERVISOR,
             "monitoredParticipantId": "p-agent", "mediaRoles": ["monitor"],
             "calls": leg("connected", "2026-11-24T10:03:00Z")
         })),
+        LIVE_COBROWSE => {
+            // As a published `Cobrowsesession`: the customer shares, the agent views.
+            let cobrowse = |role: &str, peer: &str| {
+                json!([{
+                    "state": "connected", "initialState": "alerting", "id": format!("{peer}-cobrowse"),
+                    "cobrowseSessionId": "5a4db0c8-9d3e-4c1f-8b2a-7e6f5d4c3b2a",
+                    "cobrowseRole": role, "controlling": [],
+                    "connectedTime": "2026-11-24T10:01:05Z", "provider": "PureCloud", "peerId": peer
+                }])
+            };
+            customer["cobrowsesessions"] = cobrowse("sharer", "p-agent");
+            agent["cobrowsesessions"] = cobrowse("viewer", "p-customer");
+        }
+        CONSULT_BY_LATER => {
+            // Both sides of a consult are marked; the initiator also by an attribute.
+            agent["consultParticipantId"] = json!("p-consulted");
+            agent["attributes"] = json!({"consultInitiator": "true"});
+            others.push(json!({
+                "id": "p-consulted", "purpose": "agent", "userId": CONSULTED_AGENT,
+                "consultParticipantId": "p-agent", "calls": leg("connected", "2026-11-24T09:59:30Z")
+            }));
+        }
         _ => {}
     }
+    let mut participants = vec![
+        customer,
+        json!({"id": "p-acd", "purpose": "acd", "calls": leg("disconnected", "2026-11-24T09:58:40Z")}),
+        agent,
+    ];
+    participants.extend(others);
     HttpResponse::Ok()
         .insert_header(("ININ-Correlation-Id", correlation_id.as_str()))
         .json(json!({"id": id, "participants": participants}))

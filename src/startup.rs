@@ -135,7 +135,7 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr()?.port();
-        metrics.list_calls(ErrorCode::ALL.map(ErrorCode::as_str));
+        metrics.list_calls(ErrorCode::ALL.map(|code| (code.outcome(), code.as_str())));
         metrics.set_limits(
             served.max_in_flight,
             served.requests_per_minute,

@@ -134,19 +134,40 @@ pub fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResp
 }
 
 /// The call's one log line: what an operator needs to find it and to ask Genesys about it.
-/// `org` is the call's org in a many-org deployment (no field at all for one org).
-pub fn log_call(reply: &FlatReply, request: &HttpRequest, org: Option<&str>, started: Instant) {
+/// `outcome` is the one `calls_total` counts it under: `started` and `already_active` (no
+/// start, the customer has a session) are `info`, `failed` is `warn`. `org` is the call's org
+/// in a many-org deployment (no field at all for one org).
+pub fn log_call(
+    reply: &FlatReply,
+    outcome: &'static str,
+    request: &HttpRequest,
+    org: Option<&str>,
+    started: Instant,
+) {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if reply.success {
         tracing::info!(
             org,
             request_id = %reply.request_id,
             conversation_id = %reply.conversation_id,
-            outcome = "started",
+            outcome,
             error_code = "",
             upstream_status = reply.upstream_status,
             correlation_id = %reply.correlation_id,
             latency_ms,
+            "cobrowse call"
+        );
+    } else if outcome != "failed" {
+        tracing::info!(
+            org,
+            request_id = %reply.request_id,
+            conversation_id = %reply.conversation_id,
+            outcome,
+            error_code = %reply.error_code,
+            upstream_status = reply.upstream_status,
+            correlation_id = %reply.correlation_id,
+            latency_ms,
+            error_message = %reply.error_message,
             "cobrowse call"
         );
     } else {
@@ -154,7 +175,7 @@ pub fn log_call(reply: &FlatReply, request: &HttpRequest, org: Option<&str>, sta
             org,
             request_id = %reply.request_id,
             conversation_id = %reply.conversation_id,
-            outcome = "failed",
+            outcome,
             error_code = %reply.error_code,
             upstream_status = reply.upstream_status,
             correlation_id = %reply.correlation_id,

@@ -64,7 +64,7 @@ fn every_metric_is_documented() {
     let operations = page("docs/operations.md");
     let metrics = Metrics::default();
     // A family is listed once it has a label set.
-    metrics.count_call(None);
+    metrics.count_call("started", "");
     metrics.set_request_body(None, "empty");
     let token = OperationLabels { operation: "token" };
     metrics.genesys_latency.get_or_create(&token).observe(0.1);

@@ -4,6 +4,11 @@
 # then looks the conversation up and starts cobrowse for the agent who is connected, or
 # answers AGENT_NOT_CONNECTED and starts nothing.
 #
+# The event fires for every agent whose part starts, a consulted or transferred-to agent's
+# too. Those runs offer nothing new while the conversation shows a cobrowse session offered
+# or under way: the service answers COBROWSE_ALREADY_ACTIVE and the workflow ends
+# ALREADY_ACTIVE (deploy/archy/README.md, "Each user.start of one interaction").
+#
 # The sample inbound message flow only routes Messenger conversations to the queue: a flow
 # that runs before routing has no agent to cobrowse with, so it does not call the action.
 #

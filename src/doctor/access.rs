@@ -65,7 +65,9 @@ pub(super) fn trouble(check: &'static str, asked: &str, error: &GenesysError) ->
             ),
             api_url_hint.to_owned(),
         ),
-        Problem::AgentNotConnected { .. } | Problem::ConversationEnded => (
+        Problem::AgentNotConnected { .. }
+        | Problem::ConversationEnded
+        | Problem::CobrowseLive(_) => (
             format!("{asked}: an answer doctor does not expect ({status})."),
             "Run doctor again.".to_owned(),
         ),

@@ -85,6 +85,10 @@ pub struct AgentChoice {
     pub resolved: bool,
     /// The media the agent is connected on (`call`, `message`, ...); `""` when not looked up.
     pub media_type: String,
+    /// The conversation shows a cobrowse session offered or under way: the answer to give in
+    /// place of a start (`COBROWSE_ALREADY_ACTIVE`). `None` when it shows none, and when the
+    /// conversation was not read.
+    pub already_active: Option<GenesysError>,
 }
 
 /// `CobrowseWebMessagingSession`, the fields the flow gets.
@@ -167,7 +171,9 @@ impl GenesysClient {
 
     /// The agent to start cobrowse for: the flow's, checked against the conversation when
     /// verifying is on, or the conversation's connected agent when the flow
-    /// gave none.
+    /// gave none. A conversation that is read is also checked for a live cobrowse session
+    /// (`AgentChoice::already_active`); a flow-given agent without verifying reads nothing,
+    /// so nothing is checked (docs/conversation.md says why).
     pub async fn choose_agent(
         &self,
         request: &StartRequest,
@@ -180,6 +186,7 @@ impl GenesysClient {
                 agent_id,
                 resolved: false,
                 media_type: String::new(),
+                already_active: None,
             });
         }
         let conversation_id = request.conversation_id;
@@ -221,6 +228,9 @@ impl GenesysClient {
                 agent_id,
                 resolved: given.is_none(),
                 media_type,
+                already_active: conversation
+                    .live_cobrowse()
+                    .map(|live| failed(Problem::CobrowseLive(live))),
             }),
             (AgentPresence::Ended, _) => Err(failed(Problem::ConversationEnded)),
             (AgentPresence::NotConnected, wanted) => {

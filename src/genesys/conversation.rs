@@ -13,12 +13,17 @@
 //!   social expression, video) says `connected` and the participant has no `endTime`;
 //! - of the connected agents, those not in a consult (no `consultParticipantId`) come first,
 //!   and of those the one connected most recently wins (a transfer's new agent); when every
-//!   connected agent is in a consult, the one connected earliest wins (the agent who held the
-//!   customer before the consult began);
+//!   connected agent is in a consult, the one marked `attributes.consultInitiator = "true"`
+//!   wins (who started the consult holds the customer), and without such a mark the one
+//!   connected earliest (the agent who held the customer before the consult began);
 //! - times are compared as instants (`10:00:00.500Z` is later than `10:00:00Z`); a known time
 //!   wins over a missing one, and with equal or missing times list order decides (Genesys
 //!   lists participants as they joined): the later-listed for "most recently", the
 //!   earlier-listed for "earliest".
+//!
+//! The cobrowse rule (docs/conversation.md): a `cobrowsesessions` entry in a state that
+//! means offered or under way, on a participant that has not left, is a live session, and no
+//! second one is started beside it.
 
 use std::time::SystemTime;
 
@@ -41,6 +46,8 @@ struct Participant {
     connected_time: Option<String>,
     end_time: Option<String>,
     consult_participant_id: Option<String>,
+    /// `Option`: Genesys may send `null`; only `consultInitiator` is read from it.
+    attributes: Option<Attributes>,
     monitored_participant_id: Option<String>,
     coached_participant_id: Option<String>,
     barged_participant_id: Option<String>,
@@ -53,8 +60,9 @@ struct Participant {
     messages: Vec<Media>,
     social_expressions: Vec<Media>,
     videos: Vec<Media>,
-    // Media beside the interaction: they say whether a participant is still there.
-    cobrowsesessions: Vec<Media>,
+    // Media beside the interaction: they say whether a participant is still there, and a
+    // cobrowse session whether one is live already.
+    cobrowsesessions: Vec<CobrowseMedia>,
     screenshares: Vec<Media>,
     internal_messages: Vec<Media>,
     screen_monitorings: Vec<Media>,
@@ -65,6 +73,32 @@ struct Participant {
 struct Media {
     state: Option<String>,
     connected_time: Option<String>,
+}
+
+/// A participant's `attributes` (a string map): only the consult mark is kept, so the
+/// flow-set attributes a real conversation carries cost nothing to skip.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Attributes {
+    #[serde(rename = "consultInitiator")]
+    consult_initiator: Option<String>,
+}
+
+/// A `Cobrowsesession` entry: its state, and its id for the message.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct CobrowseMedia {
+    state: Option<String>,
+    cobrowse_session_id: Option<String>,
+}
+
+/// A cobrowse session the conversation shows offered or under way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveCobrowse {
+    /// The entry's `state` (`offering`, `connected`, ...).
+    pub state: String,
+    /// Its `cobrowseSessionId`, `""` when absent.
+    pub cobrowse_session_id: String,
 }
 
 /// What the conversation says about the agent.
@@ -87,10 +121,23 @@ struct Candidate {
     media_type: &'static str,
     since: Option<SystemTime>,
     in_consult: bool,
+    /// Marked as the agent who started the consult.
+    consult_initiator: bool,
 }
 
 fn is_gone(state: &str) -> bool {
     matches!(state, "disconnected" | "terminated")
+}
+
+/// The `Cobrowsesession` states that mean a session is offered or under way. The model's
+/// others are `disconnected` and `terminated` (over), and `scheduled` and `none`, which say
+/// nothing is live: those, a missing state and any state a later model adds leave the start
+/// to go ahead, so the rule never holds one back on evidence it cannot read.
+fn is_live_cobrowse(state: &str) -> bool {
+    matches!(
+        state,
+        "alerting" | "dialing" | "contacting" | "offering" | "connected"
+    )
 }
 
 /// An ISO-8601 UTC time as Genesys writes it, with or without fractional seconds.
@@ -114,9 +161,9 @@ impl Participant {
             .flat_map(|(kind, list)| list.iter().map(move |m| (kind, m)))
     }
 
-    fn all_media(&self) -> impl Iterator<Item = &Media> {
+    /// The state of every media entry, in every list of the published model.
+    fn media_states(&self) -> impl Iterator<Item = Option<&str>> {
         let beside = [
-            &self.cobrowsesessions,
             &self.screenshares,
             &self.internal_messages,
             &self.screen_monitorings,
@@ -124,6 +171,8 @@ impl Participant {
         self.interaction_media()
             .map(|(_, m)| m)
             .chain(beside.into_iter().flatten())
+            .map(|m| m.state.as_deref())
+            .chain(self.cobrowsesessions.iter().map(|c| c.state.as_deref()))
     }
 
     fn is_supervising(&self) -> bool {
@@ -154,6 +203,11 @@ impl Participant {
             since: instant(media.connected_time.as_deref())
                 .or_else(|| instant(self.connected_time.as_deref())),
             in_consult: self.consult_participant_id.is_some(),
+            consult_initiator: self
+                .attributes
+                .as_ref()
+                .and_then(|a| a.consult_initiator.as_deref())
+                .is_some_and(|mark| mark.eq_ignore_ascii_case("true")),
         })
     }
 
@@ -161,10 +215,7 @@ impl Participant {
         if self.end_time.is_some() {
             return true;
         }
-        let mut states = self
-            .all_media()
-            .filter_map(|m| m.state.as_deref())
-            .peekable();
+        let mut states = self.media_states().flatten().peekable();
         states.peek().is_some() && states.all(is_gone)
     }
 }
@@ -178,6 +229,22 @@ impl Conversation {
     /// Whether `agent` is connected to the conversation as an agent (never as a supervisor).
     pub fn agent_presence(&self, agent: AgentId) -> AgentPresence {
         self.find_agent(|id| id == agent)
+    }
+
+    /// A cobrowse session offered or under way on any participant that has not left, if
+    /// the conversation shows one: then no second one is started.
+    pub fn live_cobrowse(&self) -> Option<LiveCobrowse> {
+        self.participants
+            .iter()
+            .filter(|p| p.end_time.is_none())
+            .flat_map(|p| &p.cobrowsesessions)
+            .find_map(|c| {
+                let state = c.state.as_deref().filter(|s| is_live_cobrowse(s))?;
+                Some(LiveCobrowse {
+                    state: state.to_owned(),
+                    cobrowse_session_id: c.cobrowse_session_id.clone().unwrap_or_default(),
+                })
+            })
     }
 
     fn find_agent(&self, wanted: impl Fn(AgentId) -> bool) -> AgentPresence {
@@ -195,11 +262,12 @@ impl Conversation {
         let talking: Vec<&Candidate> = candidates.iter().filter(|c| !c.in_consult).collect();
         // A known time beats a missing one either way; among equals, list order decides.
         let chosen = if talking.is_empty() {
-            // Everyone is in a consult: the agent who was there first holds the customer.
-            // `min_by_key` keeps the first of equals.
+            // Everyone is in a consult: the agent who started it holds the customer, and
+            // without that mark the agent who was there first. `min_by_key` keeps the first
+            // of equals.
             candidates
                 .iter()
-                .min_by_key(|c| (c.since.is_none(), c.since))
+                .min_by_key(|c| (!c.consult_initiator, c.since.is_none(), c.since))
         } else {
             // `max_by_key` keeps the last of equals: the participant that joined later.
             talking.into_iter().max_by_key(|c| c.since)
@@ -278,6 +346,77 @@ mod tests {
             connected(FIRST, "call"),
             "the earliest connected holds the customer"
         );
+    }
+
+    #[test]
+    fn the_consult_initiator_holds_the_customer_whenever_it_connected() {
+        // The initiator's leg shows the later time: the mark decides, not the time.
+        let consult = |mark: Value| {
+            conversation(json!({"participants": [
+                {"purpose": "agent", "userId": SECOND, "consultParticipantId": "p-first", "calls": [{"state": "connected", "connectedTime": "2026-11-24T09:59:00Z"}]},
+                {"purpose": "agent", "userId": FIRST, "consultParticipantId": "p-second", "attributes": mark, "calls": [{"state": "connected", "connectedTime": "2026-11-24T10:00:00Z"}]}
+            ]}))
+        };
+        assert_eq!(
+            consult(json!({"consultInitiator": "true", "flowSet": "x"})).connected_agent(),
+            connected(FIRST, "call")
+        );
+        // The mark cleared (removed, set to something else, or no attributes at all): the
+        // earliest connected, as before.
+        for cleared in [json!({}), json!({"consultInitiator": "false"}), Value::Null] {
+            assert_eq!(
+                consult(cleared.clone()).connected_agent(),
+                connected(SECOND, "call"),
+                "{cleared}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cobrowse_session_offered_or_under_way_is_live() {
+        let with_cobrowse = |state: Value| {
+            conversation(json!({"participants": [
+                {"purpose": "customer", "calls": [{"state": "connected"}], "cobrowsesessions": [{"state": state, "cobrowseSessionId": "cb-1", "cobrowseRole": "sharer", "controlling": []}]},
+                {"purpose": "agent", "userId": FIRST, "calls": [{"state": "connected"}]}
+            ]}))
+        };
+        for state in ["alerting", "dialing", "contacting", "offering", "connected"] {
+            assert_eq!(
+                with_cobrowse(json!(state)).live_cobrowse(),
+                Some(LiveCobrowse {
+                    state: state.into(),
+                    cobrowse_session_id: "cb-1".into()
+                })
+            );
+        }
+        // Over, or saying nothing is live, or unreadable: the start goes ahead.
+        for state in [
+            json!("disconnected"),
+            json!("terminated"),
+            json!("scheduled"),
+            json!("none"),
+            json!("paused"),
+            Value::Null,
+        ] {
+            assert_eq!(
+                with_cobrowse(state.clone()).live_cobrowse(),
+                None,
+                "{state}"
+            );
+        }
+        let without = conversation(json!({"participants": [
+            {"purpose": "agent", "userId": FIRST, "calls": [{"state": "connected"}]}
+        ]}));
+        assert_eq!(without.live_cobrowse(), None);
+    }
+
+    #[test]
+    fn a_cobrowse_session_of_a_participant_who_left_is_not_live() {
+        let c = conversation(json!({"participants": [
+            {"purpose": "agent", "userId": FIRST, "endTime": "2026-11-24T10:04:00Z", "cobrowsesessions": [{"state": "connected"}]},
+            {"purpose": "agent", "userId": SECOND, "calls": [{"state": "connected"}]}
+        ]}));
+        assert_eq!(c.live_cobrowse(), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use super::conversation::LiveCobrowse;
 use crate::domain::{AgentId, ConversationId};
 
 /// A Genesys request that did not give what it was sent for.
@@ -48,6 +49,9 @@ pub enum Problem {
     AgentNotConnected { wanted: Option<AgentId> },
     /// The conversation was read: every participant has left.
     ConversationEnded,
+    /// The conversation was read: it shows a cobrowse session offered or under way, so no
+    /// start was sent.
+    CobrowseLive(LiveCobrowse),
 }
 
 impl fmt::Display for Problem {
@@ -63,6 +67,9 @@ impl fmt::Display for Problem {
             Problem::Throttled => f.write_str("held back by this service's own request limit"),
             Problem::AgentNotConnected { .. } => f.write_str("no such connected agent"),
             Problem::ConversationEnded => f.write_str("every participant has left"),
+            Problem::CobrowseLive(live) => {
+                write!(f, "a cobrowse session is already {}", live.state)
+            }
         }
     }
 }
@@ -102,7 +109,8 @@ impl GenesysError {
             | Problem::OutOfTime
             | Problem::Throttled
             | Problem::AgentNotConnected { .. }
-            | Problem::ConversationEnded => false,
+            | Problem::ConversationEnded
+            | Problem::CobrowseLive(_) => false,
         }
     }
 }

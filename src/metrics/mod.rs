@@ -41,7 +41,7 @@ impl EncodeLabelSet for OrgLabel {
 pub struct CallLabels {
     #[prometheus(flatten)]
     pub org: OrgLabel,
-    /// `started` or `failed`.
+    /// `started`, `failed`, or `already_active` (no start: the conversation has a session).
     pub outcome: &'static str,
     /// The flat reply's `errorCode`, `""` on success.
     pub error_code: &'static str,
@@ -270,22 +270,36 @@ impl Metrics {
         metrics
     }
 
-    /// Counts one answered call: started (`None`) or failed with its `errorCode`'s name.
-    /// Names, not types, so metrics depend on nothing they count.
-    pub fn count_call(&self, failed: Option<&'static str>) {
-        self.count_call_of(OrgLabel(None), failed);
+    /// Counts one answered call by its outcome (`started`, `failed`, `already_active`) and
+    /// its `errorCode`'s name (`""` when started). Names, not types, so metrics depend on
+    /// nothing they count.
+    pub fn count_call(&self, outcome: &'static str, error_code: &'static str) {
+        self.count_call_of(OrgLabel(None), outcome, error_code);
     }
 
-    /// Lists the started calls and the failures with each of `error_codes` at 0, before the
-    /// first call: Prometheus sees a counter's first increase only if it saw the counter
-    /// before it, so an alert on the first `GENESYS_AUTH_FAILED` of a process needs the 0.
-    pub fn list_calls(&self, error_codes: impl IntoIterator<Item = &'static str>) {
-        drop(self.calls.get_or_create(&call_labels(OrgLabel(None), None)));
-        for code in error_codes {
-            drop(
-                self.calls
-                    .get_or_create(&call_labels(OrgLabel(None), Some(code))),
-            );
+    /// [`Metrics::count_call`] for a call of `org`.
+    pub fn count_call_of(&self, org: OrgLabel, outcome: &'static str, error_code: &'static str) {
+        self.calls
+            .get_or_create(&CallLabels {
+                org,
+                outcome,
+                error_code,
+            })
+            .inc();
+    }
+
+    /// Lists the started calls and each of `codes` (an outcome and an `errorCode`) at 0,
+    /// before the first call: Prometheus sees a counter's first increase only if it saw the
+    /// counter before it, so an alert on the first `GENESYS_AUTH_FAILED` of a process needs
+    /// the 0.
+    pub fn list_calls(&self, codes: impl IntoIterator<Item = (&'static str, &'static str)>) {
+        let started = std::iter::once(("started", ""));
+        for (outcome, error_code) in started.chain(codes) {
+            drop(self.calls.get_or_create(&CallLabels {
+                org: OrgLabel(None),
+                outcome,
+                error_code,
+            }));
         }
     }
 
@@ -302,11 +316,6 @@ impl Metrics {
         self.genesys_requests_per_minute_limit
             .set(i64::from(genesys_requests_per_minute));
         self.upstream_timeout.set(upstream_timeout.as_secs_f64());
-    }
-
-    /// [`Metrics::count_call`] for a call of `org`.
-    pub fn count_call_of(&self, org: OrgLabel, failed: Option<&'static str>) {
-        self.calls.get_or_create(&call_labels(org, failed)).inc();
     }
 
     /// Records the body starts carry from now on (`agent-payload`, `empty`), and that
@@ -350,18 +359,6 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
         text
-    }
-}
-
-fn call_labels(org: OrgLabel, failed: Option<&'static str>) -> CallLabels {
-    CallLabels {
-        org,
-        outcome: if failed.is_none() {
-            "started"
-        } else {
-            "failed"
-        },
-        error_code: failed.unwrap_or(""),
     }
 }
 

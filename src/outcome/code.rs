@@ -27,6 +27,9 @@ pub enum ErrorCode {
     AgentNotConnected,
     /// Every participant has left the conversation.
     ConversationEnded,
+    /// The conversation already shows a cobrowse session offered or under way: no start was
+    /// sent. Not a failure: the customer has a session.
+    CobrowseAlreadyActive,
     /// Genesys refused the request for another reason (other 4xx).
     RejectedByGenesys,
     /// Genesys kept answering 429 until the time budget ran out.
@@ -45,7 +48,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order docs/errors.md documents them.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthorized,
         ErrorCode::MalformedRequest,
@@ -57,6 +60,7 @@ impl ErrorCode {
         ErrorCode::ConversationNotFound,
         ErrorCode::AgentNotConnected,
         ErrorCode::ConversationEnded,
+        ErrorCode::CobrowseAlreadyActive,
         ErrorCode::RejectedByGenesys,
         ErrorCode::RateLimited,
         ErrorCode::GenesysUnavailable,
@@ -80,6 +84,7 @@ impl ErrorCode {
             ErrorCode::ConversationNotFound => "CONVERSATION_NOT_FOUND",
             ErrorCode::AgentNotConnected => "AGENT_NOT_CONNECTED",
             ErrorCode::ConversationEnded => "CONVERSATION_ENDED",
+            ErrorCode::CobrowseAlreadyActive => "COBROWSE_ALREADY_ACTIVE",
             ErrorCode::RejectedByGenesys => "REJECTED_BY_GENESYS",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::GenesysUnavailable => "GENESYS_UNAVAILABLE",
@@ -100,7 +105,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::UnknownRoute | ErrorCode::ConversationNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MissingPermission => StatusCode::FORBIDDEN,
-            ErrorCode::AgentNotConnected => StatusCode::CONFLICT,
+            ErrorCode::AgentNotConnected | ErrorCode::CobrowseAlreadyActive => StatusCode::CONFLICT,
             ErrorCode::ConversationEnded => StatusCode::GONE,
             ErrorCode::RejectedByGenesys => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -112,6 +117,16 @@ impl ErrorCode {
             }
             ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    /// How `calls_total` and the log line name a call that ended with this code: `failed`,
+    /// or `already_active` for the one code that is not a failure (nothing was started
+    /// because the customer has a session), so an alert on failures leaves it out.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            ErrorCode::CobrowseAlreadyActive => "already_active",
+            _ => "failed",
         }
     }
 

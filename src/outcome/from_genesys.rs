@@ -112,7 +112,8 @@ fn unanswered(error: &GenesysError) -> Option<(ErrorCode, String)> {
         Problem::Refused { .. }
         | Problem::Unreadable
         | Problem::AgentNotConnected { .. }
-        | Problem::ConversationEnded => return None,
+        | Problem::ConversationEnded
+        | Problem::CobrowseLive(_) => return None,
     })
 }
 
@@ -166,6 +167,13 @@ fn api(error: &GenesysError) -> (ErrorCode, String) {
             ErrorCode::ConversationEnded,
             format!(
                 "Conversation {conversation} is over: every participant has left. Nothing was started; cobrowse needs a live interaction."
+            ),
+        ),
+        Problem::CobrowseLive(live) => (
+            ErrorCode::CobrowseAlreadyActive,
+            format!(
+                "Conversation {conversation} already has a cobrowse session {} (cobrowseSessionId {:?}), so no second one was offered. Nothing to do: the customer has a session; treat this as done, not as a failure.",
+                live.state, live.cobrowse_session_id
             ),
         ),
         Problem::AgentNotConnected {

@@ -60,7 +60,9 @@ async fn unknown_route(request: HttpRequest, state: web::Data<AppState>) -> Http
         peer = request.connection_info().peer_addr().unwrap_or_default(),
         "unknown route"
     );
-    state.metrics.count_call(Some(failure.code.as_str()));
+    state
+        .metrics
+        .count_call(failure.code.outcome(), failure.code.as_str());
     let reply = FlatReply::failure(&request_id, Echo::default(), failure);
     with_request_id(HttpResponse::NotFound().json(&reply), &request_id)
 }

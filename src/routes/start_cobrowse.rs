@@ -35,25 +35,20 @@ pub async fn start_cobrowse(
     // The call's org once its credential is known; until then (and for one org), none.
     let mut org = OrgLabel(None);
     let result = handle(&request, payload, &state, &mut echo, &mut org).await;
-    let (status, reply) = match result {
-        Ok((session, reused)) => {
-            state.metrics.count_call_of(org, None);
-            (
-                StatusCode::OK,
-                FlatReply::success(&request_id, echo, session, reused),
-            )
-        }
-        Err(failure) => {
-            state
-                .metrics
-                .count_call_of(org, Some(failure.code.as_str()));
-            (
-                state.error_mode.status_of(failure.code),
-                FlatReply::failure(&request_id, echo, failure),
-            )
-        }
+    let (status, outcome, reply) = match result {
+        Ok((session, reused)) => (
+            StatusCode::OK,
+            "started",
+            FlatReply::success(&request_id, echo, session, reused),
+        ),
+        Err(failure) => (
+            state.error_mode.status_of(failure.code),
+            failure.code.outcome(),
+            FlatReply::failure(&request_id, echo, failure),
+        ),
     };
-    log_call(&reply, &request, org.0, started);
+    state.metrics.count_call_of(org, outcome, reply.error_code);
+    log_call(&reply, outcome, &request, org.0, started);
     with_request_id(HttpResponse::build(status).json(&reply), &request_id)
 }
 
@@ -112,7 +107,19 @@ async fn handle(
     echo.media_type = agent.media_type;
 
     let key = reuse::Key::new(&start, agent.agent_id);
-    let start = org.genesys.start_cobrowse(&start, agent.agent_id, deadline);
+    let genesys = &org.genesys;
+    // A live session on the conversation takes the place of the start only: a session this
+    // service remembers, or one under way, is still handed out first by `reuse`.
+    let start = async move {
+        match agent.already_active {
+            Some(active) => Err(active),
+            None => {
+                genesys
+                    .start_cobrowse(&start, agent.agent_id, deadline)
+                    .await
+            }
+        }
+    };
     org.reuse.start(key, deadline, start).await
 }
 

@@ -61,7 +61,8 @@ async fn every_failure_is_listed_at_zero_before_the_first_call() {
     let metrics = app.metrics().await;
     for code in cobrowse_proxy::outcome::ErrorCode::ALL {
         let series = format!(
-            r#"cobrowse_proxy_calls_total{{outcome="failed",error_code="{}"}}"#,
+            r#"cobrowse_proxy_calls_total{{outcome="{}",error_code="{}"}}"#,
+            code.outcome(),
             code.as_str()
         );
         assert_eq!(value_of(&metrics, &series), 0.0, "{series}");

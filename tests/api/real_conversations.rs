@@ -1,6 +1,7 @@
-//! The agent rule against answers shaped like a real org's: every field of the published
-//! `Conversation`, `Participant` and media models (PureCloudPlatformClientV2 269), with
-//! segments, `peerId`s, and the IVR and ACD legs a voice call leaves behind.
+//! The agent rule and the cobrowse rule against answers shaped like a real org's: every
+//! field of the published `Conversation`, `Participant`, media and `Cobrowsesession` models
+//! (PureCloudPlatformClientV2 269), with segments, `peerId`s, and the IVR and ACD legs a
+//! voice call leaves behind.
 
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
@@ -329,8 +330,37 @@ async fn a_call_whose_every_leg_ended_is_over() {
     assert_eq!(reply["errorCode"], "CONVERSATION_ENDED", "{reply}");
 }
 
-#[tokio::test]
-async fn a_messaging_agent_in_a_cobrowse_session_is_on_the_message() {
+/// A `Cobrowsesession` entry with every field of the published model, in `state`; an ended
+/// one (`disconnected`, `terminated`) carries its end.
+fn cobrowse_leg(state: &str, role: &str, peer: &str) -> Value {
+    let ended = matches!(state, "disconnected" | "terminated");
+    let end = ended.then_some("2026-11-24T10:06:00Z");
+    json!({
+        "state": state,
+        "initialState": "alerting",
+        "id": format!("{peer}-cobrowse"),
+        "disconnectType": if ended { json!("client") } else { Value::Null },
+        "self": {"name": "", "nameRaw": "", "addressNormalized": "", "addressRaw": "", "addressDisplayable": ""},
+        "cobrowseSessionId": "cb000000-0000-4000-8000-0000000000cb",
+        "cobrowseRole": role,
+        "controlling": [],
+        "viewerUrl": "https://apps.mypurecloud.ie/cobrowse/view/cb000000",
+        "providerEventTime": "2026-11-24T10:01:00.250Z",
+        "startAlertingTime": "2026-11-24T10:01:00Z",
+        "connectedTime": if state == "connected" || ended { json!("2026-11-24T10:01:05.500Z") } else { Value::Null },
+        "disconnectedTime": end,
+        "provider": "PureCloud",
+        "peerId": peer,
+        "segments": [{"startTime": "2026-11-24T10:01:00Z", "endTime": end, "type": "Interact", "howEnded": null, "disconnectType": null}],
+        "wrapup": null,
+        "afterCallWork": null,
+        "afterCallWorkRequired": false
+    })
+}
+
+/// A web messaging conversation `AGENT` has answered; with a cobrowse session in `state`
+/// on both sides (the customer shares, the agent views), or none when `None`.
+fn messaging(cobrowse: Option<&str>) -> Value {
     let mut agent = participant(
         AGENT_LEG,
         "agent",
@@ -344,24 +374,217 @@ async fn a_messaging_agent_in_a_cobrowse_session_is_on_the_message() {
         ),
         "messages",
     );
-    // A cobrowse session already running beside the message does not change the media.
-    agent["cobrowsesessions"] = json!([media(
-        "cobrowsesessions",
-        "connected",
-        "2026-11-24T10:01:00Z",
-        None,
-        CUSTOMER_LEG
-    )]);
-    let mut conversation = voice_call(vec![agent]);
-    conversation["participants"][0]["calls"] = json!([]);
-    conversation["participants"][0]["messages"] = json!([media(
+    let mut conversation = voice_call(vec![]);
+    let customer = &mut conversation["participants"][0];
+    customer["calls"] = json!([]);
+    customer["messages"] = json!([media(
         "messages",
         "connected",
         "2026-11-24T09:58:00Z",
         None,
         AGENT_LEG
     )]);
-    let reply = resolved_agent(conversation).await;
-    assert_eq!(reply["agentId"], AGENT, "{reply}");
-    assert_eq!(reply["mediaType"], "message");
+    if let Some(state) = cobrowse {
+        customer["cobrowsesessions"] = json!([cobrowse_leg(state, "sharer", AGENT_LEG)]);
+        agent["cobrowsesessions"] = json!([cobrowse_leg(state, "viewer", CUSTOMER_LEG)]);
+    }
+    conversation["participants"]
+        .as_array_mut()
+        .unwrap()
+        .push(agent);
+    conversation
+}
+
+/// The conversation Genesys answers, with a correlation id.
+fn read_as(conversation: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("ININ-Correlation-Id", "corr-conversation")
+        .set_body_json(conversation)
+}
+
+#[tokio::test]
+async fn only_a_live_cobrowse_session_on_the_conversation_prevents_a_start() {
+    for (cobrowse, prevented) in [
+        (Some("connected"), true),
+        (Some("offering"), true),
+        (Some("alerting"), true),
+        (Some("disconnected"), false),
+        (Some("terminated"), false),
+        (None, false),
+    ] {
+        let app = spawn_app().await;
+        app.mount_conversation(read_as(messaging(cobrowse))).await;
+        app.mount_cobrowse(session_reply()).await;
+        let reply = flat_reply(app.start(&json!({"conversationId": CONVERSATION})).await).await;
+        let case = format!("{cobrowse:?}: {reply}");
+        assert_eq!(reply["agentId"], AGENT, "{case}");
+        assert_eq!(reply["agentResolved"], true, "{case}");
+        assert_eq!(reply["mediaType"], "message", "{case}");
+        if prevented {
+            assert_failed_with(
+                &reply,
+                "COBROWSE_ALREADY_ACTIVE",
+                "already has a cobrowse session",
+            );
+            assert_eq!(reply["success"], false, "{case}");
+            assert_eq!(reply["reused"], false, "{case}");
+            assert_eq!(
+                reply["upstreamStatus"], 200,
+                "the conversation's read: {case}"
+            );
+            assert_eq!(reply["correlationId"], "corr-conversation", "{case}");
+            assert!(
+                reply["errorMessage"]
+                    .as_str()
+                    .unwrap()
+                    .contains("cb000000-0000-4000-8000-0000000000cb"),
+                "{case}"
+            );
+            assert_eq!(
+                app.requests_to("cobrowse").await,
+                0,
+                "no second offer: {case}"
+            );
+            let metrics = app.metrics().await;
+            assert!(
+                metrics.contains(
+                    r#"cobrowse_proxy_calls_total{outcome="already_active",error_code="COBROWSE_ALREADY_ACTIVE"} 1"#
+                ),
+                "{metrics}"
+            );
+            // Every failure is listed at 0 from the start; none counted this call.
+            assert!(
+                metrics
+                    .lines()
+                    .filter(|l| l.contains(r#"outcome="failed""#))
+                    .all(|l| l.ends_with(" 0")),
+                "{metrics}"
+            );
+        } else {
+            assert_eq!(reply["success"], true, "{case}");
+            assert_eq!(app.requests_to("cobrowse").await, 1, "{case}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn in_status_mode_a_live_session_is_a_409_and_nothing_is_sent() {
+    let app = spawn_app_with(&[("ERROR_MODE", "status")]).await;
+    app.mount_token(86_400).await;
+    app.mount_conversation(read_as(messaging(Some("connected"))))
+        .await;
+    app.mount_cobrowse(session_reply()).await;
+    let response = app.start(&json!({"conversationId": CONVERSATION})).await;
+    assert_eq!(response.status(), 409);
+    let reply = flat_reply(response).await;
+    assert_eq!(reply["errorCode"], "COBROWSE_ALREADY_ACTIVE", "{reply}");
+    assert_eq!(app.requests_to("cobrowse").await, 0);
+}
+
+#[tokio::test]
+async fn a_flow_given_agent_is_checked_for_a_live_session_only_when_verifying() {
+    let input = json!({"conversationId": CONVERSATION, "agentId": AGENT});
+    // Verifying reads the conversation anyway: the live session prevents the start.
+    let verifying = spawn_app_with(&[("VERIFY_AGENT", "true")]).await;
+    verifying.mount_token(86_400).await;
+    verifying
+        .mount_conversation(read_as(messaging(Some("connected"))))
+        .await;
+    verifying.mount_cobrowse(session_reply()).await;
+    let reply = flat_reply(verifying.start(&input).await).await;
+    assert_eq!(reply["errorCode"], "COBROWSE_ALREADY_ACTIVE", "{reply}");
+    assert_eq!(reply["agentResolved"], false);
+    assert_eq!(verifying.requests_to("cobrowse").await, 0);
+
+    // Without verifying the conversation is not read (no extra request, no extra
+    // permission), so the start goes to Genesys as before.
+    let trusting = spawn_app().await;
+    trusting
+        .mount_conversation(read_as(messaging(Some("connected"))))
+        .await;
+    trusting.mount_cobrowse(session_reply()).await;
+    let reply = flat_reply(trusting.start(&input).await).await;
+    assert_eq!(reply["success"], true, "{reply}");
+    assert_eq!(trusting.requests_to("conversation").await, 0);
+}
+
+#[tokio::test]
+async fn a_session_this_service_started_is_handed_out_again_before_the_rule_applies() {
+    let app = spawn_app_with(&[("REUSE_WINDOW_MS", "30000")]).await;
+    app.mount_token(86_400).await;
+    let mut session = session_body();
+    let offer_ends = std::time::SystemTime::now() + std::time::Duration::from_secs(300);
+    session["dateOfferEnds"] = json!(humantime::format_rfc3339_millis(offer_ends).to_string());
+    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session))
+        .await;
+    // Genesys shows the session once it has started it: the first read has none.
+    app.mount_conversation(read_as(messaging(Some("offering"))))
+        .await;
+    app.answer_first(wiremock::matchers::method("GET"), read_as(messaging(None)))
+        .await;
+    let input = json!({"conversationId": CONVERSATION});
+    let first = flat_reply(app.start(&input).await).await;
+    assert_eq!(first["success"], true, "{first}");
+
+    // The flow retries (a Timeout path, a second trigger): the same session comes back,
+    // join code included, rather than "already active".
+    let again = flat_reply(app.start(&input).await).await;
+    assert_eq!(again["success"], true, "{again}");
+    assert_eq!(again["reused"], true);
+    assert_eq!(again["joinCode"], first["joinCode"]);
+
+    // Another start the window does not cover (another type): the live session prevents it.
+    let control = flat_reply(
+        app.start(&json!({"conversationId": CONVERSATION, "cobrowseType": "control"}))
+            .await,
+    )
+    .await;
+    assert_eq!(control["errorCode"], "COBROWSE_ALREADY_ACTIVE", "{control}");
+    assert_eq!(app.requests_to("cobrowse").await, 1, "one offer in all");
+}
+
+#[tokio::test]
+async fn in_a_consult_the_marked_initiator_is_chosen_until_the_mark_is_cleared() {
+    // Both sides of the consult carry consultParticipantId (forum payloads); the initiator
+    // also carries attributes.consultInitiator. Here the initiator's leg shows the later
+    // connectedTime, so only the mark tells who holds the customer.
+    let consult = |mark: Value| {
+        let mut consulted = participant(
+            CONSULTED_LEG,
+            "agent",
+            Some(CONSULTED),
+            media(
+                "calls",
+                "connected",
+                "2026-11-24T10:00:00Z",
+                None,
+                AGENT_LEG,
+            ),
+            "calls",
+        );
+        consulted["consultParticipantId"] = json!(AGENT_LEG);
+        let mut initiator = participant(
+            AGENT_LEG,
+            "agent",
+            Some(AGENT),
+            media(
+                "calls",
+                "connected",
+                "2026-11-24T10:02:30.500Z",
+                None,
+                CUSTOMER_LEG,
+            ),
+            "calls",
+        );
+        initiator["consultParticipantId"] = json!(CONSULTED_LEG);
+        initiator["attributes"] = mark;
+        voice_call(vec![consulted, initiator])
+    };
+    let marked = json!({"consultInitiator": "true", "ivr.language": "en-IE"});
+    let reply = resolved_agent(consult(marked)).await;
+    assert_eq!(reply["agentId"], AGENT, "the initiator: {reply}");
+
+    // The mark cleared, the consult still marked on both sides: the earliest connected.
+    let reply = resolved_agent(consult(json!({"ivr.language": "en-IE"}))).await;
+    assert_eq!(reply["agentId"], CONSULTED, "{reply}");
 }

@@ -35,6 +35,7 @@ async fn the_sandbox_starts_sessions_and_shows_each_failure() {
         (sandbox::SLOW, "UPSTREAM_TIMEOUT"),
         (sandbox::NO_AGENT, "AGENT_NOT_CONNECTED"),
         (sandbox::ENDED, "CONVERSATION_ENDED"),
+        (sandbox::LIVE_COBROWSE, "COBROWSE_ALREADY_ACTIVE"),
     ];
     for (conversation, code) in cases {
         let reply = start_at(
@@ -58,7 +59,7 @@ async fn the_sandbox_starts_sessions_and_shows_each_failure() {
 }
 
 #[tokio::test]
-async fn the_sandbox_shows_a_consult_and_a_monitored_call() {
+async fn the_sandbox_shows_consults_and_a_monitored_call() {
     let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap()).unwrap();
     let url = format!(
         "http://127.0.0.1:{}/v1/cobrowse/start",
@@ -66,7 +67,11 @@ async fn the_sandbox_shows_a_consult_and_a_monitored_call() {
     );
     tokio::spawn(sandbox.run_until_stopped());
     let start = |input| start_at(&url, input);
-    for conversation in [sandbox::CONSULT, sandbox::MONITORED] {
+    for conversation in [
+        sandbox::CONSULT,
+        sandbox::MONITORED,
+        sandbox::CONSULT_BY_LATER,
+    ] {
         let reply = start(json!({"conversationId": conversation})).await;
         assert_eq!(reply["success"], true, "{reply}");
         assert_eq!(reply["agentId"], sandbox::SANDBOX_AGENT, "{reply}");

@@ -343,6 +343,57 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
     assert!(calls[2]["peer"].as_str().unwrap().starts_with("127.0.0.1"));
 }
 
+/// A start the conversation's live cobrowse session prevented is not a failure: `info`, and
+/// its own outcome, so log alerts on `warn` or `outcome: failed` stay quiet in consults.
+#[tokio::test]
+async fn a_start_a_live_session_prevented_is_logged_at_info_not_as_a_failure() {
+    let genesys = genesys(Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v2/conversations/{CONVERSATION}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": CONVERSATION,
+            "participants": [
+                {"purpose": "customer", "messages": [{"state": "connected"}],
+                 "cobrowsesessions": [{"state": "connected", "cobrowseSessionId": "cb-cli", "cobrowseRole": "sharer"}]},
+                {"purpose": "agent", "userId": AGENT, "messages": [{"state": "connected"}]}
+            ]
+        })))
+        .mount(&genesys)
+        .await;
+    let vars = vars(&genesys);
+    let running = start(&borrowed(&vars));
+    let reply: Value = http()
+        .post(format!(
+            "http://127.0.0.1:{}/v1/cobrowse/start",
+            running.port
+        ))
+        .basic_auth("genesys", Some(PASSWORD))
+        .json(&json!({"conversationId": CONVERSATION}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["errorCode"], "COBROWSE_ALREADY_ACTIVE", "{reply}");
+
+    let (_, _, lines) = running.stop("TERM");
+    let calls: Vec<Value> = events(&lines)
+        .filter(|e| e["message"] == "cobrowse call")
+        .collect();
+    assert_eq!(calls.len(), 1, "{lines:?}");
+    assert_eq!(calls[0]["level"], "INFO", "{}", calls[0]);
+    assert_eq!(calls[0]["outcome"], "already_active");
+    assert_eq!(calls[0]["error_code"], "COBROWSE_ALREADY_ACTIVE");
+    assert!(
+        calls[0]["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cb-cli")),
+        "{}",
+        calls[0]
+    );
+}
+
 #[tokio::test]
 async fn sigterm_lets_calls_in_flight_finish_and_exits_zero() {
     stopping_lets_calls_in_flight_finish("TERM").await;

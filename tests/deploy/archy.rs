@@ -190,9 +190,38 @@ fn the_workflow_reads_only_outputs_the_contract_declares_and_branches_on_them() 
             "AGENT_NOT_CONNECTED",
             "CONVERSATION_NOT_FOUND",
             "RATE_LIMITED",
+            "COBROWSE_ALREADY_ACTIVE",
         ] {
             assert!(compared.contains(code), "{name}: no branch for {code}");
         }
+    }
+}
+
+/// A consult's or a transfer's `user.start` on a conversation with a live session gets
+/// `COBROWSE_ALREADY_ACTIVE`: the workflow ends on a branch of its own that says so, not with
+/// the catch-all `NOT_STARTED` an admin is told to investigate.
+#[test]
+fn a_live_session_ends_the_workflow_as_done() {
+    for (flow, _, step) in callers() {
+        let branch = all(&step, "decision")
+            .into_iter()
+            .find(|decision| {
+                decision["condition"]["exp"]
+                    .as_str()
+                    .is_some_and(|exp| exp.contains("\"COBROWSE_ALREADY_ACTIVE\""))
+            })
+            .unwrap_or_else(|| panic!("{}: no decision on COBROWSE_ALREADY_ACTIVE", flow.file));
+        let reasons: Vec<&str> = all(&branch["outputs"]["yes"], "exitReason")
+            .into_iter()
+            .filter_map(|reason| reason["exp"].as_str().or(reason["lit"].as_str()))
+            .collect();
+        assert_eq!(reasons.len(), 1, "{}: {reasons:?}", flow.file);
+        assert!(
+            reasons[0].contains("\"ALREADY_ACTIVE "),
+            "{}: the branch ends {}",
+            flow.file,
+            reasons[0]
+        );
     }
 }
 

@@ -177,6 +177,8 @@ fn what_to_do() -> BTreeMap<&'static str, String> {
     let errors = read("docs/errors.md");
     ErrorCode::ALL
         .iter()
+        // A live session that prevented a start is no failure: nothing to page anyone about.
+        .filter(|code| code.outcome() == "failed")
         .map(|code| {
             let row = errors
                 .lines()
@@ -195,7 +197,13 @@ fn codes_alerted_on(expr: &str) -> BTreeSet<&'static str> {
         return BTreeSet::new();
     };
     let selector = &rest[..rest.find('}').unwrap()];
-    let all = ErrorCode::ALL.map(ErrorCode::as_str);
+    // `outcome="failed"` leaves out the codes of calls that did not fail (a live session).
+    let failed_only = selector.contains(r#"outcome="failed""#);
+    let all: Vec<&'static str> = ErrorCode::ALL
+        .iter()
+        .filter(|code| !failed_only || code.outcome() == "failed")
+        .map(|code| code.as_str())
+        .collect();
     let listed = |value: &str| -> BTreeSet<&'static str> {
         let names: Vec<&str> = value.split('|').collect();
         all.iter().copied().filter(|c| names.contains(c)).collect()
