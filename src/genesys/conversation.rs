@@ -93,9 +93,8 @@ fn is_gone(state: &str) -> bool {
     matches!(state, "disconnected" | "terminated")
 }
 
-/// An ISO-8601 UTC time as Genesys writes it, with or without fractional seconds.
 fn instant(time: Option<&str>) -> Option<SystemTime> {
-    humantime::parse_rfc3339(time?).ok()
+    super::time_of(time?)
 }
 
 impl Participant {
