@@ -20,7 +20,7 @@ use super::error::Operation;
 use super::error::{GenesysError, Problem};
 use super::reply::Reply;
 use super::token::TokenCache;
-use super::transport::Transport;
+use super::transport::{Transport, answer_floor};
 use crate::domain::{AgentId, ConversationId, StartRequest};
 use crate::metrics::Metrics;
 
@@ -84,6 +84,8 @@ pub struct AgentChoice {
     pub resolved: bool,
     /// The media the agent is connected on (`call`, `message`, ...); `""` when not looked up.
     pub media_type: String,
+    /// The conversation was read to choose or check the agent: one Genesys request was sent.
+    pub looked_up: bool,
 }
 
 /// `CobrowseWebMessagingSession`, the fields the flow gets.
@@ -112,6 +114,7 @@ impl GenesysClient {
         // Connecting should take milliseconds; leave most of the budget for Genesys itself.
         let transport = Transport::new(
             budget.min(Duration::from_secs(3)),
+            answer_floor(budget),
             metrics.clone(),
             settings.requests_per_minute,
         );
@@ -165,6 +168,7 @@ impl GenesysClient {
                 agent_id,
                 resolved: false,
                 media_type: String::new(),
+                looked_up: false,
             });
         }
         let conversation_id = request.conversation_id;
@@ -206,6 +210,7 @@ impl GenesysClient {
                 agent_id,
                 resolved: given.is_none(),
                 media_type,
+                looked_up: true,
             }),
             (AgentPresence::Ended, _) => Err(failed(Problem::ConversationEnded)),
             (AgentPresence::NotConnected, wanted) => {

@@ -108,9 +108,14 @@ async fn handle(
     echo.media_type = agent.media_type;
 
     let key = reuse::Key::new(&start, agent.agent_id);
-    let start = state
-        .genesys
-        .start_cobrowse(&start, agent.agent_id, deadline);
+    let start = async {
+        let started = state
+            .genesys
+            .start_cobrowse(&start, agent.agent_id, deadline)
+            .await;
+        // A start refused before it left still follows a lookup that did: the flow is told.
+        started.map_err(|e| if agent.looked_up { e.after_lookup() } else { e })
+    };
     state.reuse.start(key, deadline, start).await
 }
 
