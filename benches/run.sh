@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the proxy itself costs: the release build of `cobrowse-proxy serve`, pointed at a
 # stand-in Genesys that answers at once (examples/bench_upstream.rs), loaded with wrk over
-# loopback, next to the same load sent straight to the stand-in. See README "Performance".
+# loopback, next to the same load sent straight to the stand-in. See docs/performance.md.
 #
 #   bash benches/run.sh
 #
@@ -296,7 +296,7 @@ fi
 
 echo "== building the release binary and the stand-in Genesys"
 # The example brings the dev-dependencies along: a few minutes on a fresh machine.
-timeout 3600 cargo build --release --locked --quiet --bin cobrowse-proxy --example bench_upstream
+timeout 3600 cargo build --release --locked --quiet --bin cobrowse-proxy --example bench_upstream --example orgs_scale
 
 clock_ticks=$(getconf CLK_TCK)
 cpus=$(nproc)
@@ -401,6 +401,10 @@ if [ "$extra" = 1 ]; then
 fi
 if [ "$main_warn" != 0 ]; then
     echo "the proxy logged $main_warn warnings during the main scenario"
+fi
+if [ "$extra" = 1 ]; then
+    # COBROWSE_ORGS_FILE at scale (docs/multi-org.md): start-up, reload, memory, org lookup.
+    timeout 600 target/release/examples/orgs_scale 1000
 fi
 
 # --- targets -----------------------------------------------------------------------------

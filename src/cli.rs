@@ -24,8 +24,8 @@ pub enum Command {
     /// Run on a built-in simulated Genesys with demo credentials: to try the endpoint, never
     /// for production. COBROWSE_* variables are ignored.
     Sandbox {
-        /// Loopback address to serve on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        /// Where to serve: a loopback address (any in 127.0.0.0/8, or [::1]) and port.
+        #[arg(long, default_value = "127.0.0.1:8080", value_parser = crate::sandbox::loopback)]
         listen: SocketAddr,
     },
     /// Print the data action to import into Genesys Cloud (Admin > Integrations > Actions >

@@ -59,8 +59,9 @@ pub struct ActionOptions {
     /// The action's category; use the name of the integration you import it into.
     #[arg(long, default_value = DEFAULT_CATEGORY)]
     pub category: String,
-    /// How long Genesys waits for the service (1 to 60); keep it above
-    /// COBROWSE_UPSTREAM_TIMEOUT_MS.
+    /// How long Genesys waits for the service (1 to 60, what Genesys accepts); keep it above
+    /// COBROWSE_UPSTREAM_TIMEOUT_MS. deploy/terraform's timeout_seconds stops at 55: its
+    /// sample workflow's step waits 5 s longer than the action, within the same 60 s.
     #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECONDS,
           value_parser = clap::value_parser!(u8).range(1..=i64::from(MAX_TIMEOUT_SECONDS)))]
     pub timeout_seconds: u8,

@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::{Choice, ConstantTimeEq};
 
 /// The credentials the data action integration may present: any one of them is accepted, so
-/// a secret can be rotated without downtime (see the README).
+/// a secret can be rotated without downtime (docs/operations.md).
 #[derive(Debug)]
 pub enum InboundAuth {
     Required {
@@ -179,24 +179,44 @@ impl InboundCredential {
         if self.disabled {
             return Ok(());
         }
-        let header = request
-            .headers()
-            .get(AUTHORIZATION)
-            .ok_or(Refusal::Missing)?
-            .to_str()
-            .map_err(|_| Refusal::Wrong)?
-            .trim();
-        let (scheme, value) = header.split_once(' ').ok_or(Refusal::UnsupportedScheme)?;
-        let value = value.trim();
-        if scheme.eq_ignore_ascii_case("basic") && !self.basic.is_empty() {
-            let decoded = STANDARD.decode(value).map_err(|_| Refusal::Wrong)?;
-            matches_any(&decoded, &self.basic)
-        } else if scheme.eq_ignore_ascii_case("bearer") && !self.bearer.is_empty() {
-            matches_any(value.as_bytes(), &self.bearer)
-        } else {
-            Err(Refusal::UnsupportedScheme)
+        match authorization(request)? {
+            (Scheme::Basic, value) if !self.basic.is_empty() => {
+                let decoded = STANDARD.decode(value).map_err(|_| Refusal::Wrong)?;
+                matches_any(&decoded, &self.basic)
+            }
+            (Scheme::Bearer, value) if !self.bearer.is_empty() => {
+                matches_any(value.as_bytes(), &self.bearer)
+            }
+            _ => Err(Refusal::UnsupportedScheme),
         }
     }
+}
+
+/// The scheme of an `Authorization` header.
+pub enum Scheme {
+    Basic,
+    Bearer,
+    Other,
+}
+
+/// The request's `Authorization` header: its scheme and its value, trimmed.
+pub fn authorization(request: &HttpRequest) -> Result<(Scheme, &str), Refusal> {
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .ok_or(Refusal::Missing)?
+        .to_str()
+        .map_err(|_| Refusal::Wrong)?
+        .trim();
+    let (scheme, value) = header.split_once(' ').ok_or(Refusal::UnsupportedScheme)?;
+    let scheme = if scheme.eq_ignore_ascii_case("basic") {
+        Scheme::Basic
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else {
+        Scheme::Other
+    };
+    Ok((scheme, value.trim()))
 }
 
 /// Compares against every accepted value without stopping at the first match.

@@ -16,6 +16,7 @@ pub mod genesys;
 pub mod healthcheck;
 pub mod inbound_auth;
 pub mod metrics;
+pub mod orgs;
 pub mod outcome;
 pub mod reuse;
 pub mod routes;

@@ -136,10 +136,12 @@ pub fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResp
 }
 
 /// The call's one log line: what an operator needs to find it and to ask Genesys about it.
-pub fn log_call(reply: &FlatReply, request: &HttpRequest, started: Instant) {
+/// `org` is the call's org in a many-org deployment (no field at all for one org).
+pub fn log_call(reply: &FlatReply, request: &HttpRequest, org: Option<&str>, started: Instant) {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if reply.success {
         tracing::info!(
+            org,
             request_id = %reply.request_id,
             conversation_id = %reply.conversation_id,
             outcome = "started",
@@ -151,6 +153,7 @@ pub fn log_call(reply: &FlatReply, request: &HttpRequest, started: Instant) {
         );
     } else {
         tracing::warn!(
+            org,
             request_id = %reply.request_id,
             conversation_id = %reply.conversation_id,
             outcome = "failed",

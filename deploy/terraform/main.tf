@@ -73,7 +73,8 @@ resource "genesyscloud_integration_action" "start_cobrowse" {
   contract_output = file("${path.module}/../../schemas/start-cobrowse.output.json")
 
   config_request {
-    request_url_template = "${var.service_url}/v1/cobrowse/start"
+    # Without the trailing slash service_url may have, as export-action drops it.
+    request_url_template = "${trimsuffix(var.service_url, "/")}/v1/cobrowse/start"
     request_type         = "POST"
     # Every flow input as one JSON object: nothing hand-built, so nothing to escape.
     request_template = "$${input.rawRequest}"

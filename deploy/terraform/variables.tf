@@ -3,12 +3,12 @@
 # between double quotes, so they may not contain a double quote, a backslash or braces.
 
 variable "service_url" {
-  description = "The service's public base URL as Genesys reaches it: https, host and optional port, no path (the action calls /v1/cobrowse/start on it)."
+  description = "The service's public base URL as Genesys reaches it: https, host and optional port, no path (the action calls /v1/cobrowse/start on it). A trailing slash is dropped, as export-action --url drops it."
   type        = string
 
   validation {
-    condition     = length(regexall("^https://[^/?#@\\s]+$", var.service_url)) == 1
-    error_message = "The service_url must be the service's https base URL without path, query, credentials or trailing slash, such as https://cobrowse-proxy.example.com: Genesys calls data actions over HTTPS only."
+    condition     = length(regexall("^https://[^/?#@\\s]+/?$", var.service_url)) == 1
+    error_message = "The service_url must be the service's https base URL without path, query or credentials, such as https://cobrowse-proxy.example.com: Genesys calls data actions over HTTPS only, and the action always calls /v1/cobrowse/start on it."
   }
 }
 
@@ -82,7 +82,7 @@ variable "action_name" {
 }
 
 variable "timeout_seconds" {
-  description = "How long Genesys waits for the service (1 to 55). Keep it above the service's COBROWSE_UPSTREAM_TIMEOUT_MS (10 s by default), so the service's own UPSTREAM_TIMEOUT reply reaches the flow; the sample workflow waits 5 s longer than this."
+  description = "How long Genesys waits for the service: 1 to 55, where export-action --timeout-seconds takes 1 to 60, the range Genesys accepts for an action. The sample workflow's Call Data Action step waits 5 s longer than the action (so the service's own UPSTREAM_TIMEOUT reply, not the step's Timeout path, reaches the flow), and this module keeps that step within the same 60 s. Keep it above the service's COBROWSE_UPSTREAM_TIMEOUT_MS (10 s by default)."
   type        = number
   default     = 20
 

@@ -41,6 +41,7 @@ pub(super) struct RawEnv {
     pub(super) tls_key: Option<String>,
     pub(super) reuse_window_ms: Option<String>,
     pub(super) redis_url: Option<SecretString>,
+    pub(super) orgs_file: Option<String>,
 }
 
 /// Every variable this service reads (`COBROWSE_LISTEN`, ...): `RawEnv`'s fields as serde
@@ -79,9 +80,15 @@ pub fn variable_names() -> Vec<String> {
         .collect()
 }
 
-/// A `COBROWSE_*` variable as text; `None` for every other variable, whatever it holds. One of
-/// ours that is not UTF-8 is `None` too, and a problem that names it: never its value, which may
-/// be a secret.
+/// Stands for the value of one of our variables that is not UTF-8 text. It counts as set, so
+/// the variable is not reported missing as well, and no rule parses it: its one problem, that
+/// it is not text, is reported where the names are checked. No environment value can hold a
+/// NUL byte, so no real value is mistaken for it.
+pub(super) const NOT_TEXT: &str = "\0";
+
+/// A `COBROWSE_*` variable as text, its value [`NOT_TEXT`] when it is not UTF-8 (never shown:
+/// it may be a secret); `None` for every other variable, whatever it holds. One whose name is
+/// not UTF-8 is `None` too, and a problem.
 pub(super) fn ours(
     problems: &mut Vec<String>,
     name: OsString,
@@ -90,15 +97,9 @@ pub(super) fn ours(
     if !name.as_encoded_bytes().starts_with(PREFIX.as_bytes()) {
         return None;
     }
-    match (name.into_string(), value.into_string()) {
-        (Ok(name), Ok(value)) => Some((name, value)),
-        (Ok(name), Err(_)) => {
-            problems.push(format!(
-                "{name} is not UTF-8 text (its value is not shown), so it counts as unset: set it again as plain text"
-            ));
-            None
-        }
-        (Err(name), _) => {
+    match name.into_string() {
+        Ok(name) => Some((name, value.into_string().unwrap_or(NOT_TEXT.to_owned()))),
+        Err(name) => {
             problems.push(format!(
                 "{} is not a setting of this service (its name is not UTF-8 text)",
                 name.to_string_lossy()
@@ -165,7 +166,7 @@ pub(super) fn parse_or<T: FromStr<Err = String>>(
 }
 
 /// Parses a variable with `parse`, or its default when unset; a bad value becomes a problem
-/// naming the variable. A value with an `@` in it may carry credentials: it is not repeated.
+/// naming the variable, and one that is not text none (it has its own). A value with an `@` in it may carry credentials: it is not repeated.
 pub(super) fn parse_with<T>(
     problems: &mut Vec<String>,
     name: &str,
@@ -173,6 +174,9 @@ pub(super) fn parse_with<T>(
     default: &str,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Option<T> {
+    if value.as_deref() == Some(NOT_TEXT) {
+        return None;
+    }
     let value = set(value).unwrap_or_else(|| default.to_owned());
     parse(&value)
         .map_err(|why| {

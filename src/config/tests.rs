@@ -297,3 +297,69 @@ fn error_messages_never_echo_secrets() {
     let err = Settings::from_vars(vars(&pairs)).unwrap_err();
     assert!(!err.to_string().contains("hunter2"));
 }
+
+#[test]
+fn with_nothing_set_the_region_leads_and_one_url_asks_for_the_other() {
+    let err = Settings::from_vars(Vec::new()).unwrap_err();
+    assert!(
+        err.problems[0].starts_with("COBROWSE_GENESYS_REGION is missing")
+            && err.problems[0]
+                .contains("or set both COBROWSE_GENESYS_API_URL and COBROWSE_GENESYS_LOGIN_URL"),
+        "{err}"
+    );
+    assert!(
+        !err.problems.iter().any(|p| p.contains("_URL is missing")),
+        "{err}"
+    );
+
+    let mut pairs = minimal();
+    pairs.retain(|(k, _)| *k != "GENESYS_REGION");
+    pairs.push(("GENESYS_API_URL", "https://api.example.com"));
+    let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+    assert_eq!(
+        err.problems,
+        [
+            "COBROWSE_GENESYS_LOGIN_URL is missing: COBROWSE_GENESYS_API_URL is set without COBROWSE_GENESYS_REGION, so both URLs are needed (or set COBROWSE_GENESYS_REGION instead)"
+        ]
+    );
+}
+
+#[test]
+fn a_wrong_default_cobrowse_type_says_what_the_setting_takes() {
+    let mut pairs = minimal();
+    pairs.push(("DEFAULT_COBROWSE_TYPE", "edit"));
+    let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+    assert_eq!(
+        err.problems,
+        [
+            "COBROWSE_DEFAULT_COBROWSE_TYPE=\"edit\" must be view or control: the cobrowseType of a start whose flow leaves it blank"
+        ]
+    );
+}
+
+#[test]
+fn a_variable_that_is_not_text_is_one_problem_whatever_the_setting() {
+    use std::os::unix::ffi::OsStringExt;
+    // Every current value a `_NEXT` one needs is there, so that is not a second problem.
+    let mut given = minimal();
+    given.push(("AUTH_BEARER_TOKEN", "t0ken"));
+    for name in &variable_names() {
+        let mut os_vars: Vec<(OsString, OsString)> = vars(&given)
+            .into_iter()
+            .filter(|(n, _)| n != name)
+            .map(|(n, v)| (n.into(), v.into()))
+            .collect();
+        os_vars.push((
+            name.into(),
+            OsString::from_vec(b"Readable\xffS3cret".to_vec()),
+        ));
+        let err = Settings::from_os_vars(os_vars).unwrap_err();
+        assert_eq!(
+            err.problems,
+            [format!(
+                "{name} is not UTF-8 text (its value is not shown): set it again as plain text"
+            )],
+            "{name}"
+        );
+    }
+}

@@ -42,6 +42,12 @@ pub const READ_PERMISSION: &str = "read-permission";
 pub const DATA_ACTION: &str = "data-action";
 pub const SERVICE_URL: &str = "service-url";
 
+/// How the conversation id doctor makes up begins; 12 random hex digits end it. It has a
+/// UUID's form (version 4), yet no conversation has it: Genesys makes random ids, never one
+/// with 74 bits of zeros. The sandbox's special ids share the range, so its simulated Genesys
+/// knows none of doctor's ids either.
+pub const MADE_UP_PREFIX: &str = "00000000-0000-4000-8000-";
+
 /// What the admin asked for.
 #[derive(clap::Args, Clone, Debug)]
 pub struct DoctorOptions {
@@ -287,7 +293,9 @@ async fn genesys_checks(
         );
     }
     // Made up here, so no conversation has it: whatever the permission, nothing can start.
-    let nowhere = ConversationId::parse(&Uuid::new_v4().to_string()).expect("a v4 UUID is an id");
+    let random = Uuid::new_v4().simple().to_string();
+    let nowhere = ConversationId::parse(&format!("{MADE_UP_PREFIX}{}", &random[20..]))
+        .expect("a made-up id is a UUID");
     let nobody = AgentId::parse(&Uuid::new_v4().to_string()).expect("a v4 UUID is an id");
     checks.push(start_permission(&admin, nowhere, nobody).await);
     checks.push(read_permission(&admin, genesys, nowhere).await);

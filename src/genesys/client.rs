@@ -22,7 +22,7 @@ use super::reply::Reply;
 use super::token::TokenCache;
 use super::transport::{Transport, answer_floor};
 use crate::domain::{AgentId, ConversationId, StartRequest};
-use crate::metrics::Metrics;
+use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
 
 pub struct GenesysClient {
     // `admin.rs` (doctor's requests) goes through the same transport and token.
@@ -37,6 +37,7 @@ pub struct GenesysClient {
     verify_agent: bool,
     budget: Duration,
     metrics: Arc<Metrics>,
+    org: OrgLabel,
 }
 
 /// Which body the cobrowse request carries.
@@ -110,19 +111,36 @@ struct AgentPayload {
 
 impl GenesysClient {
     pub fn new(settings: &GenesysSettings, metrics: Arc<Metrics>) -> Self {
-        let budget = settings.upstream_timeout;
+        let transport = Self::transport(settings.upstream_timeout, metrics.clone())
+            .with_limit(settings.requests_per_minute);
+        Self::on_transport(settings, transport, metrics, OrgLabel(None))
+    }
+
+    /// The HTTP clients for calls with `budget`, with no request limit yet.
+    pub fn transport(budget: Duration, metrics: Arc<Metrics>) -> Transport {
         // Connecting should take milliseconds; leave most of the budget for Genesys itself.
-        let transport = Transport::new(
+        Transport::new(
             budget.min(Duration::from_secs(3)),
             answer_floor(budget),
-            metrics.clone(),
-            settings.requests_per_minute,
-        );
+            metrics,
+            None,
+        )
+    }
+
+    /// A client for `org` that sends through `transport` (its limiter included).
+    pub fn on_transport(
+        settings: &GenesysSettings,
+        transport: Transport,
+        metrics: Arc<Metrics>,
+        org: OrgLabel,
+    ) -> Self {
+        let budget = settings.upstream_timeout;
         let client = GenesysClient {
             tokens: Arc::new(TokenCache::new(
                 transport.clone(),
                 settings,
                 metrics.clone(),
+                org,
             )),
             transport,
             api_base: reqwest::Url::parse(&settings.api_url)
@@ -132,10 +150,11 @@ impl GenesysClient {
             verify_agent: settings.verify_agent,
             budget,
             metrics,
+            org,
         };
         client
             .metrics
-            .set_request_body(None, client.request_body_in_use().as_str());
+            .set_request_body_of(org, None, client.request_body_in_use().as_str());
         client
     }
 
@@ -236,11 +255,13 @@ impl GenesysClient {
             if (200..300).contains(&bodiless.status)
                 && !self.body_refused.swap(true, Ordering::Relaxed)
             {
-                self.metrics.set_request_body(
+                self.metrics.set_request_body_of(
+                    self.org,
                     Some(RequestBody::AgentPayload.as_str()),
                     RequestBody::Empty.as_str(),
                 );
                 tracing::warn!(
+                    org = self.org.0,
                     first_status = reply.status,
                     correlation_id = %bodiless.correlation_id,
                     "Genesys refused the start's agentId/cobrowseType body and accepted it without one: every start now goes without a body"
@@ -312,6 +333,14 @@ impl GenesysClient {
         self.tokens.get(deadline).await.map(|_| ())
     }
 
+    /// The figures `/metrics` reads from the client when Prometheus scrapes.
+    pub fn status(&self) -> GenesysStatus {
+        GenesysStatus {
+            requests_last_minute: self.transport.requests_last_minute(),
+            token_valid: self.tokens.holds_valid_token(),
+        }
+    }
+
     /// Builds the calling thread's HTTP client now (see [`Transport`]): each server worker
     /// does so as it starts, so no call pays for it or meets a failure to build it.
     pub fn prepare_thread(&self) {
@@ -333,7 +362,10 @@ impl GenesysClient {
                 .send(operation, || make(token.expose()), deadline)
                 .await?;
             if reply.status == 401 && !renewed {
-                tracing::info!("Genesys refused the access token; renewing it once");
+                tracing::info!(
+                    org = self.org.0,
+                    "Genesys refused the access token; renewing it once"
+                );
                 self.tokens.reject(&token);
                 renewed = true;
                 continue;

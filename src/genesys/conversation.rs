@@ -5,7 +5,7 @@
 //! (`calls`, `messages`, `cobrowsesessions`, ...). The published `Participant` has no state of
 //! its own: the connection `state` lives on each media entry, so only those are read.
 //!
-//! The agent rule (README "Knowing the conversation"):
+//! The agent rule (docs/conversation.md):
 //! - an agent is a participant with purpose `agent` that is not supervising: no
 //!   `monitoredParticipantId`, `coachedParticipantId` or `bargedParticipantId`, and no
 //!   `monitor`, `coach` or `barge` in `mediaRoles`;

@@ -45,6 +45,16 @@ impl RequestLimit {
         }
     }
 
+    /// Requests sent in the last 60 s, for `/metrics` (read when Prometheus scrapes).
+    pub fn sent_in_last_minute(&self) -> usize {
+        let now = Instant::now();
+        let mut sent = self.sent.lock().expect("request limit lock");
+        while sent.front().is_some_and(|&at| at + WINDOW <= now) {
+            sent.pop_front();
+        }
+        sent.len()
+    }
+
     /// Waits for a slot; `Err` at once when none frees up by `latest`.
     pub async fn take(&self, latest: Instant) -> Result<(), ()> {
         loop {

@@ -32,7 +32,7 @@ pub fn time_of(text: &str) -> Option<SystemTime> {
 }
 
 /// Where Genesys is, how to authenticate to it, and how to call it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct GenesysSettings {
     /// Base URL of the Platform API, no trailing slash (`https://api.mypurecloud.ie`).
     pub api_url: String,

@@ -25,7 +25,7 @@ use super::GenesysSettings;
 use super::error::Operation;
 use super::error::{GenesysError, Problem};
 use super::transport::Transport;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, OrgLabel};
 
 /// Renew when less than this share of the lifetime is left...
 const RENEW_FRACTION: u32 = 10;
@@ -71,6 +71,8 @@ pub struct TokenCache {
     current: RwLock<Option<Arc<AccessToken>>>,
     latest: Mutex<Latest>,
     metrics: Arc<Metrics>,
+    /// Whose token this is, in a many-org deployment (metrics and log lines say).
+    org: OrgLabel,
 }
 
 /// The latest token request and the failures before it.
@@ -93,7 +95,15 @@ struct TokenResponse {
 
 impl TokenCache {
     /// Call within the tokio runtime that runs the service (token requests are spawned on it).
-    pub fn new(transport: Transport, settings: &GenesysSettings, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        transport: Transport,
+        settings: &GenesysSettings,
+        metrics: Arc<Metrics>,
+        org: OrgLabel,
+    ) -> Self {
+        // Both series exist from the start, at 0, as they always did for one org.
+        drop(metrics.token_renewals.get_or_create(&org));
+        drop(metrics.token_failures.get_or_create(&org));
         TokenCache {
             transport,
             token_url: format!("{}/oauth/token", settings.login_url),
@@ -108,6 +118,7 @@ impl TokenCache {
                 quiet_until: Instant::now(),
             }),
             metrics,
+            org,
         }
     }
 
@@ -168,14 +179,15 @@ impl TokenCache {
         match &result {
             Ok(token) => {
                 latest.failures = 0;
-                self.metrics.token_renewals.inc();
+                self.metrics.token_renewals.get_or_create(&self.org).inc();
                 *self.current.write().expect("token lock") = Some(token.clone());
             }
             Err(failure) => {
                 latest.failures = latest.failures.saturating_add(1);
                 latest.quiet_until = Instant::now() + backoff(latest.failures);
-                self.metrics.token_failures.inc();
+                self.metrics.token_failures.get_or_create(&self.org).inc();
                 tracing::warn!(
+                    org = self.org.0,
                     upstream_status = failure.status,
                     correlation_id = %failure.correlation_id,
                     error = %failure,
@@ -194,6 +206,11 @@ impl TokenCache {
         if current.as_ref().is_some_and(|t| Arc::ptr_eq(t, rejected)) {
             *current = None;
         }
+    }
+
+    /// Whether a token is held that has not expired (for `/metrics`; sends nothing).
+    pub fn holds_valid_token(&self) -> bool {
+        self.cached(|t| Instant::now() < t.expires_at).is_some()
     }
 
     fn cached(&self, usable: impl Fn(&AccessToken) -> bool) -> Option<Arc<AccessToken>> {
@@ -234,6 +251,7 @@ impl TokenCache {
         let lifetime = Duration::from_secs(expires_in.unwrap_or(300).min(MAX_LIFETIME_S));
         let expires_at = requested_at + lifetime;
         tracing::info!(
+            org = self.org.0,
             lifetime_s = lifetime.as_secs(),
             "obtained a Genesys access token"
         );

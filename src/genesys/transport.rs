@@ -71,12 +71,14 @@ impl Transport {
         // reqwest is built without a bundled crypto provider so that rustls uses `ring`
         // (fast to build, no cmake). Installing twice is harmless: the first one stays.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        // Every operation's retry counter exists from the start, at 0: a dashboard or alert
-        // on it sees a series, not "no data", until the first retry.
+        // Every operation's retry counter and latency histogram exists from the start, at 0:
+        // a dashboard or alert on it sees a series, not "no data", until the first request.
         for operation in Operation::ALL {
-            drop(metrics.genesys_retries.get_or_create(&OperationLabels {
+            let labels = OperationLabels {
                 operation: operation.label(),
-            }));
+            };
+            drop(metrics.genesys_retries.get_or_create(&labels));
+            drop(metrics.genesys_latency.get_or_create(&labels));
         }
         let transport = Transport {
             http: Arc::new(ThreadLocal::new()),
@@ -89,6 +91,15 @@ impl Transport {
         // first call of each thread (every thread builds with the same settings).
         transport.http();
         transport
+    }
+
+    /// The same connection pools with a limiter of their own: an org's (Genesys limits each
+    /// OAuth client's token, so one org's burst must not take another's slots).
+    pub fn with_limit(&self, requests_per_minute: Option<NonZeroU32>) -> Self {
+        Transport {
+            limit: requests_per_minute.map(|n| Arc::new(RequestLimit::per_minute(n))),
+            ..self.clone()
+        }
     }
 
     /// This thread's client, built on its first use: for server workers, as they start
@@ -106,6 +117,13 @@ impl Transport {
                 .build()
                 .expect("the TLS backend initialises")
         })
+    }
+
+    /// Genesys requests sent in the last 60 s, as the limit counts them; 0 without a limit.
+    pub fn requests_last_minute(&self) -> u64 {
+        self.limit
+            .as_ref()
+            .map_or(0, |limit| limit.sent_in_last_minute() as u64)
     }
 
     /// Sends the request built by `make` until it has a final answer or `deadline` passes.

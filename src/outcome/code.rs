@@ -44,7 +44,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in the order the README documents them.
+    /// Every code, in the order docs/errors.md documents them.
     pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthorized,

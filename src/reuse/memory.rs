@@ -103,6 +103,7 @@ mod tests {
     fn key(n: usize) -> Key {
         let id = uuid::Uuid::from_u128(n as u128).to_string();
         Key {
+            namespace: "",
             conversation: ConversationId::parse(&id).unwrap(),
             agent: AgentId::parse(&id).unwrap(),
             cobrowse_type: CobrowseType::View,

@@ -21,7 +21,7 @@ use tokio::time::{Instant, sleep, timeout_at};
 
 use crate::domain::{AgentId, CobrowseType, ConversationId, StartRequest};
 use crate::genesys::{GenesysError, StartedSession};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, OrgLabel};
 use crate::outcome::Failure;
 use memory::MemoryStore;
 use redis::{COMMAND_TIMEOUT, Look, Names, RedisStore, StoreError};
@@ -40,6 +40,8 @@ enum Store {
 }
 
 pub struct Reuse {
+    /// The org's name in a many-org deployment, which every key of its gets; `""` for one org.
+    namespace: &'static str,
     /// Zero turns reuse off.
     window: Duration,
     store: Store,
@@ -53,6 +55,9 @@ pub struct Reuse {
 /// Fixed-size and `Copy`, so keeping and comparing keys allocates nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
+    /// The org's name (`Reuse::start` sets it), so one conversation id in two orgs is two
+    /// starts; `""` in a single-org deployment.
+    namespace: &'static str,
     conversation: ConversationId,
     agent: AgentId,
     cobrowse_type: CobrowseType,
@@ -61,6 +66,7 @@ pub struct Key {
 impl Key {
     pub fn new(request: &StartRequest, agent: AgentId) -> Self {
         Key {
+            namespace: "",
             conversation: request.conversation_id,
             agent,
             cobrowse_type: request.cobrowse_type,
@@ -68,9 +74,13 @@ impl Key {
     }
 }
 
-/// `conversation:agent:type`, as Redis keys name a start.
+/// `conversation:agent:type`, as Redis keys name a start; `org:conversation:agent:type` for
+/// an org of a many-org deployment. This is the one place an org's namespace enters Redis.
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.namespace.is_empty() {
+            write!(f, "{}:", self.namespace)?;
+        }
         write!(
             f,
             "{}:{}:{}",
@@ -83,7 +93,22 @@ impl fmt::Display for Key {
 
 impl Reuse {
     pub fn new(window: Duration, redis: Option<RedisStore>, metrics: Arc<Metrics>) -> Self {
+        Self::in_namespace("", window, redis, metrics)
+    }
+
+    /// An org's own reuse: its own memory, and its own keys in a shared Redis.
+    pub fn in_namespace(
+        namespace: &'static str,
+        window: Duration,
+        redis: Option<RedisStore>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        // From the start, at 0, as they always did for one org.
+        let org = OrgLabel((!namespace.is_empty()).then_some(namespace));
+        drop(metrics.starts_reused.get_or_create(&org));
+        drop(metrics.reuse_store_errors.get_or_create(&org));
         Reuse {
+            namespace,
             window,
             store: match redis {
                 Some(redis) => Store::Redis(redis),
@@ -92,6 +117,7 @@ impl Reuse {
             flights: Mutex::new(HashMap::new()),
             trouble: Arc::new(Trouble {
                 metrics: metrics.clone(),
+                org,
                 last_warning: Mutex::new(None),
             }),
             metrics,
@@ -109,6 +135,10 @@ impl Reuse {
         if self.window.is_zero() {
             return Ok((start.await?, false));
         }
+        let key = Key {
+            namespace: self.namespace,
+            ..key
+        };
         loop {
             let arrival = {
                 let mut flights = self.flights.lock().expect("flights lock");
@@ -130,7 +160,7 @@ impl Reuse {
                             return answer
                                 .map(|(session, _)| (handed_out(session), true))
                                 .inspect(|_| {
-                                    self.metrics.starts_reused.inc();
+                                    self.metrics.starts_reused.get_or_create(&self.org()).inc();
                                 });
                         }
                         // The first start was cancelled (its caller went away) before it had
@@ -147,7 +177,7 @@ impl Reuse {
             };
             let answer = self.lead(key, deadline, start).await;
             if let Ok((_, true)) = &answer {
-                self.metrics.starts_reused.inc();
+                self.metrics.starts_reused.get_or_create(&self.org()).inc();
             }
             // Out of the map first: from then on nobody new can wait, so when nobody waits
             // the answer need not be copied for them.
@@ -256,6 +286,11 @@ impl Reuse {
         Ok((answer?, false))
     }
 
+    /// The org's metric label.
+    fn org(&self) -> OrgLabel {
+        OrgLabel((!self.namespace.is_empty()).then_some(self.namespace))
+    }
+
     /// How long to remember a session: the window, or until its offer ends if sooner; not at
     /// all when its offer is over or its end cannot be read.
     fn keep_for(&self, session: &StartedSession) -> Option<Duration> {
@@ -274,6 +309,7 @@ impl Reuse {
 /// a reply has gone.
 struct Trouble {
     metrics: Arc<Metrics>,
+    org: OrgLabel,
     /// When the store's last failure was logged, so a Redis outage is one line per 30 s.
     last_warning: Mutex<Option<Instant>>,
 }
@@ -282,11 +318,15 @@ impl Trouble {
     /// Counts a store failure and warns about it, at most once per [`WARN_EVERY`]; the start
     /// goes on without the store.
     fn store_failed(&self, error: StoreError) {
-        self.metrics.reuse_store_errors.inc();
+        self.metrics
+            .reuse_store_errors
+            .get_or_create(&self.org)
+            .inc();
         let mut last = self.last_warning.lock().expect("warning lock");
         if last.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
             *last = Some(Instant::now());
             tracing::warn!(
+                org = self.org.0,
                 error = %error,
                 "Redis (the reuse store) failed; starting without reuse until it answers (this warning repeats at most every 30 s)"
             );
@@ -295,8 +335,12 @@ impl Trouble {
 
     /// Counts a stored value that is not a session, and names its key (never the value).
     fn unreadable(&self, names: &Names, flaw: &str) {
-        self.metrics.reuse_store_errors.inc();
+        self.metrics
+            .reuse_store_errors
+            .get_or_create(&self.org)
+            .inc();
         tracing::warn!(
+            org = self.org.0,
             key = %names.session,
             problem = flaw,
             "Redis holds a value that is not a session where one belongs; it is taken as absent, and the next session started replaces it"
@@ -400,6 +444,7 @@ mod tests {
     fn a_key() -> Key {
         let id = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
         Key {
+            namespace: "",
             conversation: ConversationId::parse(id).unwrap(),
             agent: AgentId::parse(id).unwrap(),
             cobrowse_type: CobrowseType::View,

@@ -3,11 +3,15 @@
 //! Liveness says only that the process serves, so a Genesys outage never gets pods
 //! restarted. Readiness says a Genesys token can be had (from the cache, so probes cost
 //! nothing once a token is held), so traffic goes only to instances that can do the job.
+//! With many orgs, an instance is ready while any org can be served: one org whose login
+//! fails must not take every other org's traffic away. The reply lists each org's state.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::AppState;
+use crate::genesys::GenesysClient;
+use crate::orgs::Orgs;
 use crate::outcome::Failure;
 
 pub async fn healthz() -> HttpResponse {
@@ -15,12 +19,46 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.genesys.check_ready().await {
-        Ok(()) => HttpResponse::Ok().json(json!({
-            "status": "ready",
-            // What `COBROWSE_REQUEST_BODY=auto` settled on, for the admin checking a deploy.
-            "requestBody": state.genesys.request_body_in_use().as_str(),
-        })),
+    if let Orgs::One(org, _) = &state.orgs {
+        let (ready, body) = org_state(&org.genesys).await;
+        return reply(ready, body);
+    }
+    // Every org at once: a token held answers at once, and one being fetched costs the
+    // probe at most its 5 s wait whatever the number of orgs.
+    let mut checks = tokio::task::JoinSet::new();
+    for org in state.orgs.list() {
+        checks.spawn(async move { (org.name, org_state(&org.genesys).await) });
+    }
+    let mut orgs = Map::new();
+    let mut any_ready = false;
+    while let Some(Ok((name, (ready, body)))) = checks.join_next().await {
+        any_ready |= ready;
+        orgs.insert(name.unwrap_or_default().to_owned(), body);
+    }
+    orgs.sort_keys();
+    let status = if any_ready { "ready" } else { "not ready" };
+    reply(any_ready, json!({"status": status, "orgs": orgs}))
+}
+
+fn reply(ready: bool, body: Value) -> HttpResponse {
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// Whether one org can be served, and the reply that says so (no secret in it).
+async fn org_state(genesys: &GenesysClient) -> (bool, Value) {
+    match genesys.check_ready().await {
+        Ok(()) => (
+            true,
+            json!({
+                "status": "ready",
+                // What `COBROWSE_REQUEST_BODY=auto` settled on, for the admin checking a deploy.
+                "requestBody": genesys.request_body_in_use().as_str(),
+            }),
+        ),
         Err(error) => {
             let failure = Failure::from(error);
             // Debug only: the token cache already warned about the failed token request, and
@@ -33,13 +71,16 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
                 error_message = %failure.message,
                 "not ready: no Genesys token"
             );
-            HttpResponse::ServiceUnavailable().json(json!({
-                "status": "not ready",
-                "errorCode": failure.code.as_str(),
-                "errorMessage": failure.message,
-                "upstreamStatus": failure.upstream_status,
-                "correlationId": failure.correlation_id,
-            }))
+            (
+                false,
+                json!({
+                    "status": "not ready",
+                    "errorCode": failure.code.as_str(),
+                    "errorMessage": failure.message,
+                    "upstreamStatus": failure.upstream_status,
+                    "correlationId": failure.correlation_id,
+                }),
+            )
         }
     }
 }

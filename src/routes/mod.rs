@@ -11,12 +11,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use tokio::sync::Semaphore;
 
 use crate::contract::Contract;
-use crate::domain::CobrowseType;
-use crate::genesys::GenesysClient;
-use crate::inbound_auth::InboundCredential;
 use crate::metrics::Metrics;
+use crate::orgs::Orgs;
 use crate::outcome::{Echo, ErrorCode, ErrorMode, Failure, FlatReply};
-use crate::reuse::Reuse;
 use crate::telemetry::{request_id, with_request_id};
 
 /// The route a data action calls. `export-action` writes it into the action, and
@@ -27,15 +24,13 @@ pub const START_PATH: &str = "/v1/cobrowse/start";
 /// What every request handler shares.
 pub struct AppState {
     pub contract: Contract,
-    pub genesys: GenesysClient,
-    pub inbound: InboundCredential,
+    /// The org a call is for is the one whose credential it carries.
+    pub orgs: Orgs,
     pub error_mode: ErrorMode,
-    pub default_cobrowse_type: CobrowseType,
     /// How long a client may take to send its body (the head is bounded by actix).
     pub client_timeout: Duration,
     /// One permit per call in flight: a full semaphore answers `OVERLOADED` at once.
     pub in_flight: Arc<Semaphore>,
-    pub reuse: Reuse,
     pub metrics: Arc<Metrics>,
 }
 

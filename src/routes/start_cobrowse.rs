@@ -16,7 +16,7 @@ use tokio::time::{Instant, timeout};
 
 use super::AppState;
 use crate::domain::StartRequest;
-use crate::metrics::InFlight;
+use crate::metrics::{InFlight, OrgLabel};
 use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
 use crate::reuse;
 use crate::telemetry::{log_call, request_id, with_request_id};
@@ -32,24 +32,28 @@ pub async fn start_cobrowse(
     let started = Instant::now();
     let request_id = request_id(&request);
     let mut echo = Echo::default();
-    let result = handle(&request, payload, &state, &mut echo).await;
+    // The call's org once its credential is known; until then (and for one org), none.
+    let mut org = OrgLabel(None);
+    let result = handle(&request, payload, &state, &mut echo, &mut org).await;
     let (status, reply) = match result {
         Ok((session, reused)) => {
-            state.metrics.count_call(None);
+            state.metrics.count_call_of(org, None);
             (
                 StatusCode::OK,
                 FlatReply::success(&request_id, echo, session, reused),
             )
         }
         Err(failure) => {
-            state.metrics.count_call(Some(failure.code.as_str()));
+            state
+                .metrics
+                .count_call_of(org, Some(failure.code.as_str()));
             (
                 state.error_mode.status_of(failure.code),
                 FlatReply::failure(&request_id, echo, failure),
             )
         }
     };
-    log_call(&reply, &request, started);
+    log_call(&reply, &request, org.0, started);
     with_request_id(HttpResponse::build(status).json(&reply), &request_id)
 }
 
@@ -58,16 +62,16 @@ async fn handle(
     payload: web::Payload,
     state: &AppState,
     echo: &mut Echo,
+    org_label: &mut OrgLabel,
 ) -> reuse::Answer {
-    state.inbound.check(request).map_err(|refusal| {
+    // The org is the credential's, and stays this call's whatever a reload does meanwhile.
+    let org = state.orgs.authenticate(request).map_err(|refusal| {
         Failure::local(
             ErrorCode::Unauthorized,
-            format!(
-                "{} Give the data action integration a Basic Auth credential matching COBROWSE_AUTH_USERNAME/COBROWSE_AUTH_PASSWORD (or a bearer token matching COBROWSE_AUTH_BEARER_TOKEN).",
-                refusal.describe()
-            ),
+            format!("{} {}", refusal.describe(), state.orgs.credential_hint()),
         )
     })?;
+    *org_label = OrgLabel(org.name);
     // Held until the reply is built; a full house answers at once instead of queueing past
     // the data action's timeout.
     let _permit = state.in_flight.try_acquire().map_err(|_| {
@@ -96,27 +100,27 @@ async fn handle(
     *echo = echo_of(input);
 
     state.contract.check_input(&body).map_err(invalid_input)?;
-    let start = StartRequest::parse(input, state.default_cobrowse_type).map_err(invalid_input)?;
+    let start = StartRequest::parse(input, org.default_cobrowse_type).map_err(invalid_input)?;
     echo.conversation_id = start.conversation_id.to_string();
     echo.agent_id = start.agent_id.map(|a| a.to_string()).unwrap_or_default();
     echo.cobrowse_type = start.cobrowse_type.as_str().to_owned();
 
-    let deadline = state.genesys.deadline();
-    let agent = state.genesys.choose_agent(&start, deadline).await?;
+    let deadline = org.genesys.deadline();
+    let agent = org.genesys.choose_agent(&start, deadline).await?;
     echo.agent_id = agent.agent_id.to_string();
     echo.agent_resolved = agent.resolved;
     echo.media_type = agent.media_type;
 
     let key = reuse::Key::new(&start, agent.agent_id);
     let start = async {
-        let started = state
+        let started = org
             .genesys
             .start_cobrowse(&start, agent.agent_id, deadline)
             .await;
         // A start refused before it left still follows a lookup that did: the flow is told.
         started.map_err(|e| if agent.looked_up { e.after_lookup() } else { e })
     };
-    state.reuse.start(key, deadline, start).await
+    org.reuse.start(key, deadline, start).await
 }
 
 fn invalid_input(problems: Vec<String>) -> Failure {

@@ -5,6 +5,7 @@
 mod common;
 
 mod agents;
+mod alerting;
 mod backpressure;
 mod contract;
 mod errors;
@@ -15,6 +16,10 @@ mod healthcheck;
 mod helpers;
 mod hostile;
 mod inbound;
+mod many_orgs;
+mod metrics;
+mod orgs_reload;
+mod prometheus_server;
 mod real_conversations;
 mod redirects;
 mod redis_relay;
@@ -24,6 +29,7 @@ mod retries;
 mod reuse;
 mod reuse_latency;
 mod sandbox;
+mod skips;
 mod start;
 mod tls;
 mod tokens;

@@ -6,27 +6,17 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::tool;
+
 pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
 }
 
-/// Whether the Redis tests can run here. Without `redis-server` they are skipped with a
-/// message, except under CI (`CI=true`), where `.ci/run` installs it and its absence fails.
+/// Whether the Redis tests can run here; a test returns at once when not (see
+/// [`tool::available`]: skipped visibly, or failed under `CI=true`).
 pub fn available() -> bool {
-    let found = Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").is_err(),
-            "redis-server is missing: .ci/run installs Debian's redis-server"
-        );
-        eprintln!("skipped: redis-server not found (apt-get install redis-server)");
-    }
-    found
+    tool::available("redis-server", "apt-get install redis-server")
 }
 
 impl RedisServer {

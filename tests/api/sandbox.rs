@@ -83,10 +83,33 @@ async fn the_sandbox_shows_a_consult_and_a_monitored_call() {
     );
 }
 
+#[tokio::test]
+async fn the_consult_row_gives_the_consulted_agent_who_can_be_passed() {
+    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let instructions = sandbox.instructions();
+    let url = format!(
+        "http://127.0.0.1:{}/v1/cobrowse/start",
+        sandbox.application.port()
+    );
+    tokio::spawn(sandbox.run_until_stopped());
+    let row = instructions
+        .lines()
+        .find(|line| line.trim_start().starts_with(sandbox::CONSULT))
+        .expect("the consult row is printed");
+    assert!(row.contains(sandbox::CONSULTED_AGENT), "{row}");
+    let consulted = start_at(
+        &url,
+        json!({"conversationId": sandbox::CONSULT, "agentId": sandbox::CONSULTED_AGENT}),
+    )
+    .await;
+    assert_eq!(consulted["success"], true, "{consulted}");
+    assert_eq!(consulted["agentId"], sandbox::CONSULTED_AGENT);
+}
+
 #[test]
 fn the_sandbox_refuses_a_non_loopback_address() {
     let err = Sandbox::start("0.0.0.0:0".parse().unwrap())
         .err()
         .expect("refused");
-    assert!(err.to_string().contains("loopback"));
+    assert!(err.to_string().contains("127.0.0.0/8"), "{err}");
 }

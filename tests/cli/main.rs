@@ -21,6 +21,7 @@ mod redis_value;
 #[allow(dead_code)]
 #[path = "../api/redis_server.rs"]
 mod redis_server;
+mod sandbox;
 mod stalled_log;
 mod unique_keys;
 
@@ -50,8 +51,7 @@ fn serve_without_configuration_names_every_missing_variable_and_exits() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     for name in [
-        "COBROWSE_GENESYS_API_URL",
-        "COBROWSE_GENESYS_LOGIN_URL",
+        "COBROWSE_GENESYS_REGION",
         "COBROWSE_GENESYS_CLIENT_ID",
         "COBROWSE_GENESYS_CLIENT_SECRET",
         "COBROWSE_AUTH_USERNAME",
@@ -60,6 +60,52 @@ fn serve_without_configuration_names_every_missing_variable_and_exits() {
         assert!(stderr.contains(name), "{name} missing from:\n{stderr}");
     }
     assert!(output.stdout.is_empty(), "nothing ran");
+}
+
+#[test]
+fn serve_with_nothing_set_leads_with_the_region() {
+    let output = command(&[]).arg("serve").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let problems: Vec<&str> = stderr.lines().filter(|l| l.starts_with("  - ")).collect();
+    assert!(
+        problems[0].starts_with("  - COBROWSE_GENESYS_REGION is missing")
+            && problems[0].contains("COBROWSE_GENESYS_API_URL and COBROWSE_GENESYS_LOGIN_URL"),
+        "{stderr}"
+    );
+    // The URLs are the alternative, not two more missing settings.
+    assert!(
+        !problems.iter().any(|p| p.contains("_URL is missing")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_taken_port_is_named_with_cobrowse_listen_and_exits_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let nothing = common::Unreachable::reserve();
+    let mut vars = vars_at(&nothing.url());
+    vars.push(("LISTEN", address.clone()));
+    let mut child = command(&borrowed(&vars))
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = exited_within(&mut child, Duration::from_secs(30));
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(status.and_then(|s| s.code()), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot listen on {address} (COBROWSE_LISTEN): Address already in use"
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]

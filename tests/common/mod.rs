@@ -1,9 +1,12 @@
 //! What every test crate shares: the HTTP client, the settings the service cannot start
 //! without, Genesys's token reply, the cobrowse starts Genesys received, an address nothing
-//! serves, and a self-signed certificate. Each crate includes this file as its own `common` module.
+//! serves, a self-signed certificate, and the skip of a test whose program is missing
+//! (`tool`). Each crate includes this file as its own `common` module.
 
 // Not every crate uses every helper.
 #![allow(dead_code)]
+
+pub mod tool;
 
 use std::path::PathBuf;
 

@@ -2,13 +2,15 @@
 //! substituted), parse as YAML and call the action with the names the contract really has,
 //! and only once an agent has answered.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cobrowse_proxy::contract::{INPUT_SCHEMA, OUTPUT_SCHEMA};
 use cobrowse_proxy::outcome::ErrorCode;
 use serde_json::Value;
 
-use crate::terraform::{PublishedFlow, QUEUE, placeholders, published_flows};
+use crate::terraform::{
+    Plan, PublishedFlow, QUEUE, TRIGGER, module, placeholders, published_flows, resource,
+};
 use crate::{exported_action, read};
 
 /// The flow's type (`workflow`, `inboundShortMessage`, ...) and its definition.
@@ -272,4 +274,78 @@ fn the_readme_names_every_placeholder() {
             );
         }
     }
+}
+
+/// The Archy options files deploy/archy/README.md writes (`cat > NAME <<'EOF'`), by name:
+/// their `substitutions`.
+fn options_files(readme: &str) -> BTreeMap<String, Value> {
+    let mut files = BTreeMap::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        let Some(name) = line
+            .trim()
+            .strip_prefix("cat > ")
+            .and_then(|rest| rest.strip_suffix(" <<'EOF'"))
+        else {
+            continue;
+        };
+        // Indented as the list item's code block is: YAML keeps the relative indentation.
+        let yaml: String = lines
+            .by_ref()
+            .take_while(|line| line.trim() != "EOF")
+            .map(|line| format!("{}\n", line.strip_prefix("   ").unwrap_or(line)))
+            .collect();
+        let options: Value = serde_norway::from_str(&yaml)
+            .unwrap_or_else(|err| panic!("{name} is not YAML: {err}\n{yaml}"));
+        files.insert(name.to_owned(), options["substitutions"].clone());
+    }
+    files
+}
+
+#[test]
+fn publishing_by_hand_gives_each_flow_every_substitution_it_needs() {
+    let readme = read("deploy/archy/README.md");
+    let options = options_files(&readme);
+    for flow in published_flows() {
+        let file = flow.file.rsplit('/').next().unwrap();
+        let publish = format!("archy publish --file {file} --optionsFile ");
+        let (_, rest) = readme
+            .split_once(&publish)
+            .unwrap_or_else(|| panic!("deploy/archy/README.md does not publish {file} by hand"));
+        let options_file = rest.split_whitespace().next().unwrap();
+        let substitutions = options
+            .get(options_file)
+            .unwrap_or_else(|| panic!("{file}: the README never writes {options_file}"));
+        assert_eq!(
+            keys(substitutions),
+            placeholders(&read(&flow.file)),
+            "{file}: {options_file} does not fill exactly its placeholders"
+        );
+        if let Some(queue) = substitutions.get("queue_name") {
+            assert_eq!(queue, QUEUE);
+        }
+    }
+}
+
+#[test]
+fn the_trigger_made_by_hand_is_the_one_terraform_makes() {
+    let readme = read("deploy/archy/README.md");
+    let (_, step) = readme
+        .split_once("4. Create the trigger by hand")
+        .expect("deploy/archy/README.md creates the trigger by hand");
+    let step = step.split("\n\n").next().unwrap().replace("\n   ", " ");
+    let body = module();
+    let plan = Plan::new(&body, &[]);
+    let trigger = resource(&body, TRIGGER);
+    let topic = plan.attr(trigger, "topic_name");
+    let ttl = plan.attr(trigger, "event_ttl_seconds");
+    assert!(
+        step.contains(&format!("`{}`", topic.as_str().unwrap())),
+        "{step}"
+    );
+    assert!(step.contains("`TopLevelPrimitives`"), "{step}");
+    assert!(
+        step.contains(&format!("event TTL of {ttl} seconds")),
+        "the trigger made by hand lacks Terraform's event TTL ({ttl} s): {step}"
+    );
 }

@@ -155,33 +155,45 @@ fn the_pod_runs_unprivileged_with_resources_set() {
     }
 }
 
-/// The container's environment when the Secret holds `secret`: a missing optional key leaves
-/// its variable unset, as Kubernetes does; a missing required key fails the test (the pod
-/// would not start).
-fn environment(deployment: &Value, secret: &Value, values: &Value) -> Vec<(String, String)> {
+/// The settings the service holds as secrets (`SecretString`): only the Secret may carry them.
+const SECRET_SETTINGS: [&str; 6] = [
+    "COBROWSE_GENESYS_CLIENT_SECRET",
+    "COBROWSE_AUTH_PASSWORD",
+    "COBROWSE_AUTH_PASSWORD_NEXT",
+    "COBROWSE_AUTH_BEARER_TOKEN",
+    "COBROWSE_AUTH_BEARER_TOKEN_NEXT",
+    "COBROWSE_REDIS_URL",
+];
+
+/// The environment `env_from` gives a container when the ConfigMap holds `config` and the
+/// Secret `secret`, as Kubernetes builds it: every key of each source in turn, a later source
+/// winning a key both have. Each name must be a setting of docs/configuration.md's table.
+fn environment(
+    env_from: &Value,
+    manifests: &BTreeMap<String, Value>,
+    secret_values: &Value,
+) -> Vec<(String, String)> {
+    let config_map = of_kind(manifests, "ConfigMap");
+    let secret = of_kind(manifests, "Secret");
     let known = documented_settings();
-    let mut vars = Vec::new();
-    for variable in container(deployment)["env"].as_array().unwrap() {
-        let name = variable["name"].as_str().unwrap();
-        assert!(
-            known.iter().any(|k| k == name),
-            "{name} is not a setting in the README's configuration table"
-        );
-        let value = match variable["valueFrom"]["secretKeyRef"].as_object() {
-            Some(reference) => {
-                assert_eq!(reference["name"], secret["metadata"]["name"], "{name}");
-                let key = reference["key"].as_str().unwrap();
-                match values.get(key) {
-                    Some(value) => value.as_str().unwrap(),
-                    None if reference.get("optional") == Some(&Value::Bool(true)) => continue,
-                    None => panic!("{name}: the Secret has no {key}"),
-                }
-            }
-            None => variable["value"].as_str().unwrap(),
-        };
-        vars.push((name.to_owned(), value.to_owned()));
+    let mut vars = BTreeMap::new();
+    for source in env_from.as_array().expect("envFrom is a list") {
+        let (reference, manifest, values) =
+            match (source.get("configMapRef"), source.get("secretRef")) {
+                (Some(reference), None) => (reference, &config_map, &config_map["data"]),
+                (None, Some(reference)) => (reference, &secret, secret_values),
+                _ => panic!("envFrom takes a ConfigMap or a Secret: {source}"),
+            };
+        assert_eq!(reference["name"], manifest["metadata"]["name"], "{source}");
+        for (name, value) in values.as_object().unwrap() {
+            assert!(
+                known.iter().any(|k| k == name),
+                "{name} is not a setting in docs/configuration.md's table"
+            );
+            vars.insert(name.clone(), value.as_str().unwrap().to_owned());
+        }
     }
-    vars
+    vars.into_iter().collect()
 }
 
 #[test]
@@ -189,25 +201,20 @@ fn the_environment_is_one_the_service_starts_with() {
     let manifests = manifests();
     let deployment = of_kind(&manifests, "Deployment");
     let secret = of_kind(&manifests, "Secret");
-    for secret_setting in [
-        "COBROWSE_GENESYS_CLIENT_ID",
-        "COBROWSE_GENESYS_CLIENT_SECRET",
-        "COBROWSE_AUTH_USERNAME",
-        "COBROWSE_AUTH_PASSWORD",
-        "COBROWSE_AUTH_BEARER_TOKEN",
-    ] {
-        let variable = container(&deployment)["env"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["name"] == secret_setting)
-            .unwrap_or_else(|| panic!("{secret_setting} is not set"));
+    let served = container(&deployment);
+    // Nothing but the two shared sources: an env entry would reach the pods, not doctor.
+    assert!(
+        served.get("env").is_none(),
+        "the Deployment sets variables of its own; put them in configmap.yaml or the Secret"
+    );
+    let config_map = of_kind(&manifests, "ConfigMap");
+    for name in config_map["data"].as_object().unwrap().keys() {
         assert!(
-            variable["valueFrom"]["secretKeyRef"].is_object(),
-            "{secret_setting} must come from the Secret"
+            !SECRET_SETTINGS.contains(&name.as_str()),
+            "{name} is a secret: it belongs in the Secret, not the ConfigMap"
         );
     }
-    let vars = environment(&deployment, &secret, &secret["stringData"]);
+    let vars = environment(&served["envFrom"], &manifests, &secret["stringData"]);
     if let Err(err) = Settings::from_vars(vars) {
         panic!("the service would not start with the Deployment's environment: {err}");
     }
@@ -217,7 +224,6 @@ fn the_environment_is_one_the_service_starts_with() {
 fn a_secret_with_either_inbound_credential_starts_the_service_and_one_with_none_does_not() {
     let manifests = manifests();
     let deployment = of_kind(&manifests, "Deployment");
-    let secret = of_kind(&manifests, "Secret");
     let client = [
         ("COBROWSE_GENESYS_CLIENT_ID", "client-id"),
         ("COBROWSE_GENESYS_CLIENT_SECRET", "client-secret"),
@@ -228,7 +234,11 @@ fn a_secret_with_either_inbound_credential_starts_the_service_and_one_with_none_
             .chain(inbound)
             .map(|(key, value)| ((*key).to_owned(), Value::from(*value)))
             .collect();
-        Settings::from_vars(environment(&deployment, &secret, &Value::Object(values)))
+        Settings::from_vars(environment(
+            &container(&deployment)["envFrom"],
+            &manifests,
+            &Value::Object(values),
+        ))
     };
     // deploy/terraform's credential_type "basic", then "bearer".
     with(&[
@@ -238,7 +248,8 @@ fn a_secret_with_either_inbound_credential_starts_the_service_and_one_with_none_
     .expect("a Basic-only Secret starts the service");
     with(&[("COBROWSE_AUTH_BEARER_TOKEN", "a-long-token")])
         .expect("a bearer-only Secret starts the service");
-    // The optional keys never leave the service open: it refuses to start instead.
+    // A Secret without an inbound credential never leaves the service open: it refuses to
+    // start instead.
     let err = with(&[]).expect_err("no inbound credential, yet the service starts");
     assert!(
         err.to_string().contains("COBROWSE_AUTH_BEARER_TOKEN"),
@@ -312,7 +323,6 @@ fn doctor_pod() -> Value {
 fn the_one_off_doctor_pod_runs_doctor_with_the_deployments_settings() {
     let manifests = manifests();
     let deployment = of_kind(&manifests, "Deployment");
-    let secret = of_kind(&manifests, "Secret");
     let served = container(&deployment);
     let pod = doctor_pod();
     let spec = &pod["spec"];
@@ -331,44 +341,8 @@ fn the_one_off_doctor_pod_runs_doctor_with_the_deployments_settings() {
             .contains(&format!("--image={}", served["image"].as_str().unwrap())),
         "kubectl run's --image is the Deployment's"
     );
-
-    // The Deployment's plain values as they are, and its secret ones from the same Secret.
-    let (from_secret, plain): (Vec<&Value>, Vec<&Value>) = served["env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .partition(|v| v["valueFrom"].is_object());
-    assert_eq!(
-        doctor["env"].as_array().unwrap().iter().collect::<Vec<_>>(),
-        plain
-    );
-    assert_eq!(
-        doctor["envFrom"],
-        serde_json::json!([{"secretRef": {"name": secret["metadata"]["name"]}}])
-    );
-    // envFrom gives the pod every key of the Secret: each must be one of the Deployment's
-    // secret settings, and each setting the Deployment requires must be in the Secret.
-    let secret_keys: Vec<&str> = secret["stringData"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    let referenced = |v: &&&Value| secret_keys.contains(&v["name"].as_str().unwrap());
-    for key in &secret_keys {
-        assert!(
-            from_secret.iter().any(|v| v["name"] == *key),
-            "{key} would reach doctor but not the Deployment"
-        );
-    }
-    for required in from_secret
-        .iter()
-        .filter(|v| v["valueFrom"]["secretKeyRef"]["optional"] != true)
-    {
-        assert!(
-            referenced(&required),
-            "{} is required by the Deployment but not in the Secret",
-            required["name"]
-        );
-    }
+    // The same sources, whole: whatever a setting added to the ConfigMap or the Secret, both
+    // pods get it; and neither has variables of its own.
+    assert_eq!(doctor["envFrom"], served["envFrom"]);
+    assert!(doctor.get("env").is_none() && served.get("env").is_none());
 }

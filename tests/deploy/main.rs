@@ -8,6 +8,7 @@ mod action_file;
 mod archy;
 mod dockerfile;
 mod kubernetes;
+mod monitoring;
 mod schemas;
 mod terraform;
 
@@ -50,9 +51,9 @@ pub fn default_settings() -> Settings {
     common::settings(common::placeholder_vars()).expect("the required variables are enough")
 }
 
-/// The README's configuration table: every `COBROWSE_*` name the service knows.
+/// The configuration table (docs/configuration.md): every `COBROWSE_*` name the service knows.
 pub fn documented_settings() -> Vec<String> {
-    read("README.md")
+    read("docs/configuration.md")
         .lines()
         .filter_map(|line| line.strip_prefix("| `COBROWSE_"))
         .filter_map(|rest| rest.split_once("` |"))

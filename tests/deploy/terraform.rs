@@ -18,7 +18,7 @@ const ACTION: &str = "genesyscloud_integration_action";
 const ROLE: &str = "genesyscloud_auth_role";
 const OAUTH_CLIENT: &str = "genesyscloud_oauth_client";
 const FLOW: &str = "genesyscloud_flow";
-const TRIGGER: &str = "genesyscloud_processautomation_trigger";
+pub const TRIGGER: &str = "genesyscloud_processautomation_trigger";
 const USERNAME: &str = "user-from-tf-var";
 const PASSWORD: &str = "password-from-tf-var";
 const BEARER_TOKEN: &str = "token-from-tf-var";
@@ -51,7 +51,7 @@ fn labelled<'a>(body: &'a Body, identifier: &'static str, label: &str) -> Vec<&'
 }
 
 /// The one resource of `kind`.
-fn resource<'a>(body: &'a Body, kind: &str) -> &'a Block {
+pub fn resource<'a>(body: &'a Body, kind: &str) -> &'a Block {
     let found = labelled(body, "resource", kind);
     assert_eq!(found.len(), 1, "expected one {kind} resource");
     found[0]
@@ -165,6 +165,26 @@ fn all_true(args: FuncArgs) -> Result<hcl::Value, String> {
         .into())
 }
 
+/// Every match of `pattern` in the string (patterns without capture groups, as the module's);
+/// the `regex` crate reads the same RE2 syntax Terraform does.
+fn regex_all(args: FuncArgs) -> Result<hcl::Value, String> {
+    let pattern = args[0].as_str().ok_or("regexall() takes a pattern")?;
+    let text = args[1].as_str().ok_or("regexall() takes a string")?;
+    let regex = regex::Regex::new(pattern).map_err(|err| err.to_string())?;
+    Ok(hcl::Value::Array(
+        regex
+            .find_iter(text)
+            .map(|found| found.as_str().into())
+            .collect(),
+    ))
+}
+
+fn trim_suffix(args: FuncArgs) -> Result<hcl::Value, String> {
+    let text = args[0].as_str().ok_or("trimsuffix() takes a string")?;
+    let suffix = args[1].as_str().ok_or("trimsuffix() takes a suffix")?;
+    Ok(text.strip_suffix(suffix).unwrap_or(text).into())
+}
+
 fn floor(args: FuncArgs) -> Result<hcl::Value, String> {
     let number = args[0].as_f64().ok_or("floor() takes a number")?;
     Ok(hcl::Value::from(number.floor()))
@@ -231,6 +251,20 @@ impl Plan {
             (
                 "floor",
                 FuncDef::builder().param(ParamType::Number).build(floor),
+            ),
+            (
+                "regexall",
+                FuncDef::builder()
+                    .param(any())
+                    .param(any())
+                    .build(regex_all),
+            ),
+            (
+                "trimsuffix",
+                FuncDef::builder()
+                    .param(any())
+                    .param(any())
+                    .build(trim_suffix),
             ),
         ] {
             context.declare_func(name, func);
@@ -427,6 +461,38 @@ fn the_action_is_the_exported_action_for_either_credential() {
 }
 
 #[test]
+fn a_service_url_is_taken_or_refused_as_export_action_takes_it() {
+    let body = module();
+    for url in [
+        PLACEHOLDER_URL,
+        "https://cobrowse-proxy.example.com/",
+        "https://cobrowse-proxy.example.com:8443",
+        "https://cobrowse-proxy.example.com:8443/",
+        "https://cobrowse-proxy.example.com//",
+        "https://cobrowse-proxy.example.com/proxy",
+        "https://cobrowse-proxy.example.com/?org=1",
+        "https://cobrowse-proxy.example.com#x",
+        "https://user@cobrowse-proxy.example.com",
+        "http://cobrowse-proxy.example.com",
+    ] {
+        let exported = export_action(&ActionOptions::for_url(url));
+        assert_eq!(
+            accepts(&body, "service_url", url.into()),
+            exported.is_ok(),
+            "service_url = {url:?}: Terraform and `export-action --url` disagree"
+        );
+        if let Ok(exported) = exported {
+            let plan = Plan::new(&body, &[("service_url", url.into())]);
+            assert_eq!(
+                planned_action(&body, &plan)["config"]["request"]["requestUrlTemplate"],
+                exported["config"]["request"]["requestUrlTemplate"],
+                "service_url = {url:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_velocity_templates_are_escaped_for_terraform() {
     // Without `$${`, Terraform would try to interpolate these itself and fail.
     let main = read("deploy/terraform/main.tf");
@@ -550,14 +616,70 @@ fn the_service_role_holds_exactly_what_the_service_calls() {
     .map(str::to_owned)
     .into();
     assert_eq!(granted, needed);
-    // The README's manual set-up names the same permissions.
-    let readme = read("README.md");
+    // The manual set-up (docs/registering.md) names the same permissions.
+    let readme = read("docs/registering.md");
     for permission in &needed {
         assert!(
             readme.contains(&format!("`{permission}`")),
-            "README does not name {permission}"
+            "docs/registering.md does not name {permission}"
         );
     }
+}
+
+/// What each data source the module reads needs of Terraform's OAuth client: the provider's
+/// documentation (1.84.1) gives `genesyscloud_auth_division_home` only the
+/// `authorization`/`authorization:readonly` scopes, and the request it sends,
+/// `GET /api/v2/authorization/divisions/home`, requires no permission; a queue by name needs
+/// `routing:queue:view`.
+const LOOK_UPS: [(&str, &[&str]); 2] = [
+    ("genesyscloud_auth_division_home", &[]),
+    ("genesyscloud_routing_queue", &["routing:queue:view"]),
+];
+
+/// The permissions (`domain:entity:action`) written in backticks in `text`.
+fn permissions_in(text: &str) -> BTreeSet<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|word| {
+            let parts: Vec<&str> = word.split(':').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphabetic()))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_look_ups_terraforms_client_is_given_are_what_the_modules_data_sources_need() {
+    let body = module();
+    let mut needed = BTreeSet::new();
+    for data in blocks(&body, "data") {
+        let kind = data.labels()[0].as_str();
+        let (_, permissions) = LOOK_UPS
+            .iter()
+            .find(|(known, _)| *known == kind)
+            .unwrap_or_else(|| panic!("what does data source {kind} need? Add it to LOOK_UPS"));
+        needed.extend(permissions.iter().map(|p| (*p).to_owned()));
+    }
+    let readme = read("deploy/terraform/README.md");
+    let row = readme
+        .lines()
+        .find(|line| line.starts_with("| the look-ups |"))
+        .expect("deploy/terraform/README.md lists the look-ups' permissions");
+    assert_eq!(
+        permissions_in(row),
+        needed,
+        "deploy/terraform/README.md: {row}"
+    );
+    let guide = read("docs/registering.md");
+    let (_, item) = guide
+        .split_once("\n- look-ups:")
+        .expect("docs/registering.md lists the look-ups' permissions");
+    let item = item.split("\n- ").next().unwrap();
+    assert_eq!(permissions_in(item), needed, "docs/registering.md: {item}");
 }
 
 #[test]

@@ -1,0 +1,154 @@
+//! Reading the orgs file again (on SIGHUP, or when it changes on disk) without a restart.
+//!
+//! A valid file replaces the set of orgs at once, for calls that start from then on: orgs
+//! added are served, removed orgs' credentials are refused, and an org whose Genesys settings
+//! did not change keeps its client (its token, its limiter's window, what `auto` learned) and
+//! its reuse store, whatever else of it changed (a rotated inbound credential, its default
+//! cobrowse type). Calls in flight hold the org they found and finish with it. An invalid
+//! file changes nothing.
+
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use secrecy::ExposeSecret;
+use tokio::signal::unix::Signal;
+
+use super::file::{self, OrgSettings};
+use super::{ManyOrgs, Org, OrgSet};
+use crate::genesys::GenesysSettings;
+use crate::metrics::Metrics;
+
+/// How often the file is looked at for a change: Kubernetes rewrites a mounted Secret by
+/// swapping a symlink, which no inotify watch on the file itself would see, so the file is
+/// looked up by its path each time (one `stat`, nothing read unless it changed).
+pub const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// What a reload changed, by org name.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Reloaded {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Orgs whose Genesys settings changed: a new client, token and reuse store.
+    pub renewed: Vec<String>,
+    /// Orgs kept as they were, but for their credential or default cobrowse type.
+    pub kept: usize,
+}
+
+impl ManyOrgs {
+    /// Reads the file again; on any problem, nothing changes and the problems are returned.
+    pub async fn reload(&self) -> Result<Reloaded, Vec<String>> {
+        let _one_at_a_time = self.reloading.lock().await;
+        let settings = file::read(&self.file, &self.defaults)?;
+        let old = self.current.load_full();
+        let by_name: HashMap<&str, &Arc<Org>> = old
+            .orgs
+            .iter()
+            .filter_map(|org| Some((org.name?, org)))
+            .collect();
+        let mut reloaded = Reloaded::default();
+        let orgs: Vec<Arc<Org>> = settings
+            .iter()
+            .map(|new| match by_name.get(new.name.as_str()) {
+                Some(old) if same_genesys(old.genesys_settings.as_ref(), &new.genesys) => {
+                    reloaded.kept += 1;
+                    Arc::new(kept(old, new))
+                }
+                Some(_) => {
+                    reloaded.renewed.push(new.name.clone());
+                    Arc::new(self.builder.build(new))
+                }
+                None => {
+                    reloaded.added.push(new.name.clone());
+                    Arc::new(self.builder.build(new))
+                }
+            })
+            .collect();
+        reloaded.removed = by_name
+            .keys()
+            .filter(|name| !settings.iter().any(|s| s.name == **name))
+            .map(|name| (*name).to_owned())
+            .collect();
+        reloaded.removed.sort();
+        self.current.store(Arc::new(OrgSet::new(orgs, &settings)));
+        Ok(reloaded)
+    }
+}
+
+impl ManyOrgs {
+    /// Reloads on `hangup` (SIGHUP, when it could be listened for) and whenever the file the
+    /// path leads to changes (another file behind it, another size or modification time).
+    /// Runs until the service stops.
+    pub async fn watch(&self, mut hangup: Option<Signal>, metrics: &Metrics) {
+        let mut seen = stamp(&self.file);
+        let mut tick = tokio::time::interval(WATCH_EVERY);
+        loop {
+            let cause = tokio::select! {
+                Some(()) = async {
+                    match &mut hangup {
+                        Some(hangup) => hangup.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => "SIGHUP",
+                _ = tick.tick() => {
+                    let now = stamp(&self.file);
+                    if now == seen {
+                        continue;
+                    }
+                    seen = now;
+                    "the file changed"
+                }
+            };
+            match self.reload().await {
+                Ok(reloaded) => tracing::info!(
+                    cause,
+                    added = ?reloaded.added,
+                    removed = ?reloaded.removed,
+                    renewed = ?reloaded.renewed,
+                    kept = reloaded.kept,
+                    "reloaded the orgs file"
+                ),
+                Err(problems) => {
+                    metrics.orgs_reload_failures.inc();
+                    tracing::error!(
+                        cause,
+                        problems = %problems.join("; "),
+                        "the orgs file was not reloaded: every org keeps serving as before; fix the file"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// What identifies one version of the file behind `path` (symlinks followed).
+fn stamp(path: &Path) -> Option<(u64, u64, u64, Option<SystemTime>)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.dev(), meta.ino(), meta.len(), meta.modified().ok()))
+}
+
+/// `old`'s Genesys client and reuse store, with what else `new` says.
+fn kept(old: &Org, new: &OrgSettings) -> Org {
+    Org {
+        name: old.name,
+        genesys: old.genesys.clone(),
+        reuse: old.reuse.clone(),
+        default_cobrowse_type: new.default_cobrowse_type,
+        genesys_settings: old.genesys_settings.clone(),
+    }
+}
+
+fn same_genesys(old: Option<&GenesysSettings>, new: &GenesysSettings) -> bool {
+    old.is_some_and(|old| {
+        old.api_url == new.api_url
+            && old.login_url == new.login_url
+            && old.client_id == new.client_id
+            && old.client_secret.expose_secret() == new.client_secret.expose_secret()
+            && old.upstream_timeout == new.upstream_timeout
+            && old.requests_per_minute == new.requests_per_minute
+            && old.request_body == new.request_body
+            && old.verify_agent == new.verify_agent
+    })
+}

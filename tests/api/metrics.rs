@@ -1,0 +1,146 @@
+//! What `/metrics` tells an operator beyond the call counters: the settings the live figures
+//! are drawn against, the Genesys request limit's count, whether a token is held, the
+//! process's own figures and the version.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+use wiremock::ResponseTemplate;
+
+use crate::helpers::*;
+
+/// The value of `series` (name and labels, exactly as exposed) in a `/metrics` page.
+pub fn value_of(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("{series} is not in:\n{metrics}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_limits_are_exposed_next_to_the_figures_they_bound() {
+    let app = spawn_app_with(&[
+        ("MAX_IN_FLIGHT", "7"),
+        ("GENESYS_REQUESTS_PER_MINUTE", "50"),
+        ("UPSTREAM_TIMEOUT_MS", "1500"),
+    ])
+    .await;
+    app.mount_token(86_400).await;
+    app.mount_cobrowse(session_reply()).await;
+    let metrics = app.metrics().await;
+    for (series, value) in [
+        ("cobrowse_proxy_calls_in_flight_limit", 7.0),
+        ("cobrowse_proxy_genesys_requests_per_minute_limit", 50.0),
+        ("cobrowse_proxy_upstream_timeout_seconds", 1.5),
+        ("cobrowse_proxy_genesys_requests_last_minute", 0.0),
+    ] {
+        assert_eq!(value_of(&metrics, series), value, "{series}");
+    }
+
+    // Two starts with agentId: two Genesys requests (the token's is not limited, not counted).
+    for _ in 0..2 {
+        assert_eq!(
+            flat_reply(app.start(&valid_input()).await).await["success"],
+            true
+        );
+    }
+    let metrics = app.metrics().await;
+    assert_eq!(
+        value_of(&metrics, "cobrowse_proxy_genesys_requests_last_minute"),
+        2.0
+    );
+}
+
+#[tokio::test]
+async fn every_failure_is_listed_at_zero_before_the_first_call() {
+    // Prometheus sees a counter's first increase only if it saw it at 0 first: an alert on
+    // the first GENESYS_AUTH_FAILED of a process depends on it.
+    let app = spawn_app_with(&[]).await;
+    let metrics = app.metrics().await;
+    for code in cobrowse_proxy::outcome::ErrorCode::ALL {
+        let series = format!(
+            r#"cobrowse_proxy_calls_total{{outcome="failed",error_code="{}"}}"#,
+            code.as_str()
+        );
+        assert_eq!(value_of(&metrics, &series), 0.0, "{series}");
+    }
+    assert_eq!(
+        value_of(
+            &metrics,
+            r#"cobrowse_proxy_calls_total{outcome="started",error_code=""}"#
+        ),
+        0.0
+    );
+    assert_eq!(
+        value_of(
+            &metrics,
+            r#"cobrowse_proxy_genesys_request_duration_seconds_count{operation="cobrowse"}"#
+        ),
+        0.0
+    );
+}
+
+#[tokio::test]
+async fn token_valid_says_whether_a_token_is_held() {
+    let app = spawn_app_with(&[]).await;
+    app.mount_token(86_400).await;
+    app.mount_cobrowse(session_reply()).await;
+    let valid = |metrics: String| value_of(&metrics, "cobrowse_proxy_token_valid");
+    assert_eq!(valid(app.metrics().await), 0.0, "no token asked for yet");
+    app.start(&valid_input()).await;
+    assert_eq!(valid(app.metrics().await), 1.0);
+
+    // The org revokes the client: the API refuses the token, the login service the client.
+    app.genesys.reset().await;
+    app.mount_login(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .await;
+    app.mount_cobrowse(genesys_error(
+        401,
+        "bad.credentials",
+        "Invalid login credentials.",
+    ))
+    .await;
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_eq!(reply["errorCode"], "GENESYS_AUTH_FAILED", "{reply}");
+    let metrics = app.metrics().await;
+    assert_eq!(valid(metrics.clone()), 0.0);
+    assert_eq!(
+        value_of(&metrics, "cobrowse_proxy_token_failures_total"),
+        1.0
+    );
+}
+
+#[tokio::test]
+async fn process_and_build_figures_are_exposed_under_the_usual_names() {
+    let app = spawn_app_with(&[]).await;
+    let metrics = app.metrics().await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let started = value_of(&metrics, "process_start_time_seconds");
+    // The service runs inside this test process, started moments ago (the slowest test
+    // binaries run for minutes).
+    assert!(
+        started <= now + 1.0 && started > now - 3600.0,
+        "started at {started}, now {now}"
+    );
+    let resident = value_of(&metrics, "process_resident_memory_bytes");
+    assert!(resident > 1e6 && resident < 4e9, "{resident}");
+    assert!(value_of(&metrics, "process_virtual_memory_bytes") >= resident);
+    let open = value_of(&metrics, "process_open_fds");
+    // At least the listener, the mock Genesys's and this client's connection.
+    assert!(
+        open >= 3.0 && open <= value_of(&metrics, "process_max_fds"),
+        "{open}"
+    );
+    assert!(value_of(&metrics, "process_cpu_seconds_total") >= 0.0);
+    assert!(metrics.contains("# TYPE process_cpu_seconds counter"));
+    let build = format!(
+        r#"cobrowse_proxy_build_info{{version="{}"}}"#,
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(value_of(&metrics, &build), 1.0);
+}

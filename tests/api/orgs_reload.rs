@@ -1,0 +1,183 @@
+//! The orgs file read again without a restart: when it changes on disk (in place, or by
+//! Kubernetes's symlink swap) and on SIGHUP; an invalid file changes nothing.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::valid_input;
+use crate::many_orgs::{TwoOrgs, org_genesys, orgs_toml, received};
+
+/// Waits (up to 5 s: the file is looked at every second) until `done` holds.
+async fn eventually<F: Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+    let until = Instant::now() + Duration::from_secs(5);
+    while !done().await {
+        assert!(Instant::now() < until, "{what}: not within 5 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn unauthorized(reply: Value) -> bool {
+    reply["errorCode"] == "UNAUTHORIZED"
+}
+
+/// The file now says `text`, written in place.
+fn rewrite(file: &Path, text: &str) {
+    std::fs::write(file, text).unwrap();
+}
+
+#[tokio::test]
+async fn a_changed_file_adds_removes_and_rotates_orgs_and_unchanged_orgs_keep_their_token() {
+    let orgs = TwoOrgs::start("reload-change", &[]).await;
+    assert_eq!(orgs.as_acme(&valid_input()).await["success"], true);
+    assert_eq!(orgs.as_globex(&valid_input()).await["success"], true);
+    let initech = org_genesys("initech").await;
+
+    // globex goes, initech comes, acme's password is rotated (its Genesys settings are not).
+    let text = orgs_toml(&orgs.acme.uri(), &orgs.globex.uri(), "", "")
+        .replace("acme-inbound-pw", "acme-rotated-pw");
+    let globex_start = text.find("[orgs.globex]").unwrap();
+    let text = format!(
+        "{}[orgs.initech]\nregion = \"eu-west-1\"\napi_url = \"{url}\"\nlogin_url = \"{url}\"\nclient_id = \"i\"\nclient_secret = \"initech-secret\"\nauth_username = \"initech\"\nauth_password = \"initech-pw\"\n",
+        &text[..globex_start],
+        url = initech.uri()
+    );
+    rewrite(&orgs.file, &text);
+
+    eventually("globex's credential is refused", || async {
+        unauthorized(orgs.as_globex(&valid_input()).await).await
+    })
+    .await;
+    let initech_reply = orgs
+        .call(&valid_input(), |r| {
+            r.basic_auth("initech", Some("initech-pw"))
+        })
+        .await;
+    assert_eq!(initech_reply["joinCode"], "initech", "{initech_reply}");
+    assert!(
+        unauthorized(orgs.as_acme(&valid_input()).await).await,
+        "acme's old password"
+    );
+    let rotated = orgs
+        .call(&valid_input(), |r| {
+            r.basic_auth("acme-integration", Some("acme-rotated-pw"))
+        })
+        .await;
+    assert_eq!(rotated["joinCode"], "acme", "{rotated}");
+    assert_eq!(
+        received(&orgs.acme).await,
+        (1, 2),
+        "acme kept its token across the reload"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_file_changes_nothing_and_is_counted() {
+    let orgs = TwoOrgs::start("reload-invalid", &[]).await;
+    let good = std::fs::read_to_string(&orgs.file).unwrap();
+    rewrite(
+        &orgs.file,
+        &good.replace("client_id = \"acme-client\"", "clientid = \"x\""),
+    );
+    eventually("the failure is counted", || async {
+        let text = orgs.get("/metrics").await.text().await.unwrap();
+        text.contains("cobrowse_proxy_orgs_reload_failures_total 1")
+    })
+    .await;
+    assert_eq!(orgs.as_acme(&valid_input()).await["joinCode"], "acme");
+    assert_eq!(orgs.as_globex(&valid_input()).await["joinCode"], "globex");
+
+    // Fixed, it is taken: a change that is only valid now.
+    rewrite(
+        &orgs.file,
+        &good.replace("globex-inbound-token", "globex-next-token"),
+    );
+    eventually("the fixed file is taken", || async {
+        let reply = orgs
+            .call(&valid_input(), |r| r.bearer_auth("globex-next-token"))
+            .await;
+        reply["joinCode"] == "globex"
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_kubernetes_secret_update_by_symlink_swap_is_seen() {
+    let orgs = TwoOrgs::start("reload-symlink", &[]).await;
+    // The layout the kubelet makes: orgs.toml -> ..data/orgs.toml, ..data -> ..<version>.
+    let dir = orgs.file.parent().unwrap().join("mounted");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("..v1")).unwrap();
+    std::fs::copy(&orgs.file, dir.join("..v1/orgs.toml")).unwrap();
+    std::os::unix::fs::symlink("..v1", dir.join("..data")).unwrap();
+    std::os::unix::fs::symlink("..data/orgs.toml", dir.join("orgs.toml")).unwrap();
+    let address = crate::many_orgs::spawn_many(&dir.join("orgs.toml"), &[]);
+    let mounted = TwoOrgs {
+        address,
+        acme: wiremock::MockServer::start().await,
+        globex: wiremock::MockServer::start().await,
+        file: dir.join("orgs.toml"),
+        http: orgs.http.clone(),
+    };
+    assert_eq!(
+        mounted.as_globex(&valid_input()).await["joinCode"],
+        "globex"
+    );
+
+    let v1 = std::fs::read_to_string(dir.join("..v1/orgs.toml")).unwrap();
+    std::fs::create_dir_all(dir.join("..v2")).unwrap();
+    std::fs::write(
+        dir.join("..v2/orgs.toml"),
+        v1.replace("globex-inbound-token", "globex-v2-token"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..v2", dir.join("..data_tmp")).unwrap();
+    std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).unwrap();
+
+    eventually("the new version is served", || async {
+        mounted
+            .call(&valid_input(), |r| r.bearer_auth("globex-v2-token"))
+            .await["joinCode"]
+            == "globex"
+    })
+    .await;
+    assert!(unauthorized(mounted.as_globex(&valid_input()).await).await);
+}
+
+#[tokio::test]
+async fn sighup_reloads_a_change_the_file_watch_cannot_see() {
+    let orgs = TwoOrgs::start("reload-sighup", &[]).await;
+    let before = std::fs::metadata(&orgs.file).unwrap();
+    // Same length, same file, and its modification time put back: only SIGHUP tells.
+    let text = std::fs::read_to_string(&orgs.file)
+        .unwrap()
+        .replace("acme-inbound-pw", "acme-inbound-PW");
+    rewrite(&orgs.file, &text);
+    std::fs::File::options()
+        .write(true)
+        .open(&orgs.file)
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        orgs.as_acme(&valid_input()).await["joinCode"],
+        "acme",
+        "unseen by the watch, the old password still works"
+    );
+
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    eventually("the new password is taken", || async {
+        orgs.call(&valid_input(), |r| {
+            r.basic_auth("acme-integration", Some("acme-inbound-PW"))
+        })
+        .await["joinCode"]
+            == "acme"
+    })
+    .await;
+}
