@@ -8,7 +8,9 @@
 # Knobs (environment): BENCH_DURATION=10 (seconds measured), BENCH_WARMUP=2,
 # BENCH_CONNECTIONS=64, BENCH_THREADS=1 (wrk threads; on 2 cores a second one only takes CPU
 # from the servers being measured), BENCH_READY_RUNS=7, BENCH_UPSTREAM_WORKERS=1,
-# BENCH_EXTRA=1 (0 keeps only the direct and the main proxy rows).
+# BENCH_EXTRA=1 (0 keeps only the direct and the main proxy rows), BENCH_PROXY (a release
+# binary built elsewhere to measure instead of target/release's, for before/after runs
+# that alternate without rebuilding).
 #
 # Targets are printed PASS/FAIL but do not set the exit status: timings depend on the
 # machine and on what else runs on it. The exit status is non-zero only when something broke
@@ -29,7 +31,7 @@ conversation=5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60
 agent=0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6
 username=bench
 password=bench-password
-proxy=target/release/cobrowse-proxy
+proxy=${BENCH_PROXY:-target/release/cobrowse-proxy}
 upstream=target/release/examples/bench_upstream
 
 work=$(mktemp -d)

@@ -18,6 +18,8 @@
 mod drops;
 mod escape;
 
+pub use escape::one_line;
+
 use std::io::{BufWriter, IsTerminal};
 use std::time::Duration;
 

@@ -14,6 +14,8 @@ use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 mod common;
+#[path = "doctor/hostile.rs"]
+mod hostile;
 
 use common::{Genesys, Unreachable, is_start, prefixed, required_vars, token_reply};
 

@@ -9,7 +9,7 @@ use super::{Check, DATA_ACTION, SERVICE_URL, ServiceUrl};
 use crate::export;
 use crate::genesys::GenesysError;
 use crate::genesys::admin::{Action, Admin};
-use crate::genesys::transport::describe;
+use crate::genesys::transport::{MAX_ANSWER_BYTES, describe};
 use crate::outcome::genesys_said as said;
 
 /// How long the service's `/healthz` may take to answer.
@@ -239,13 +239,16 @@ pub(super) fn same_url(found: &str, expected: &str) -> bool {
     }
 }
 
-/// `GET <base>/healthz`, from here: DNS, the TLS certificate and routing to the service.
+/// `GET <base>/healthz`, from here: DNS, the TLS certificate and routing to the service. No
+/// redirect is followed (the data action must reach the service at this URL itself), and no
+/// more of the answer is read than Genesys's answers may hold.
 pub(super) async fn healthz(base: &str) -> Check {
     let url = format!("{base}/healthz");
     // reqwest is built without a bundled crypto provider; installing twice is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = match reqwest::Client::builder()
         .timeout(HEALTHZ_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("cobrowse-proxy-doctor/", env!("CARGO_PKG_VERSION")))
         .build()
     {
@@ -259,7 +262,7 @@ pub(super) async fn healthz(base: &str) -> Check {
         }
     };
     let reach = "Check that the host name resolves from here, that its TLS certificate is valid for it and signed by a public CA (Genesys accepts no other), and that the ingress or load balancer routes it to the cobrowse-proxy service.";
-    let response = match client.get(&url).send().await {
+    let mut response = match client.get(&url).send().await {
         Ok(response) => response,
         Err(error) => {
             let why = if error.is_timeout() {
@@ -271,7 +274,42 @@ pub(super) async fn healthz(base: &str) -> Check {
         }
     };
     let status = response.status().as_u16();
-    let body = response.bytes().await.unwrap_or_default();
+    if (300..400).contains(&status) {
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned())
+            .unwrap_or_default();
+        return Check::fail(
+            SERVICE_URL,
+            format!(
+                "GET {url} answered {status}, a redirect (to {location:?}), which doctor does not follow."
+            ),
+            "Pass --url the base URL at which the service itself answers, and give the data action that URL: a redirect on the way to the service is no place for a start's POST.",
+        );
+    }
+    // Read in pieces, up to the cap: an endless or huge answer is not cobrowse-proxy's.
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if body.len() + chunk.len() > MAX_ANSWER_BYTES => {
+                return Check::fail(
+                    SERVICE_URL,
+                    format!(
+                        "GET {url} answered {status} with a body over {MAX_ANSWER_BYTES} bytes, not as cobrowse-proxy does ({{\"status\":\"ok\"}}); doctor read no further."
+                    ),
+                    "Route the URL to the cobrowse-proxy service, not to another application.",
+                );
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            // A body cut short is not the service's answer either.
+            Err(_) => {
+                body.clear();
+                break;
+            }
+        }
+    }
     let is_ours = serde_json::from_slice::<Value>(&body).is_ok_and(|body| body["status"] == "ok");
     match (status, is_ours) {
         (200, true) => Check::ok(

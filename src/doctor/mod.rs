@@ -29,6 +29,7 @@ use crate::genesys::GenesysSettings;
 use crate::genesys::admin::Admin;
 use crate::genesys::region::REGIONS;
 use crate::routes::START_PATH;
+use crate::telemetry::one_line;
 use access::{org, read_permission, start_permission, token};
 use action::{data_action, healthz};
 
@@ -160,10 +161,16 @@ impl Report {
         self.checks.iter().all(|c| c.status != Status::Fail)
     }
 
-    /// The report as printed: a line per check, or one JSON array; ends with a newline.
+    /// The report as printed: a line per check, or one JSON array; ends with a newline. In
+    /// text, each line is escaped as log lines are: whatever Genesys or the service answered
+    /// (an org's name, an error message), one check is one line.
     pub fn render(&self, format: Format) -> String {
         match format {
-            Format::Text => self.checks.iter().map(|c| format!("{c}\n")).collect(),
+            Format::Text => self
+                .checks
+                .iter()
+                .map(|c| format!("{}\n", one_line(&c.to_string())))
+                .collect(),
             Format::Json => {
                 let mut text =
                     serde_json::to_string_pretty(&self.checks).expect("checks serialize");

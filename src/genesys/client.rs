@@ -20,7 +20,7 @@ use super::error::Operation;
 use super::error::{GenesysError, Problem};
 use super::reply::Reply;
 use super::token::TokenCache;
-use super::transport::Transport;
+use super::transport::{Transport, answer_floor};
 use crate::domain::{AgentId, ConversationId, StartRequest};
 use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
 
@@ -89,6 +89,8 @@ pub struct AgentChoice {
     /// place of a start (`COBROWSE_ALREADY_ACTIVE`). `None` when it shows none, and when the
     /// conversation was not read.
     pub already_active: Option<GenesysError>,
+    /// The conversation was read to choose or check the agent: one Genesys request was sent.
+    pub looked_up: bool,
 }
 
 /// `CobrowseWebMessagingSession`, the fields the flow gets.
@@ -121,7 +123,12 @@ impl GenesysClient {
     /// The HTTP clients for calls with `budget`, with no request limit yet.
     pub fn transport(budget: Duration, metrics: Arc<Metrics>) -> Transport {
         // Connecting should take milliseconds; leave most of the budget for Genesys itself.
-        Transport::new(budget.min(Duration::from_secs(3)), metrics, None)
+        Transport::new(
+            budget.min(Duration::from_secs(3)),
+            answer_floor(budget),
+            metrics,
+            None,
+        )
     }
 
     /// A client for `org` that sends through `transport` (its limiter included).
@@ -187,6 +194,7 @@ impl GenesysClient {
                 resolved: false,
                 media_type: String::new(),
                 already_active: None,
+                looked_up: false,
             });
         }
         let conversation_id = request.conversation_id;
@@ -231,6 +239,7 @@ impl GenesysClient {
                 already_active: conversation
                     .live_cobrowse()
                     .map(|live| failed(Problem::CobrowseLive(live))),
+                looked_up: true,
             }),
             (AgentPresence::Ended, _) => Err(failed(Problem::ConversationEnded)),
             (AgentPresence::NotConnected, wanted) => {

@@ -140,9 +140,8 @@ fn is_live_cobrowse(state: &str) -> bool {
     )
 }
 
-/// An ISO-8601 UTC time as Genesys writes it, with or without fractional seconds.
 fn instant(time: Option<&str>) -> Option<SystemTime> {
-    humantime::parse_rfc3339(time?).ok()
+    super::time_of(time?)
 }
 
 impl Participant {

@@ -23,6 +23,8 @@ pub struct GenesysError {
     pub retries: u32,
     /// The conversation the request was about, for requests that name one.
     pub conversation_id: Option<ConversationId>,
+    /// A start that failed after this call had read the conversation: that request was sent.
+    pub after_lookup: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +45,8 @@ pub enum Problem {
     Broken(String),
     /// The answer was larger than any Genesys answer (`transport::MAX_ANSWER_BYTES`).
     TooLarge,
-    /// This service's own request limit would have made the call wait past its deadline.
+    /// This service's own request limit had no slot until too little of the budget was left
+    /// for Genesys to answer (`transport::answer_floor`): nothing was sent.
     Throttled,
     /// The conversation was read: no connected agent, or not the wanted one.
     AgentNotConnected { wanted: Option<AgentId> },
@@ -84,7 +87,14 @@ impl GenesysError {
             correlation_id: String::new(),
             retries: 0,
             conversation_id: None,
+            after_lookup: false,
         }
+    }
+
+    /// This failure came after the call's conversation lookup was sent.
+    pub fn after_lookup(mut self) -> Self {
+        self.after_lookup = true;
+        self
     }
 
     pub fn about(mut self, conversation_id: ConversationId) -> Self {

@@ -55,12 +55,12 @@ impl RequestLimit {
         sent.len()
     }
 
-    /// Waits for a slot; `Err` at once when none frees up before `deadline`.
-    pub async fn take(&self, deadline: Instant) -> Result<(), ()> {
+    /// Waits for a slot; `Err` at once when none frees up by `latest`.
+    pub async fn take(&self, latest: Instant) -> Result<(), ()> {
         loop {
             match self.try_take(Instant::now()) {
                 Ok(()) => return Ok(()),
-                Err(free_at) if free_at >= deadline => return Err(()),
+                Err(free_at) if free_at > latest => return Err(()),
                 // Another caller may take the freed slot first: then look again.
                 Err(free_at) => sleep_until(free_at).await,
             }

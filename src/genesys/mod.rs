@@ -16,12 +16,20 @@ pub mod token;
 pub mod transport;
 
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use secrecy::SecretString;
 
 pub use client::{GenesysClient, RequestBody, StartedSession};
 pub use error::{GenesysError, Operation, Problem};
+
+/// A time as Genesys writes it (`dateOfferEnds`, `connectedTime`), in any RFC 3339 form: `Z`
+/// or `z` or an offset (`+02:00`), any number of fractional digits. `None` when unreadable.
+pub fn time_of(text: &str) -> Option<SystemTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(SystemTime::from)
+}
 
 /// Where Genesys is, how to authenticate to it, and how to call it.
 #[derive(Clone, Debug)]
@@ -39,4 +47,35 @@ pub struct GenesysSettings {
     pub request_body: RequestBody,
     /// Check a flow-given agent is connected to the conversation before starting.
     pub verify_agent: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::time_of;
+
+    #[test]
+    fn every_rfc_3339_form_of_one_time_reads_the_same() {
+        // 2026-12-05T08:43:27.5Z.
+        let at = UNIX_EPOCH + Duration::from_millis(1_796_460_207_500);
+        for text in [
+            "2026-12-05T08:43:27.500Z",
+            "2026-12-05T08:43:27.5z",
+            "2026-12-05t08:43:27.5Z",
+            "2026-12-05T10:43:27.5+02:00",
+            "2026-12-05T03:13:27.500000-05:30",
+        ] {
+            assert_eq!(time_of(text), Some(at), "{text}");
+        }
+        for text in [
+            "",
+            "next Tuesday",
+            "2026-12-05",
+            "2026-12-05T08:43:27",
+            "1796460207",
+        ] {
+            assert_eq!(time_of(text), None, "{text}");
+        }
+    }
 }

@@ -25,6 +25,7 @@ impl Reply {
             correlation_id: self.correlation_id.clone(),
             retries: self.retries,
             conversation_id: None,
+            after_lookup: false,
         }
     }
 

@@ -5,6 +5,12 @@
 //! never opened. A timeout, a broken connection or a 502/504 may hide a session that did
 //! start, so those are reported, never retried. Every attempt and every wait stays inside
 //! one deadline: the call's total budget.
+//!
+//! A request leaves only while Genesys has time to answer it: at least [`answer_floor`] of
+//! the budget must remain, whether the time went on a token, a conversation lookup, a wait
+//! for a rate-limit slot or a `Retry-After`. One sent with less would time out as a start
+//! that may have reached Genesys (an offer the flow is told not to retry) where not sending
+//! it is a clean "nothing was sent".
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -28,6 +34,16 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 const CONNECT_RETRY_DELAY: Duration = Duration::from_millis(200);
 /// Genesys answers are a few kilobytes; anything past this is not a Genesys answer.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+/// The least time a request is sent with, whatever the budget: a Genesys API answer usually
+/// takes 100 to 300 ms, and this leaves room for a slow one.
+const MIN_ANSWER_TIME: Duration = Duration::from_millis(500);
+
+/// How much of the budget must remain for a request to leave: a fifth of the budget or
+/// [`MIN_ANSWER_TIME`], whichever is larger, but never more than half the budget (so a short
+/// budget still lets the first request go). 2 s of the default 10 s budget, 500 ms of 2 s.
+pub fn answer_floor(budget: Duration) -> Duration {
+    (budget / 5).max(MIN_ANSWER_TIME).min(budget / 2)
+}
 
 /// The pooled HTTP client, cloned cheaply (everything is reference-counted inside).
 #[derive(Clone)]
@@ -37,6 +53,8 @@ pub struct Transport {
     /// other thread twice, once to send and once to hand the answer back.
     http: Arc<ThreadLocal<reqwest::Client>>,
     connect_timeout: Duration,
+    /// [`answer_floor`] of the budget: the least time left a request is sent with.
+    floor: Duration,
     metrics: Arc<Metrics>,
     /// Genesys's per-token limit, mirrored: a burst of flows is answered at once rather than
     /// earning this OAuth client 429s.
@@ -46,6 +64,7 @@ pub struct Transport {
 impl Transport {
     pub fn new(
         connect_timeout: Duration,
+        floor: Duration,
         metrics: Arc<Metrics>,
         requests_per_minute: Option<NonZeroU32>,
     ) -> Self {
@@ -64,6 +83,7 @@ impl Transport {
         let transport = Transport {
             http: Arc::new(ThreadLocal::new()),
             connect_timeout,
+            floor,
             metrics,
             limit: requests_per_minute.map(|n| Arc::new(RequestLimit::per_minute(n))),
         };
@@ -121,19 +141,21 @@ impl Transport {
         let labels = OperationLabels {
             operation: operation.label(),
         };
+        // The last moment a request may leave and still have time to be answered.
+        let latest = deadline.checked_sub(self.floor).unwrap_or(deadline);
         let mut retries = 0;
         loop {
+            // A request begun with too little time left would be cut off, and its timeout
+            // would read as a start that may have reached Genesys: say it was never sent.
+            if Instant::now() > latest {
+                return Err(failed(Problem::OutOfTime, retries));
+            }
             // The token endpoint is limited by Genesys separately, and rarely asked.
             if let (Some(limit), false) = (&self.limit, operation == Operation::Token) {
                 limit
-                    .take(deadline)
+                    .take(latest)
                     .await
                     .map_err(|()| failed(Problem::Throttled, retries))?;
-            }
-            // A request begun with no time left would be cut off at once, and its timeout would
-            // read as a start that may have reached Genesys: say it was never sent.
-            if Instant::now() >= deadline {
-                return Err(failed(Problem::OutOfTime, retries));
             }
             let started = std::time::Instant::now();
             let result = timeout_at(deadline, attempt(make())).await;
@@ -147,7 +169,7 @@ impl Transport {
                     let wait = reply.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
                     // Compared as durations: a huge Retry-After must not overflow an Instant.
                     if retries + 1 >= MAX_ATTEMPTS
-                        || wait >= deadline.saturating_duration_since(Instant::now())
+                        || wait > latest.saturating_duration_since(Instant::now())
                     {
                         return Ok(reply.finish(retries));
                     }
@@ -155,8 +177,7 @@ impl Transport {
                 }
                 Ok(Ok(reply)) => return Ok(reply.finish(retries)),
                 Ok(Err(AttemptError::Connect(why))) => {
-                    if retries + 1 >= MAX_ATTEMPTS
-                        || Instant::now() + CONNECT_RETRY_DELAY >= deadline
+                    if retries + 1 >= MAX_ATTEMPTS || Instant::now() + CONNECT_RETRY_DELAY > latest
                     {
                         return Err(failed(Problem::Unreachable(why), retries));
                     }
@@ -306,10 +327,24 @@ mod tests {
         assert_eq!(retry_after("-1", SystemTime::now()), None);
     }
 
+    #[test]
+    fn the_floor_is_a_fifth_of_the_budget_at_least_half_a_second_at_most_half() {
+        let ms = Duration::from_millis;
+        assert_eq!(answer_floor(ms(10_000)), ms(2_000));
+        assert_eq!(answer_floor(ms(2_000)), ms(500));
+        assert_eq!(answer_floor(ms(800)), ms(400));
+        assert_eq!(answer_floor(ms(100)), ms(50));
+    }
+
     #[tokio::test]
     async fn a_request_with_no_time_left_is_not_sent_and_says_so() {
         let genesys = wiremock::MockServer::start().await;
-        let transport = Transport::new(Duration::from_secs(1), Arc::default(), None);
+        let transport = Transport::new(
+            Duration::from_secs(1),
+            Duration::from_millis(500),
+            Arc::default(),
+            None,
+        );
         let url = format!("{}/api/v2/conversations/x/cobrowse", genesys.uri());
         let error = transport
             .send(

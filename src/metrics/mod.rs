@@ -206,7 +206,7 @@ impl Default for Metrics {
         let reuse_store_errors = Family::<OrgLabel, Counter>::default();
         registry.register(
             "reuse_store_errors",
-            "Reuse store (Redis) commands that failed or timed out; the start went on without reuse",
+            "Reuse store (Redis) commands that failed or timed out, and stored values that were no session (taken as absent); the start went on without them",
             reuse_store_errors.clone(),
         );
         let request_body = Family::<RequestBodyLabels, Gauge>::default();

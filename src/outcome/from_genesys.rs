@@ -71,6 +71,18 @@ pub(crate) fn said(problem: &Problem) -> String {
     format!(" (Genesys said: {said})")
 }
 
+/// For a request that was not sent: that nothing was, or, for a start after the conversation
+/// lookup, that the lookup was sent and the start was not; then `what_to_do`.
+fn not_sent(error: &GenesysError, what_to_do: &str) -> String {
+    if error.after_lookup && error.operation == Operation::StartCobrowse {
+        format!(
+            "The conversation lookup was sent; the start was not, so nothing was started; {what_to_do}"
+        )
+    } else {
+        format!("Nothing was sent; {what_to_do}")
+    }
+}
+
 /// What the flow is told when no usable answer came, whoever was asked.
 fn unanswered(error: &GenesysError) -> Option<(ErrorCode, String)> {
     let service = service(error.operation);
@@ -85,7 +97,8 @@ fn unanswered(error: &GenesysError) -> Option<(ErrorCode, String)> {
         Problem::OutOfTime => (
             ErrorCode::UpstreamTimeout,
             format!(
-                "{service} was not asked: the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS) ran out first. Nothing was sent; try again."
+                "{service} was not asked: the time budget (COBROWSE_UPSTREAM_TIMEOUT_MS) ran out first, or too little of it was left for Genesys to answer. {}",
+                not_sent(error, "try again.")
             ),
         ),
         Problem::Unreachable(why) => (
@@ -100,7 +113,10 @@ fn unanswered(error: &GenesysError) -> Option<(ErrorCode, String)> {
         ),
         Problem::Throttled => (
             ErrorCode::RateLimited,
-            "This service's own limit on Genesys requests (COBROWSE_GENESYS_REQUESTS_PER_MINUTE, Genesys's per-token limit) is reached and waiting for a slot would exceed the time budget. Nothing was sent; try again in a few seconds.".to_owned(),
+            format!(
+                "This service's own limit on Genesys requests (COBROWSE_GENESYS_REQUESTS_PER_MINUTE, Genesys's per-token limit) is reached, and no slot frees up while enough of the time budget is left for Genesys to answer. {}",
+                not_sent(error, "try again in a few seconds.")
+            ),
         ),
         Problem::TooLarge => (
             ErrorCode::InvalidUpstreamResponse,

@@ -24,7 +24,7 @@ use crate::genesys::{GenesysError, StartedSession};
 use crate::metrics::{Metrics, OrgLabel};
 use crate::outcome::Failure;
 use memory::MemoryStore;
-use redis::{RedisStore, StoreError};
+use redis::{COMMAND_TIMEOUT, Look, Names, RedisStore, StoreError};
 
 /// How often a start waiting on another replica's looks for its session.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -47,8 +47,7 @@ pub struct Reuse {
     store: Store,
     /// Starts under way in this process, by key: later arrivals wait for the first's answer.
     flights: Mutex<HashMap<Key, watch::Receiver<Option<Answer>>>>,
-    /// When the store's last failure was logged, so a Redis outage is one line per 30 s.
-    last_warning: Mutex<Option<Instant>>,
+    trouble: Arc<Trouble>,
     metrics: Arc<Metrics>,
 }
 
@@ -116,7 +115,11 @@ impl Reuse {
                 None => Store::Memory(MemoryStore::for_window(window)),
             },
             flights: Mutex::new(HashMap::new()),
-            last_warning: Mutex::new(None),
+            trouble: Arc::new(Trouble {
+                metrics: metrics.clone(),
+                org,
+                last_warning: Mutex::new(None),
+            }),
             metrics,
         }
     }
@@ -206,68 +209,78 @@ impl Reuse {
             }
             Store::Redis(redis) => redis,
         };
-        // Another replica may hold the start lock: wait for its session, or for the lock to
-        // go (it failed, or crashed and the lock expired), then start here.
-        let mut lock = Lock {
-            redis: redis.clone(),
-            key,
-            token: uuid::Uuid::new_v4().to_string(),
-            held: false,
-        };
-        loop {
-            match redis.get(&key).await {
-                Ok(Some(session)) if offer_is_open(&session) => {
-                    return Ok((handed_out(session), true));
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.store_failed(e);
-                    break;
-                }
-            }
-            if Instant::now() >= deadline {
-                return Err(Failure::start_under_way());
-            }
+        // One step: the session another replica stored, or else the start lock. While another
+        // replica holds the lock, look again until its session is there, or the lock is gone
+        // (it failed, or crashed and the lock expired) and this start takes it.
+        let names = Names::of(&key);
+        let token = uuid::Uuid::new_v4().to_string();
+        // A stored value this start read and cannot use, which the next look takes as absent.
+        let mut passed_over: Option<Vec<u8>> = None;
+        let mut warned = false;
+        let held = loop {
             // Held no longer than this start may last, so a crashed holder frees it in time.
             let lock_ttl = deadline.saturating_duration_since(Instant::now());
-            match redis.lock(&key, &lock.token, lock_ttl).await {
-                Ok(taken) => lock.held = taken,
-                Err(e) => {
-                    // A command that timed out may still have been applied: act as the
-                    // holder, so the session is stored and the lock released after all.
-                    lock.held = e.may_have_applied;
-                    self.store_failed(e);
-                    break;
-                }
+            if lock_ttl.is_zero() {
+                // No time left: the start says so itself, and sends nothing.
+                break false;
             }
-            if lock.held {
-                break;
+            let looked = redis
+                .look(&names, &token, lock_ttl, passed_over.as_deref(), deadline)
+                .await;
+            let (look, flaw) = match looked {
+                Ok(looked) => looked,
+                Err(e) => {
+                    // A look that timed out may still have taken the lock: act as the holder,
+                    // so the session is stored, or the lock released, after all.
+                    let held = e.may_have_applied;
+                    self.trouble.store_failed(e);
+                    break held;
+                }
+            };
+            if let Some(flaw) = flaw
+                && !std::mem::replace(&mut warned, true)
+            {
+                self.trouble.unreadable(&names, &flaw);
+            }
+            match look {
+                Look::Stored(value) => {
+                    match serde_json::from_slice::<StartedSession>(&value) {
+                        Ok(session) if offer_is_open(&session) => {
+                            return Ok((handed_out(session), true));
+                        }
+                        Ok(_) => {}
+                        Err(_) => {
+                            if !std::mem::replace(&mut warned, true) {
+                                self.trouble.unreadable(&names, "not a session's JSON");
+                            }
+                        }
+                    }
+                    // Its offer is over, or it is no session: look again at once, with it
+                    // taken as absent.
+                    passed_over = Some(value);
+                    continue;
+                }
+                Look::Locked => break true,
+                Look::Busy => {}
             }
             if Instant::now() + POLL_INTERVAL >= deadline {
                 return Err(Failure::start_under_way());
             }
             sleep(POLL_INTERVAL).await;
-        }
+        };
+        let lock = held.then(|| Lock(Some((redis.clone(), names, token))));
         let answer = start.await;
-        if lock.held {
+        if let Some(mut lock) = lock {
             match &answer {
                 Ok(session) => {
-                    if let Some(ttl) = self.keep_for(session)
-                        && let Err(e) = redis.put(&key, session, ttl).await
-                    {
-                        self.store_failed(e);
-                    }
+                    lock.keep(session, self.keep_for(session), deadline, &self.trouble)
+                        .await;
                 }
                 // The session may exist: keep the lock until it expires (at this start's
                 // deadline), so another replica does not start a second one meanwhile.
-                Err(e) if e.may_have_started() => lock.held = false,
+                Err(e) if e.may_have_started() => lock.0 = None,
+                // Genesys refused: the lock goes as it drops.
                 Err(_) => {}
-            }
-            if lock.held {
-                lock.held = false;
-                if let Err(e) = redis.unlock(&key, &lock.token).await {
-                    self.store_failed(e);
-                }
             }
         }
         Ok((answer?, false))
@@ -278,9 +291,10 @@ impl Reuse {
         OrgLabel((!self.namespace.is_empty()).then_some(self.namespace))
     }
 
-    /// How long to remember a session: the window, or until its offer ends if sooner.
+    /// How long to remember a session: the window, or until its offer ends if sooner; not at
+    /// all when its offer is over or its end cannot be read.
     fn keep_for(&self, session: &StartedSession) -> Option<Duration> {
-        let ttl = match offer_ends(session) {
+        let ttl = match offer_ends(session).ok()? {
             Some(ends) => ends
                 .duration_since(SystemTime::now())
                 .ok()?
@@ -289,46 +303,95 @@ impl Reuse {
         };
         (!ttl.is_zero()).then_some(ttl)
     }
+}
 
+/// The store's failures, counted and warned about; shared with the work that finishes after
+/// a reply has gone.
+struct Trouble {
+    metrics: Arc<Metrics>,
+    org: OrgLabel,
+    /// When the store's last failure was logged, so a Redis outage is one line per 30 s.
+    last_warning: Mutex<Option<Instant>>,
+}
+
+impl Trouble {
     /// Counts a store failure and warns about it, at most once per [`WARN_EVERY`]; the start
     /// goes on without the store.
     fn store_failed(&self, error: StoreError) {
         self.metrics
             .reuse_store_errors
-            .get_or_create(&self.org())
+            .get_or_create(&self.org)
             .inc();
         let mut last = self.last_warning.lock().expect("warning lock");
         if last.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
             *last = Some(Instant::now());
             tracing::warn!(
-                org = self.org().0,
+                org = self.org.0,
                 error = %error,
                 "Redis (the reuse store) failed; starting without reuse until it answers (this warning repeats at most every 30 s)"
             );
         }
     }
+
+    /// Counts a stored value that is not a session, and names its key (never the value).
+    fn unreadable(&self, names: &Names, flaw: &str) {
+        self.metrics
+            .reuse_store_errors
+            .get_or_create(&self.org)
+            .inc();
+        tracing::warn!(
+            org = self.org.0,
+            key = %names.session,
+            problem = flaw,
+            "Redis holds a value that is not a session where one belongs; it is taken as absent, and the next session started replaces it"
+        );
+    }
 }
 
-/// The Redis start lock of one start. Released when the start is done; if the start is
-/// cancelled while holding it (its caller went away), released in the background, so no
-/// replica waits for a start that will never finish.
-struct Lock {
-    redis: RedisStore,
-    key: Key,
-    token: String,
-    held: bool,
+/// The Redis start lock of one start, while held. Released when the start is done; if the
+/// start is cancelled while holding it (its caller went away), released in the background,
+/// so no replica waits for a start that will never finish.
+struct Lock(Option<(RedisStore, Names, String)>);
+
+impl Lock {
+    /// Stores the session (for `ttl`; when `None`, only releases the lock) in a task of its
+    /// own. The reply waits for it until `deadline` at most: a Redis that stalls then
+    /// finishes it, or times it out, after the reply has gone.
+    async fn keep(
+        &mut self,
+        session: &StartedSession,
+        ttl: Option<Duration>,
+        deadline: Instant,
+        trouble: &Arc<Trouble>,
+    ) {
+        let Some((redis, names, token)) = self.0.take() else {
+            return;
+        };
+        let json = ttl.map(|ttl| {
+            let json = serde_json::to_string(session).expect("a session serialises");
+            (json, ttl)
+        });
+        let trouble = trouble.clone();
+        let task = tokio::spawn(async move {
+            let within = Instant::now() + COMMAND_TIMEOUT;
+            let kept = match json {
+                Some((json, ttl)) => redis.keep(&names, &token, json, ttl, within).await,
+                None => redis.unlock(&names, &token, within).await.map(|()| false),
+            };
+            if let Err(e) = kept {
+                trouble.store_failed(e);
+            }
+        });
+        let _ = timeout_at(deadline, task).await;
+    }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        if self.held {
-            let (redis, key, token) = (
-                self.redis.clone(),
-                self.key,
-                std::mem::take(&mut self.token),
-            );
+        if let Some((redis, names, token)) = self.0.take() {
             tokio::spawn(async move {
-                let _ = redis.unlock(&key, &token).await;
+                let within = Instant::now() + COMMAND_TIMEOUT;
+                let _ = redis.unlock(&names, &token, within).await;
             });
         }
     }
@@ -346,13 +409,23 @@ impl Drop for Flight<'_> {
     }
 }
 
-fn offer_ends(session: &StartedSession) -> Option<SystemTime> {
-    humantime::parse_rfc3339(&session.date_offer_ends).ok()
+/// When the session's offer ends: `Ok(None)` when Genesys gave no time, `Err` when it gave one
+/// that cannot be read.
+fn offer_ends(session: &StartedSession) -> Result<Option<SystemTime>, ()> {
+    match session.date_offer_ends.as_str() {
+        "" => Ok(None),
+        text => crate::genesys::time_of(text).map(Some).ok_or(()),
+    }
 }
 
-/// A remembered session is handed out only while its offer is open (or has no known end).
+/// A remembered session is handed out only while its offer is open, or has no known end. One
+/// whose end cannot be read may be over: never handed out.
 fn offer_is_open(session: &StartedSession) -> bool {
-    offer_ends(session).is_none_or(|ends| SystemTime::now() < ends)
+    match offer_ends(session) {
+        Ok(Some(ends)) => SystemTime::now() < ends,
+        Ok(None) => true,
+        Err(()) => false,
+    }
 }
 
 /// A remembered session as a new call reports it: Genesys was not called for it, so no

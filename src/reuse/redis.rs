@@ -1,26 +1,116 @@
 //! The shared reuse store (`COBROWSE_REDIS_URL`): sessions and short start locks in Redis, so
 //! replicas hand out each other's sessions and make one Genesys call for concurrent starts.
 //!
+//! A start is two steps, each one server-side script that Redis runs atomically (`EVALSHA`,
+//! or `EVAL` the first time): [`LOOK`] answers the stored session, or else takes the start
+//! lock, in one step, so no start can take the lock between another's finding nothing and
+//! its own taking it; [`KEEP`] stores the session and releases the lock in one step, and only
+//! while the lock is still this start's, so a session is stored only by the one start that
+//! saw none and never overwrites another. A new start costs two round trips.
+//!
 //! Only what the flow already receives is stored (the session's fields), never a token or a
-//! credential. Every command is bounded by [`COMMAND_TIMEOUT`]: Redis is an optimisation, and
-//! a slow one must not eat the start's budget.
+//! credential. Every command is bounded by [`COMMAND_TIMEOUT`] and by the start's deadline:
+//! Redis is an optimisation, and a slow one must not eat the start's budget. A stored value
+//! larger than any session ([`MAX_SESSION_BYTES`]) is never read: `LOOK` measures it first.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout_at};
 
 use super::Key;
-use crate::genesys::StartedSession;
 
 /// The longest one Redis command may take before the start goes on without it.
-const COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
-const SESSION_PREFIX: &str = "cobrowse-proxy:session:";
-const LOCK_PREFIX: &str = "cobrowse-proxy:starting:";
+pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
+/// The largest value read as a session. A session's JSON is about 400 bytes (ids, a join
+/// code, a websocket URL, a time); anything past this is not one of ours, and reading it
+/// would make every start of its conversation carry it through the shared connection.
+pub const MAX_SESSION_BYTES: usize = 16 * 1024;
+
+/// The stored session, or else the start lock.
+///
+/// KEYS: the session, the start lock. ARGV: this start's lock token, the lock's expiry (ms),
+/// [`MAX_SESSION_BYTES`], and `1` plus a value the caller read and could not use (an ended
+/// offer, not a session), which then counts as absent, or `0`. Answers `{'session', value}`,
+/// `{'locked', flaw}` (the lock is now ours) or `{'busy', flaw}` (another start holds it),
+/// where `flaw` says why a value that is there was not read (`''` when none was).
+const LOOK: &str = r"
+local flaw = ''
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'string' then
+  local size = redis.call('STRLEN', KEYS[1])
+  if size > tonumber(ARGV[3]) then
+    flaw = 'a value of ' .. size .. ' bytes, larger than any session'
+  else
+    local value = redis.call('GET', KEYS[1])
+    if ARGV[4] ~= '1' or value ~= ARGV[5] then
+      return {'session', value}
+    end
+  end
+elseif kind ~= 'none' then
+  flaw = 'a ' .. kind .. ', not a string'
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {'locked', flaw}
+end
+return {'busy', flaw}
+";
+
+/// Stores the session and releases the lock, if the lock is still this start's.
+///
+/// KEYS: the session, the start lock. ARGV: the lock token, the session, its expiry (ms).
+/// Answers 1 when stored, 0 when the lock had expired (then nothing is written: another
+/// start may hold it now, and its session is the one to keep).
+const KEEP: &str = r"
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('DEL', KEYS[2])
+return 1
+";
+
 /// Deletes the lock only if it still holds our token: a lock that expired and was taken by
 /// another replica is not ours to release.
-const UNLOCK: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const UNLOCK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// The scripts with their SHA-1, computed once.
+static SCRIPTS: LazyLock<[Script; 3]> =
+    LazyLock::new(|| [Script::new(LOOK), Script::new(KEEP), Script::new(UNLOCK)]);
+
+/// The Redis keys of one start: its session and its lock. The one place keys are named.
+pub struct Names {
+    pub session: String,
+    lock: String,
+}
+
+impl Names {
+    pub fn of(key: &Key) -> Self {
+        Names {
+            session: format!("cobrowse-proxy:session:{key}"),
+            lock: format!("cobrowse-proxy:starting:{key}"),
+        }
+    }
+}
+
+/// What [`RedisStore::look`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Look {
+    /// A value small enough to be a session, as stored (for the caller to read).
+    Stored(Vec<u8>),
+    /// No usable session: the start lock is now this start's.
+    Locked,
+    /// No usable session, and another start holds the lock.
+    Busy,
+}
 
 /// Why Redis did not answer; the text never holds the URL's password.
 #[derive(Debug, thiserror::Error)]
@@ -69,66 +159,91 @@ impl RedisStore {
         })
     }
 
-    pub async fn get(&self, key: &Key) -> Result<Option<StartedSession>, StoreError> {
-        let value: Option<String> = self
-            .run(redis::cmd("GET").arg(format!("{SESSION_PREFIX}{key}")))
-            .await?;
-        Ok(value.and_then(|json| serde_json::from_str(&json).ok()))
-    }
-
-    pub async fn put(
+    /// The stored session, or else the start lock for `lock_ttl` (one round trip), and why a
+    /// value that is there was not read (`Some` only for one too large or not a string).
+    /// `passed_over` is a value read before and of no use (an ended offer, not a session): it
+    /// counts as absent, unless it has changed since.
+    pub async fn look(
         &self,
-        key: &Key,
-        session: &StartedSession,
+        names: &Names,
+        token: &str,
+        lock_ttl: Duration,
+        passed_over: Option<&[u8]>,
+        deadline: Instant,
+    ) -> Result<(Look, Option<String>), StoreError> {
+        let mut invocation = SCRIPTS[0].prepare_invoke();
+        invocation
+            .key(&names.session)
+            .key(&names.lock)
+            .arg(token)
+            .arg(millis(lock_ttl))
+            .arg(MAX_SESSION_BYTES)
+            .arg(if passed_over.is_some() { "1" } else { "0" })
+            .arg(passed_over.unwrap_or_default());
+        let (what, detail): (String, Vec<u8>) = self.run(&invocation, deadline).await?;
+        if what == "session" {
+            return Ok((Look::Stored(detail), None));
+        }
+        let flaw = (!detail.is_empty()).then(|| String::from_utf8_lossy(&detail).into_owned());
+        let look = if what == "locked" {
+            Look::Locked
+        } else {
+            Look::Busy
+        };
+        Ok((look, flaw))
+    }
+
+    /// Stores a session (`json`) for `ttl` and releases the lock, if the lock is still
+    /// `token`'s; whether it was stored. A session too large to be read back is not stored.
+    pub async fn keep(
+        &self,
+        names: &Names,
+        token: &str,
+        json: String,
         ttl: Duration,
+        deadline: Instant,
+    ) -> Result<bool, StoreError> {
+        if json.len() > MAX_SESSION_BYTES {
+            self.unlock(names, token, deadline).await?;
+            return Ok(false);
+        }
+        let mut invocation = SCRIPTS[1].prepare_invoke();
+        invocation
+            .key(&names.session)
+            .key(&names.lock)
+            .arg(token)
+            .arg(json)
+            .arg(millis(ttl));
+        let stored: u8 = self.run(&invocation, deadline).await?;
+        Ok(stored == 1)
+    }
+
+    pub async fn unlock(
+        &self,
+        names: &Names,
+        token: &str,
+        deadline: Instant,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(session).expect("a session serialises");
-        self.run(
-            redis::cmd("SET")
-                .arg(format!("{SESSION_PREFIX}{key}"))
-                .arg(json)
-                .arg("PX")
-                .arg(millis(ttl)),
-        )
-        .await
-    }
-
-    /// Takes the start lock for `key` for `ttl` unless another start holds it.
-    pub async fn lock(&self, key: &Key, token: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let set: Option<String> = self
-            .run(
-                redis::cmd("SET")
-                    .arg(format!("{LOCK_PREFIX}{key}"))
-                    .arg(token)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(millis(ttl)),
-            )
-            .await?;
-        Ok(set.is_some())
-    }
-
-    pub async fn unlock(&self, key: &Key, token: &str) -> Result<(), StoreError> {
-        let _deleted: u32 = self
-            .run(
-                redis::cmd("EVAL")
-                    .arg(UNLOCK)
-                    .arg(1)
-                    .arg(format!("{LOCK_PREFIX}{key}"))
-                    .arg(token),
-            )
-            .await?;
+        let mut invocation = SCRIPTS[2].prepare_invoke();
+        invocation.key(&names.lock).arg(token);
+        let _deleted: u8 = self.run(&invocation, deadline).await?;
         Ok(())
     }
 
-    async fn run<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Result<T, StoreError> {
+    /// Runs a script, for at most [`COMMAND_TIMEOUT`] and never past `deadline`.
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+        deadline: Instant,
+    ) -> Result<T, StoreError> {
         // The manager is a cheap handle onto one shared, multiplexed connection.
         let mut connection = self.connection.clone();
-        match timeout(COMMAND_TIMEOUT, command.query_async(&mut connection)).await {
+        let until = deadline.min(Instant::now() + COMMAND_TIMEOUT);
+        match timeout_at(until, invocation.invoke_async(&mut connection)).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(self.error(e.to_string(), false)),
             Err(_) => Err(self.error(
-                format!("no answer within {} ms", COMMAND_TIMEOUT.as_millis()),
+                "no answer within the time left (at most 250 ms a command)".to_owned(),
                 true,
             )),
         }

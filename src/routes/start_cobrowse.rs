@@ -114,9 +114,12 @@ async fn handle(
         match agent.already_active {
             Some(active) => Err(active),
             None => {
-                genesys
+                let started = genesys
                     .start_cobrowse(&start, agent.agent_id, deadline)
-                    .await
+                    .await;
+                // A start refused before it left still follows a lookup that did: the flow
+                // is told.
+                started.map_err(|e| if agent.looked_up { e.after_lookup() } else { e })
             }
         }
     };

@@ -62,6 +62,24 @@ impl<W: Write> Write for EscapedLine<W> {
     }
 }
 
+/// `text` as one line: escaped as a log line is, so no value in it can end the line early or
+/// rewrite it on a terminal (`cobrowse-proxy doctor` prints its checks so). Borrowed when
+/// there is nothing to escape.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    // `escaped` keeps a final newline as the line's own: here it is part of the text.
+    if text.ends_with('\n') {
+        let line = format!("{text}\n");
+        let mut out = String::from_utf8_lossy(&escaped(line.as_bytes(), false)).into_owned();
+        out.pop();
+        return Cow::Owned(out);
+    }
+    match escaped(text.as_bytes(), false) {
+        Cow::Borrowed(_) => Cow::Borrowed(text),
+        // Escaping writes a `String`; lossy only to be total.
+        Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+    }
+}
+
 /// `line` with every character that could end it or rewrite it on a terminal escaped: C0
 /// controls, DEL, C1 controls, U+2028 and U+2029; a final `\n` is the line's own and is
 /// kept, and with `colours` so is an `ESC` that starts a colour code. Borrowed, without a
@@ -119,6 +137,16 @@ mod tests {
 
     fn escape(line: &str, colours: bool) -> String {
         String::from_utf8(escaped(line.as_bytes(), colours).into_owned()).unwrap()
+    }
+
+    #[test]
+    fn one_line_escapes_a_final_newline_too() {
+        assert!(matches!(one_line("ok: Acme"), Cow::Borrowed("ok: Acme")));
+        assert_eq!(
+            one_line("ok: Acme\nok   start-permission: FORGED\n"),
+            r"ok: Acme\nok   start-permission: FORGED\n"
+        );
+        assert_eq!(one_line("a\u{2028}b\r"), r"a\u2028b\r");
     }
 
     #[test]

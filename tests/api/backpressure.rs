@@ -2,6 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use serde_json::json;
+use wiremock::ResponseTemplate;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -113,4 +116,69 @@ async fn metrics_count_calls_latency_retries_and_tokens() {
     ] {
         assert!(text.contains(line), "{line} not in:\n{text}");
     }
+}
+
+#[tokio::test]
+async fn a_slot_that_frees_too_late_for_genesys_to_answer_is_not_waited_for() {
+    // One request a minute and a 60 s budget: the second start's slot frees a moment before
+    // its deadline, far too late for Genesys (which takes a second) to answer a start sent then.
+    let app = spawn_app_with(&[
+        ("GENESYS_REQUESTS_PER_MINUTE", "1"),
+        ("UPSTREAM_TIMEOUT_MS", "60000"),
+    ])
+    .await;
+    app.mount_token(86_400).await;
+    app.answer_first(wiremock::matchers::path(COBROWSE_PATH), session_reply())
+        .await;
+    app.mount_cobrowse(session_reply().set_delay(Duration::from_secs(1)))
+        .await;
+    assert_eq!(
+        flat_reply(app.start(&valid_input()).await).await["success"],
+        true
+    );
+
+    let began = Instant::now();
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_failed_with(&reply, "RATE_LIMITED", "Nothing was sent");
+    assert!(
+        began.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        began.elapsed()
+    );
+    assert_eq!(
+        app.requests_to("cobrowse").await,
+        1,
+        "the second was never sent"
+    );
+}
+
+#[tokio::test]
+async fn when_the_lookup_took_the_last_slot_the_flow_is_told_it_was_sent_and_the_start_was_not() {
+    let app = spawn_app_with(&[("GENESYS_REQUESTS_PER_MINUTE", "1")]).await;
+    app.mount_token(86_400).await;
+    app.mount_conversation(
+        ResponseTemplate::new(200).set_body_json(conversation_with(&[(
+            AGENT,
+            "calls",
+            "connected",
+            "2026-11-24T10:00:00.000Z",
+        )])),
+    )
+    .await;
+    app.mount_cobrowse(session_reply()).await;
+
+    let reply = flat_reply(app.start(&json!({"conversationId": CONVERSATION})).await).await;
+    assert_failed_with(
+        &reply,
+        "RATE_LIMITED",
+        "COBROWSE_GENESYS_REQUESTS_PER_MINUTE",
+    );
+    let message = reply["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("The conversation lookup was sent; the start was not"),
+        "{message}"
+    );
+    assert!(!message.contains("Nothing was sent"), "{message}");
+    assert_eq!(app.requests_to("conversation").await, 1);
+    assert_eq!(app.requests_to("cobrowse").await, 0);
 }

@@ -97,3 +97,29 @@ async fn gateway_errors_and_timeouts_are_never_retried() {
         assert_eq!(app.requests_to("cobrowse").await, 1, "{status} retried");
     }
 }
+
+#[tokio::test]
+async fn a_retry_after_that_leaves_genesys_too_little_time_to_answer_is_not_waited_for() {
+    // 1.4 s of budget: after a 1 s Retry-After, 0.4 s would be left, under the 0.5 s a request
+    // needs (COBROWSE_UPSTREAM_TIMEOUT_MS's fifth, at least 0.5 s), and Genesys takes 0.8 s.
+    let app = spawn_app_with(&[("UPSTREAM_TIMEOUT_MS", "1400")]).await;
+    app.mount_token(86_400).await;
+    app.answer_first(
+        path(COBROWSE_PATH),
+        genesys_error(429, "too.many.requests.retry.after", "slow down")
+            .insert_header("Retry-After", "1"),
+    )
+    .await;
+    app.mount_cobrowse(session_reply().set_delay(Duration::from_millis(800)))
+        .await;
+    let started = Instant::now();
+    let reply = flat_reply(app.start(&valid_input()).await).await;
+    assert_eq!(reply["errorCode"], "RATE_LIMITED", "{reply}");
+    assert_eq!(reply["upstreamStatus"], 429);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "Retry-After waited for: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(app.requests_to("cobrowse").await, 1);
+}

@@ -261,3 +261,121 @@ async fn without_redis_starts_still_work_and_reuse_resumes_when_it_is_back() {
     }
     assert!(reused, "reuse resumed once Redis was back");
 }
+
+// --- when the offer ends, in every form Genesys may write it -------------------------------
+
+/// `at` in RFC 3339 with an offset, `2026-12-05T10:43:27.5+02:00` (to the second, then .5).
+fn with_offset(at: SystemTime) -> String {
+    let plus_two = time::UtcOffset::from_hms(2, 0, 0).unwrap();
+    let t = time::OffsetDateTime::from(at).to_offset(plus_two);
+    format!(
+        "{}-{:02}-{:02}T{:02}:{:02}:{:02}.5+02:00",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// `at` in RFC 3339 with a lower-case `z`, `2026-12-05T08:43:27.500z`.
+fn lower_case_z(at: SystemTime) -> String {
+    humantime::format_rfc3339_millis(at)
+        .to_string()
+        .replace('Z', "z")
+}
+
+fn session_with_offer_end(ends: &str) -> ResponseTemplate {
+    let mut body = session_body();
+    body["dateOfferEnds"] = json!(ends);
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+#[tokio::test]
+async fn an_offer_that_ended_is_not_handed_out_whatever_form_its_end_takes() {
+    let a_minute_ago = SystemTime::now() - Duration::from_secs(60);
+    for ends in [
+        with_offset(a_minute_ago),
+        lower_case_z(a_minute_ago),
+        // Unreadable: the offer may be over, so it is never handed out again.
+        "next Tuesday".to_owned(),
+    ] {
+        let app = app_with(&[WINDOW], session_with_offer_end(&ends)).await;
+        assert_eq!(started(&app, &valid_input()).await["reused"], false);
+        let again = started(&app, &valid_input()).await;
+        assert_eq!(again["reused"], false, "{ends}: {again}");
+        assert_eq!(app.requests_to("cobrowse").await, 2, "{ends}");
+    }
+}
+
+#[tokio::test]
+async fn an_offer_end_with_an_offset_is_read_and_kept_to() {
+    // Two seconds, so a slow machine still makes the second start before the offer ends.
+    let ends = with_offset(SystemTime::now() + Duration::from_secs(2));
+    let app = app_with(&[WINDOW], session_with_offer_end(&ends)).await;
+    started(&app, &valid_input()).await;
+    assert_eq!(
+        started(&app, &valid_input()).await["reused"],
+        true,
+        "{ends}"
+    );
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert_eq!(
+        started(&app, &valid_input()).await["reused"],
+        false,
+        "{ends}"
+    );
+    assert_eq!(app.requests_to("cobrowse").await, 2, "the offer ended");
+}
+
+#[tokio::test]
+async fn a_stored_value_that_is_not_a_session_is_taken_as_absent_and_replaced() {
+    if !redis_server::available() {
+        return;
+    }
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let app = app_with(
+        &[WINDOW, ("REDIS_URL", url.as_str())],
+        session_ending_in(Duration::from_secs(300)),
+    )
+    .await;
+    started(&app, &valid_input()).await;
+    let mut connection = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("cobrowse-proxy:session:*")
+        .query(&mut connection)
+        .unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    // Not JSON, JSON that is no session, and not a string at all.
+    let spoil: [&[&str]; 3] = [
+        &["SET", "<html>"],
+        &["SET", r#"{"joinCode": 7}"#],
+        &["HSET", "joinCode", "123456"],
+    ];
+    for (n, command) in spoil.iter().enumerate() {
+        let () = redis::cmd("DEL")
+            .arg(&keys[0])
+            .query(&mut connection)
+            .unwrap();
+        let () = redis::cmd(command[0])
+            .arg(&keys[0])
+            .arg(&command[1..])
+            .query(&mut connection)
+            .unwrap();
+        let next = started(&app, &valid_input()).await;
+        assert_eq!(next["reused"], false, "{command:?}: {next}");
+        assert_eq!(app.requests_to("cobrowse").await, n + 2, "{command:?}");
+        // The new session took its place, and is handed out.
+        assert_eq!(started(&app, &valid_input()).await["reused"], true);
+    }
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("cobrowse_proxy_reuse_store_errors_total 3"),
+        "{metrics}"
+    );
+}

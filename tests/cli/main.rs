@@ -1,5 +1,6 @@
 //! The binary as an operator runs it: start-up checks, log lines, secrets, graceful shutdown;
-//! its environment (`environment.rs`), its log lines (`logs.rs`, `stalled_log.rs`).
+//! its environment (`environment.rs`), its log lines (`logs.rs`, `stalled_log.rs`), and its
+//! memory when Redis holds a value no session can be (`redis_value.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -15,6 +16,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 mod common;
 mod environment;
 mod logs;
+mod redis_value;
+// The API tests' real Redis; this crate does not stop and restart it.
+#[allow(dead_code)]
+#[path = "../api/redis_server.rs"]
+mod redis_server;
 mod sandbox;
 mod stalled_log;
 mod unique_keys;
