@@ -4,11 +4,10 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common;
-use crate::{borrowed, command, exited_within, spawn, start, vars_at};
+use crate::{borrowed, command, output_within, spawn, start, vars_at};
 
 /// The image's HEALTHCHECK where there is no ingress: the service serves HTTPS with a
 /// certificate for its public name, and the check, run with the same environment, asks it
@@ -125,20 +124,6 @@ fn the_healthcheck_names_a_listen_address_that_is_not_text() {
         stderr.contains("COBROWSE_LISTEN (or --listen) is not UTF-8 text"),
         "{stderr}"
     );
-}
-
-/// Runs `command` until it exits; one still running after `within` is killed, so a test of a
-/// start-up refusal fails instead of hanging when the service starts after all.
-fn output_within(mut command: Command, within: Duration) -> std::process::Output {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if exited_within(&mut child, within).is_none() {
-        let _ = child.kill();
-    }
-    child.wait_with_output().unwrap()
 }
 
 /// A Kubernetes Secret made with `--from-file` from a file `echo` wrote.

@@ -87,19 +87,11 @@ fn a_taken_port_is_named_with_cobrowse_listen_and_exits_2() {
     let nothing = common::Unreachable::reserve();
     let mut vars = vars_at(&nothing.url());
     vars.push(("LISTEN", address.clone()));
-    let mut child = command(&borrowed(&vars))
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = exited_within(&mut child, Duration::from_secs(30));
-    if status.is_none() {
-        let _ = child.kill();
-    }
-    let output = child.wait_with_output().unwrap();
+    let mut command = command(&borrowed(&vars));
+    command.arg("serve");
+    let output = output_within(command, Duration::from_secs(30));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(status.and_then(|s| s.code()), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(&format!(
             "cannot listen on {address} (COBROWSE_LISTEN): Address already in use"
@@ -252,6 +244,20 @@ fn vars_at(url: &str) -> Vec<(&'static str, String)> {
         ("genesys", PASSWORD),
     ));
     vars
+}
+
+/// Runs `command` until it exits; one still running after `within` is killed, so a test of a
+/// start-up refusal fails instead of hanging when the service starts after all.
+pub fn output_within(mut command: Command, within: Duration) -> std::process::Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if exited_within(&mut child, within).is_none() {
+        let _ = child.kill();
+    }
+    child.wait_with_output().unwrap()
 }
 
 /// Waits for the child to exit, for `within` at most; `None` if it is still running.

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::{command, exited_within, signal};
+use crate::{command, exited_within, output_within, signal};
 
 /// The checks doctor prints, in order.
 const CHECKS: [&str; 7] = [
@@ -128,19 +128,11 @@ fn a_listen_address_off_loopback_is_a_usage_error_that_says_what_is_taken() {
 fn a_taken_port_is_named_with_sandbox_listen_and_exits_2() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
-    let mut child = command(&[])
-        .args(["sandbox", "--listen", &address])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = exited_within(&mut child, Duration::from_secs(30));
-    if status.is_none() {
-        let _ = child.kill();
-    }
-    let output = child.wait_with_output().unwrap();
+    let mut command = command(&[]);
+    command.args(["sandbox", "--listen", &address]);
+    let output = output_within(command, Duration::from_secs(30));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(status.and_then(|s| s.code()), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(&format!(
             "cannot listen on {address} (sandbox --listen): Address already in use"
