@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cobrowse_proxy::cli::{Cli, Command};
-use cobrowse_proxy::config::{Deployment, Settings};
+use cobrowse_proxy::config::Deployment;
 use cobrowse_proxy::sandbox::Sandbox;
 use cobrowse_proxy::startup::{Application, StartError};
 use cobrowse_proxy::telemetry::{self, LogFormat};
@@ -74,7 +74,7 @@ fn main() -> ExitCode {
         // and goes on with the checks that do not need them. Nothing is logged: stdout is the
         // report.
         Command::Doctor(options) => {
-            match runtime().block_on(doctor::run(Settings::from_env(), &options)) {
+            match runtime().block_on(doctor::run(Deployment::from_env(), &options)) {
                 Ok(report) => {
                     print!("{}", report.render(options.format));
                     if report.passed() {

@@ -16,6 +16,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 mod common;
 #[path = "doctor/hostile.rs"]
 mod hostile;
+#[path = "doctor/orgs.rs"]
+mod orgs;
 
 use common::{Genesys, Unreachable, is_start, prefixed, required_vars, token_reply};
 
@@ -515,6 +517,7 @@ async fn json_prints_the_same_checks_as_one_array() {
         assert_eq!(check["status"], verdict.as_str());
         assert!(check["detail"].as_str().is_some_and(|d| !d.is_empty()));
         assert_eq!(check["todo"], "", "nothing to do on a healthy set-up");
+        assert!(check.get("org").is_none(), "one org: no org field");
     }
     assert!(checks[2]["detail"].as_str().unwrap().contains(ORG_NAME));
 }

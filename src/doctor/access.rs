@@ -1,5 +1,6 @@
 //! The checks of what the OAuth client is and may do: a token, the org, the permissions.
 
+use super::setting::{SetIn, Setting};
 use super::{Check, ORG, READ_PERMISSION, START_PERMISSION, TOKEN, region_of};
 use crate::domain::{AgentId, ConversationId};
 use crate::genesys::admin::Admin;
@@ -37,15 +38,27 @@ pub(super) fn permissions_named(problem: &Problem) -> Vec<String> {
 
 /// A failure any request can meet: no answer, an answer that is not Genesys's, a status that
 /// no check expects. `asked` names the request in words.
-pub(super) fn trouble(check: &'static str, asked: &str, error: &GenesysError) -> Check {
+pub(super) fn trouble(
+    check: &'static str,
+    asked: &str,
+    error: &GenesysError,
+    set_in: SetIn,
+) -> Check {
     let status = error.status;
     let said = said(&error.problem);
     let correlation = correlation(error);
-    let api_url_hint = "Check that COBROWSE_GENESYS_API_URL and COBROWSE_GENESYS_LOGIN_URL point at Genesys (or unset them to use COBROWSE_GENESYS_REGION's).";
+    let (api_url, login_url, region) = (
+        set_in.name(Setting::ApiUrl),
+        set_in.name(Setting::LoginUrl),
+        set_in.name(Setting::Region),
+    );
+    let api_url_hint = format!(
+        "Check that {api_url} and {login_url} point at Genesys (or unset them to use {region}'s)."
+    );
     let (detail, todo) = match &error.problem {
         Problem::Unreachable(why) => (
             format!("{asked}: no connection ({why})."),
-            "Check DNS, firewall and proxy rules from this host to Genesys, and COBROWSE_GENESYS_REGION.".to_owned(),
+            format!("Check DNS, firewall and proxy rules from this host to Genesys, and {region}."),
         ),
         Problem::Broken(why) => (
             format!("{asked}: the connection failed mid-request ({why})."),
@@ -56,14 +69,17 @@ pub(super) fn trouble(check: &'static str, asked: &str, error: &GenesysError) ->
             "Check the network path to Genesys, then run doctor again; the service would time out the same way.".to_owned(),
         ),
         Problem::Throttled => (
-            format!("{asked}: held back by COBROWSE_GENESYS_REQUESTS_PER_MINUTE."),
+            format!(
+                "{asked}: held back by {}.",
+                set_in.name(Setting::RequestsPerMinute)
+            ),
             "Run doctor again in a few seconds.".to_owned(),
         ),
         Problem::TooLarge | Problem::Unreadable => (
             format!(
                 "{asked}: the answer ({status}) is not what Genesys answers.{correlation}"
             ),
-            api_url_hint.to_owned(),
+            api_url_hint.clone(),
         ),
         Problem::AgentNotConnected { .. }
         | Problem::ConversationEnded
@@ -76,7 +92,7 @@ pub(super) fn trouble(check: &'static str, asked: &str, error: &GenesysError) ->
                 format!(
                     "{asked}: the Platform API answered 401{said} to the token the login service had just issued.{correlation}"
                 ),
-                "COBROWSE_GENESYS_API_URL and COBROWSE_GENESYS_LOGIN_URL must be the same region's (unset both to use COBROWSE_GENESYS_REGION's); check the OAuth client is active.".to_owned(),
+                format!("{api_url} and {login_url} must be the same region's (unset both to use {region}'s); check the OAuth client is active."),
             ),
             429 => (
                 format!("{asked}: Genesys answered 429{said}: it is rate limiting this OAuth client.{correlation}"),
@@ -95,7 +111,7 @@ pub(super) fn trouble(check: &'static str, asked: &str, error: &GenesysError) ->
     Check::fail(check, detail, todo)
 }
 
-pub(super) async fn token(admin: &Admin, genesys: &GenesysSettings) -> Check {
+pub(super) async fn token(admin: &Admin, genesys: &GenesysSettings, set_in: SetIn<'_>) -> Check {
     let region = region_of(&genesys.login_url);
     let login = &genesys.login_url;
     let error = match admin.token().await {
@@ -119,7 +135,10 @@ pub(super) async fn token(admin: &Admin, genesys: &GenesysSettings) -> Check {
                 error.status
             ),
             format!(
-                "Check COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET (Admin > Integrations > OAuth), that the OAuth client's grant type is Client Credentials, and that it belongs to an org in {region}; for an org in another region set COBROWSE_GENESYS_REGION to that region."
+                "Check {} and {} (Admin > Integrations > OAuth), that the OAuth client's grant type is Client Credentials, and that it belongs to an org in {region}; for an org in another region set {} to that region.",
+                set_in.name(Setting::ClientId),
+                set_in.name(Setting::ClientSecret),
+                set_in.name(Setting::Region),
             ),
         ),
         (Problem::Unreadable, _) => Check::fail(
@@ -128,13 +147,22 @@ pub(super) async fn token(admin: &Admin, genesys: &GenesysSettings) -> Check {
                 "{login}/oauth/token answered {} without an access token.{correlation}",
                 error.status
             ),
-            "Point COBROWSE_GENESYS_LOGIN_URL at a Genesys login service, or unset it to use COBROWSE_GENESYS_REGION's.",
+            format!(
+                "Point {} at a Genesys login service, or unset it to use {}'s.",
+                set_in.name(Setting::LoginUrl),
+                set_in.name(Setting::Region)
+            ),
         ),
-        _ => trouble(TOKEN, &format!("asking {login} for a token"), &error),
+        _ => trouble(
+            TOKEN,
+            &format!("asking {login} for a token"),
+            &error,
+            set_in,
+        ),
     }
 }
 
-pub(super) async fn org(admin: &Admin, genesys: &GenesysSettings) -> Check {
+pub(super) async fn org(admin: &Admin, genesys: &GenesysSettings, set_in: SetIn<'_>) -> Check {
     match admin.token_info().await {
         Ok(info) => {
             let org = info.organization.unwrap_or_default();
@@ -151,7 +179,7 @@ pub(super) async fn org(admin: &Admin, genesys: &GenesysSettings) -> Check {
                 ),
             )
         }
-        Err(error) => trouble(ORG, "GET /api/v2/tokens/me", &error),
+        Err(error) => trouble(ORG, "GET /api/v2/tokens/me", &error, set_in),
     }
 }
 
@@ -162,6 +190,7 @@ pub(super) async fn start_permission(
     admin: &Admin,
     nowhere: ConversationId,
     nobody: AgentId,
+    set_in: SetIn<'_>,
 ) -> Check {
     let asked = format!("starting cobrowse on conversation {nowhere}, which doctor made up");
     match admin.try_start_cobrowse(nowhere, nobody).await {
@@ -204,16 +233,23 @@ pub(super) async fn start_permission(
                     said(&error.problem),
                     correlation(&error)
                 ),
-                "Genesys refused the request itself, as it would the service's: if it names the body, try COBROWSE_REQUEST_BODY=empty (the form the published SDK sends).",
+                format!(
+                    "Genesys refused the request itself, as it would the service's: if it names the body, try {} (the form the published SDK sends).",
+                    set_in.assignment(Setting::RequestBody, "empty")
+                ),
             )
         }
-        Err(error) => trouble(START_PERMISSION, &asked, &error),
+        Err(error) => trouble(START_PERMISSION, &asked, &error, set_in),
         Ok(status) => Check::fail(
             START_PERMISSION,
             format!(
                 "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
             ),
-            "Check that COBROWSE_GENESYS_API_URL points at the Genesys Platform API (or unset it to use COBROWSE_GENESYS_REGION's).",
+            format!(
+                "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
+                set_in.name(Setting::ApiUrl),
+                set_in.name(Setting::Region)
+            ),
         ),
     }
 }
@@ -222,6 +258,7 @@ pub(super) async fn read_permission(
     admin: &Admin,
     genesys: &GenesysSettings,
     nowhere: ConversationId,
+    set_in: SetIn<'_>,
 ) -> Check {
     let asked = format!("reading conversation {nowhere}, which doctor made up");
     let give = "give the OAuth client's role conversation:communication:view in Admin > Roles / Permissions";
@@ -244,9 +281,13 @@ pub(super) async fn read_permission(
                 Check::fail(
                     READ_PERMISSION,
                     format!(
-                        "{refused} COBROWSE_VERIFY_AGENT is on, so every start reads the conversation first and would fail with MISSING_PERMISSION."
+                        "{refused} {} is on, so every start reads the conversation first and would fail with MISSING_PERMISSION.",
+                        set_in.name(Setting::VerifyAgent)
                     ),
-                    format!("{give}, or set COBROWSE_VERIFY_AGENT=false."),
+                    format!(
+                        "{give}, or set {}.",
+                        set_in.assignment(Setting::VerifyAgent, "false")
+                    ),
                 )
             } else {
                 Check::ok(READ_PERMISSION, refused).with_note(format!(
@@ -254,13 +295,17 @@ pub(super) async fn read_permission(
                 ))
             }
         }
-        Err(error) => trouble(READ_PERMISSION, &asked, &error),
+        Err(error) => trouble(READ_PERMISSION, &asked, &error, set_in),
         Ok(status) => Check::fail(
             READ_PERMISSION,
             format!(
                 "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
             ),
-            "Check that COBROWSE_GENESYS_API_URL points at the Genesys Platform API (or unset it to use COBROWSE_GENESYS_REGION's).",
+            format!(
+                "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
+                set_in.name(Setting::ApiUrl),
+                set_in.name(Setting::Region)
+            ),
         ),
     }
 }

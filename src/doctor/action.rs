@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::access::{is_forbidden, trouble};
+use super::setting::SetIn;
 use super::{Check, DATA_ACTION, SERVICE_URL, ServiceUrl};
 use crate::export;
 use crate::genesys::GenesysError;
@@ -27,7 +28,12 @@ pub(super) fn export_command(name: &str, url: Option<&ServiceUrl>) -> String {
     }
 }
 
-pub(super) async fn data_action(admin: &Admin, name: &str, url: Option<&ServiceUrl>) -> Check {
+pub(super) async fn data_action(
+    admin: &Admin,
+    name: &str,
+    url: Option<&ServiceUrl>,
+    set_in: SetIn<'_>,
+) -> Check {
     let no_view = |error: &GenesysError| {
         Check::skip(
             DATA_ACTION,
@@ -44,7 +50,14 @@ pub(super) async fn data_action(admin: &Admin, name: &str, url: Option<&ServiceU
     let listed = match admin.find_actions(name).await {
         Ok(listed) => listed,
         Err(error) if is_forbidden(&error) => return no_view(&error),
-        Err(error) => return trouble(DATA_ACTION, "GET /api/v2/integrations/actions", &error),
+        Err(error) => {
+            return trouble(
+                DATA_ACTION,
+                "GET /api/v2/integrations/actions",
+                &error,
+                set_in,
+            );
+        }
     };
     let wanted = name.trim();
     let (named, similar): (Vec<Action>, Vec<Action>) = listed
@@ -88,6 +101,7 @@ pub(super) async fn data_action(admin: &Admin, name: &str, url: Option<&ServiceU
                     DATA_ACTION,
                     &format!("GET /api/v2/integrations/actions/{id}"),
                     &error,
+                    set_in,
                 );
             }
         };

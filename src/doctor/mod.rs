@@ -16,13 +16,15 @@
 
 mod access;
 mod action;
+mod setting;
 
 use std::fmt;
 
+use futures_util::StreamExt;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, Deployment, ManyOrgs, PREFIX};
 use crate::domain::{AgentId, ConversationId};
 use crate::export::{self, ActionOptions, ExportError};
 use crate::genesys::GenesysSettings;
@@ -32,6 +34,7 @@ use crate::routes::START_PATH;
 use crate::telemetry::one_line;
 use access::{org, read_permission, start_permission, token};
 use action::{data_action, healthz};
+use setting::{SetIn, Setting};
 
 /// The check names, as printed and in `--format json`'s `check` field.
 pub const CONFIGURATION: &str = "configuration";
@@ -47,6 +50,14 @@ pub const SERVICE_URL: &str = "service-url";
 /// with 74 bits of zeros. The sandbox's special ids share the range, so its simulated Genesys
 /// knows none of doctor's ids either.
 pub const MADE_UP_PREFIX: &str = "00000000-0000-4000-8000-";
+
+/// Orgs of an orgs file checked at once: a file of hundreds is checked in minutes, not
+/// hours, while no login service or Platform API sees more than a few of doctor's requests
+/// at a time (orgs of one region share them).
+const ORGS_AT_ONCE: usize = 8;
+
+/// How many org names a problem with `--org` lists before "and N more".
+const NAMES_SHOWN: usize = 20;
 
 /// What the admin asked for.
 #[derive(clap::Args, Clone, Debug)]
@@ -65,6 +76,10 @@ pub struct DoctorOptions {
     /// text: one line per check; json: the same checks as one JSON array.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// With COBROWSE_ORGS_FILE: check only this org (its name in the file, as in
+    /// [orgs.NAME]). Without it, every org of the file is checked.
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -94,10 +109,13 @@ impl fmt::Display for Status {
     }
 }
 
-/// One check: its name, verdict, what was checked and found, and what to do (`""` when
-/// nothing; on an `ok`, a note).
+/// One check: the org it is about (with an orgs file; `None` for the one org of the
+/// environment and for checks of the whole deployment), its name, verdict, what was checked
+/// and found, and what to do (`""` when nothing; on an `ok`, a note).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Check {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
     pub check: &'static str,
     pub status: Status,
     pub detail: String,
@@ -107,6 +125,7 @@ pub struct Check {
 impl Check {
     fn ok(check: &'static str, detail: impl Into<String>) -> Self {
         Check {
+            org: None,
             check,
             status: Status::Ok,
             detail: detail.into(),
@@ -116,6 +135,7 @@ impl Check {
 
     fn fail(check: &'static str, detail: impl Into<String>, todo: impl Into<String>) -> Self {
         Check {
+            org: None,
             check,
             status: Status::Fail,
             detail: detail.into(),
@@ -125,6 +145,7 @@ impl Check {
 
     fn skip(check: &'static str, detail: impl Into<String>, todo: impl Into<String>) -> Self {
         Check {
+            org: None,
             check,
             status: Status::Skip,
             detail: detail.into(),
@@ -163,14 +184,24 @@ impl Report {
 
     /// The report as printed: a line per check, or one JSON array; ends with a newline. In
     /// text, each line is escaped as log lines are: whatever Genesys or the service answered
-    /// (an org's name, an error message), one check is one line.
+    /// (an org's name, an error message), one check is one line. An org of an orgs file is a
+    /// block: its table's name (`[orgs.acme]`) on a line, then its checks, indented.
     pub fn render(&self, format: Format) -> String {
         match format {
-            Format::Text => self
-                .checks
-                .iter()
-                .map(|c| format!("{}\n", one_line(&c.to_string())))
-                .collect(),
+            Format::Text => {
+                let mut text = String::new();
+                let mut block: Option<&str> = None;
+                for check in &self.checks {
+                    let org = check.org.as_deref();
+                    if let Some(name) = org.filter(|_| org != block) {
+                        text.push_str(&format!("[orgs.{name}]\n"));
+                    }
+                    block = org;
+                    let indent = if org.is_some() { "  " } else { "" };
+                    text.push_str(&format!("{indent}{}\n", one_line(&check.to_string())));
+                }
+                text
+            }
             Format::Json => {
                 let mut text =
                     serde_json::to_string_pretty(&self.checks).expect("checks serialize");
@@ -209,30 +240,45 @@ fn service_url(options: &DoctorOptions) -> Result<Option<ServiceUrl>, ExportErro
 /// Runs every check. `Err` only when `--url` is not one the service could be reached at: the
 /// command line is wrong, and nothing was checked.
 pub async fn run(
-    settings: Result<Settings, ConfigError>,
+    deployment: Result<Deployment, ConfigError>,
     options: &DoctorOptions,
 ) -> Result<Report, ExportError> {
     let url = service_url(options)?;
     let mut checks = Vec::new();
-    match settings {
-        Err(error) => {
-            checks.push(Check::fail(
-                CONFIGURATION,
-                format!(
-                    "the COBROWSE_* settings are not usable: {}.",
-                    error.problems.join("; ")
-                ),
-                "Fix every variable named: `serve` refuses to start with this environment too.",
-            ));
+    match chosen(deployment, options.org.as_deref()) {
+        Err(refused) => {
+            checks.push(refused);
             skip_genesys(
                 &mut checks,
                 "needs a usable configuration.",
                 "Fix the configuration (above), then run doctor again.",
             );
         }
-        Ok(settings) => {
-            checks.push(Check::ok(CONFIGURATION, configuration(&settings.genesys)));
-            genesys_checks(&mut checks, &settings.genesys, options, url.as_ref()).await;
+        Ok(Chosen::OneOrg(genesys)) => {
+            checks.push(Check::ok(
+                CONFIGURATION,
+                format!(
+                    "the {PREFIX}* settings are usable: {}",
+                    configuration(&genesys, SetIn::Environment)
+                ),
+            ));
+            genesys_checks(
+                &mut checks,
+                &genesys,
+                SetIn::Environment,
+                options,
+                url.as_ref(),
+            )
+            .await;
+        }
+        Ok(Chosen::Orgs { summary, orgs }) => {
+            checks.push(Check::ok(CONFIGURATION, summary));
+            let blocks: Vec<Vec<Check>> = futures_util::stream::iter(&orgs)
+                .map(|(name, genesys)| org_checks(name, genesys, options, url.as_ref()))
+                .buffered(ORGS_AT_ONCE)
+                .collect()
+                .await;
+            checks.extend(blocks.into_iter().flatten());
         }
     }
     checks.push(match &url {
@@ -246,14 +292,101 @@ pub async fn run(
     Ok(Report { checks })
 }
 
-fn configuration(genesys: &GenesysSettings) -> String {
+/// What doctor checks: the one org of the environment, or the orgs of the file (every one,
+/// or the one `--org` names), by name.
+enum Chosen {
+    OneOrg(GenesysSettings),
+    Orgs {
+        /// The `configuration` check's finding.
+        summary: String,
+        orgs: Vec<(String, GenesysSettings)>,
+    },
+}
+
+/// The deployment's orgs `--org` leaves to check, or the failed `configuration` check.
+fn chosen(deployment: Result<Deployment, ConfigError>, org: Option<&str>) -> Result<Chosen, Check> {
+    let unusable = |problems: &[String]| {
+        Check::fail(
+            CONFIGURATION,
+            format!(
+                "the {PREFIX}* settings are not usable: {}.",
+                problems.join("; ")
+            ),
+            "Fix every problem named: `serve` refuses to start with this configuration too.",
+        )
+    };
+    match (deployment.map_err(|e| unusable(&e.problems))?, org) {
+        (Deployment::OneOrg(settings), None) => Ok(Chosen::OneOrg(settings.genesys)),
+        (Deployment::OneOrg(_), Some(org)) => Err(Check::fail(
+            CONFIGURATION,
+            format!(
+                "--org names org {org:?} of an orgs file, but {PREFIX}ORGS_FILE is not set: this deployment serves one org, from the {PREFIX}GENESYS_* variables."
+            ),
+            "Run doctor without --org.",
+        )),
+        (Deployment::ManyOrgs(ManyOrgs { file, orgs, .. }), wanted) => {
+            let file = file.display();
+            let all = orgs.len();
+            let names: Vec<String> = orgs.iter().map(|o| o.name.clone()).collect();
+            let orgs: Vec<(String, GenesysSettings)> = orgs
+                .into_iter()
+                .filter(|o| wanted.is_none_or(|w| w == o.name))
+                .map(|o| (o.name, o.genesys))
+                .collect();
+            let summary = match wanted {
+                None => format!(
+                    "the {PREFIX}* settings and {PREFIX}ORGS_FILE {file} are usable: {all} org{}, each checked below.",
+                    if all == 1 { "" } else { "s" }
+                ),
+                Some(org) if !orgs.is_empty() => format!(
+                    "the {PREFIX}* settings and {PREFIX}ORGS_FILE {file} are usable; --org checks org {org} of its {all}."
+                ),
+                Some(org) => {
+                    let mut shown = names[..all.min(NAMES_SHOWN)].join(", ");
+                    if all > NAMES_SHOWN {
+                        shown.push_str(&format!(" and {} more", all - NAMES_SHOWN));
+                    }
+                    return Err(Check::fail(
+                        CONFIGURATION,
+                        format!("{PREFIX}ORGS_FILE {file} has no org {org:?}; its orgs: {shown}."),
+                        "Pass --org with an org's name as in its [orgs.NAME] table, or leave --org out to check every org.",
+                    ));
+                }
+            };
+            Ok(Chosen::Orgs { summary, orgs })
+        }
+    }
+}
+
+/// Genesys in the region, its URLs, and whether a start first reads the conversation.
+fn configuration(genesys: &GenesysSettings, set_in: SetIn) -> String {
     let verify = if genesys.verify_agent { "on" } else { "off" };
     format!(
-        "the COBROWSE_* settings are usable: Genesys in {}, Platform API {}, login service {}; COBROWSE_VERIFY_AGENT is {verify}.",
+        "Genesys in {}, Platform API {}, login service {}; {} is {verify}.",
         region_of(&genesys.login_url),
         genesys.api_url,
         genesys.login_url,
+        set_in.name(Setting::VerifyAgent),
     )
+}
+
+/// The block of one org of the orgs file: its settings, then every Genesys check.
+async fn org_checks(
+    name: &str,
+    genesys: &GenesysSettings,
+    options: &DoctorOptions,
+    url: Option<&ServiceUrl>,
+) -> Vec<Check> {
+    let set_in = SetIn::OrgsFile(name);
+    let mut checks = vec![Check::ok(
+        CONFIGURATION,
+        format!("the org's settings: {}", configuration(genesys, set_in)),
+    )];
+    genesys_checks(&mut checks, genesys, set_in, options, url).await;
+    for check in &mut checks {
+        check.org = Some(name.to_owned());
+    }
+    checks
 }
 
 /// Marks every Genesys check not yet run as skipped.
@@ -268,11 +401,12 @@ fn skip_genesys(checks: &mut Vec<Check>, why: &str, todo: &str) {
 async fn genesys_checks(
     checks: &mut Vec<Check>,
     genesys: &GenesysSettings,
+    set_in: SetIn<'_>,
     options: &DoctorOptions,
     url: Option<&ServiceUrl>,
 ) {
     let admin = Admin::new(genesys);
-    let token = token(&admin, genesys).await;
+    let token = token(&admin, genesys, set_in).await;
     let got_token = token.status == Status::Ok;
     checks.push(token);
     if !got_token {
@@ -282,7 +416,7 @@ async fn genesys_checks(
             "Fix the token check, then run doctor again.",
         );
     }
-    let org = org(&admin, genesys).await;
+    let org = org(&admin, genesys, set_in).await;
     let api_answers = org.status == Status::Ok;
     checks.push(org);
     if !api_answers {
@@ -297,9 +431,9 @@ async fn genesys_checks(
     let nowhere = ConversationId::parse(&format!("{MADE_UP_PREFIX}{}", &random[20..]))
         .expect("a made-up id is a UUID");
     let nobody = AgentId::parse(&Uuid::new_v4().to_string()).expect("a v4 UUID is an id");
-    checks.push(start_permission(&admin, nowhere, nobody).await);
-    checks.push(read_permission(&admin, genesys, nowhere).await);
-    checks.push(data_action(&admin, &options.action_name, url).await);
+    checks.push(start_permission(&admin, nowhere, nobody, set_in).await);
+    checks.push(read_permission(&admin, genesys, nowhere, set_in).await);
+    checks.push(data_action(&admin, &options.action_name, url, set_in).await);
 }
 
 /// `region eu-west-1 (mypurecloud.ie)`, or the login URL's when it is not a region's.
