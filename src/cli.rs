@@ -29,7 +29,9 @@ pub enum Command {
         listen: SocketAddr,
     },
     /// Print the data action to import into Genesys Cloud (Admin > Integrations > Actions >
-    /// Import), built from the contract this binary enforces.
+    /// Import), built from the contract this binary enforces. It holds no credential: with
+    /// COBROWSE_ORGS_FILE, import the same file into every org, each integration with that
+    /// org's credential (docs/multi-org.md).
     ExportAction(ActionOptions),
     /// Ask the running service's GET /healthz, over HTTPS when COBROWSE_TLS_CERT is set; exit 0
     /// when it answers 200, 1 otherwise (for a container HEALTHCHECK).
