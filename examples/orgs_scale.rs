@@ -87,7 +87,13 @@ async fn main() {
 
     // One org first, so what follows measures the orgs, not the process's first allocations.
     let one_settings = file::parse(&orgs_file(1, None), &defaults).unwrap();
-    let one = Orgs::many(path.clone(), defaults.clone(), &one_settings, builder());
+    let one = Orgs::many(
+        path.clone(),
+        file::Version::of(&path),
+        defaults.clone(),
+        &one_settings,
+        builder(),
+    );
     let before = rss_kb();
     let started = Instant::now();
     let Ok(Deployment::ManyOrgs(many)) = Deployment::from_vars([(
@@ -96,7 +102,13 @@ async fn main() {
     )]) else {
         panic!("the generated file is valid")
     };
-    let orgs = Orgs::many(path.clone(), defaults.clone(), &many.orgs, builder());
+    let orgs = Orgs::many(
+        path.clone(),
+        many.version,
+        defaults.clone(),
+        &many.orgs,
+        builder(),
+    );
     let start_up = started.elapsed();
     drop(many);
     let per_org_kb = (rss_kb().saturating_sub(before)) as f64 / count as f64;

@@ -97,6 +97,7 @@ impl Application {
         );
         let orgs = Orgs::many(
             many.file.clone(),
+            many.version,
             many.defaults.clone(),
             &many.orgs,
             builder,

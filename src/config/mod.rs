@@ -30,7 +30,7 @@ use crate::domain::CobrowseType;
 use crate::genesys::GenesysSettings;
 use crate::genesys::region::{self, Region};
 use crate::inbound_auth::{AuthVars, InboundAuth};
-use crate::orgs::file::{self as orgs_file, OrgDefaults, OrgSettings};
+use crate::orgs::file::{self as orgs_file, OrgDefaults, OrgSettings, Version};
 use crate::outcome::ErrorMode;
 use crate::reuse::redis;
 use crate::telemetry::LogFormat;
@@ -83,6 +83,8 @@ pub struct ManyOrgs {
     /// `COBROWSE_ORGS_FILE`, read again on SIGHUP and when it changes.
     pub file: PathBuf,
     pub orgs: Vec<OrgSettings>,
+    /// The version of the file `orgs` were read from: the reload watch starts from it.
+    pub version: Version,
     /// What an org of the file leaves unset, for the file read at start-up and every reload.
     pub defaults: OrgDefaults,
     pub listen: SocketAddr,
@@ -300,9 +302,11 @@ fn many_orgs(
             .ok()
     });
     let deployment = (|| {
+        let (orgs, version) = orgs?;
         Some(ManyOrgs {
             file,
-            orgs: orgs?,
+            orgs,
+            version,
             defaults: defaults?,
             listen: g.listen?,
             tls: g.tls?,

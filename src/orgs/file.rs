@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::ValueEnum;
 use secrecy::{ExposeSecret, SecretString};
@@ -58,15 +59,36 @@ pub const KEYS: [&str; 14] = [
     "request_body",
 ];
 
-/// Reads and checks the file: every org, or every problem found.
-pub fn read(path: &Path, defaults: &OrgDefaults) -> Result<Vec<OrgSettings>, Vec<String>> {
+/// One version of the file behind a path (symlinks followed): another file, another size or
+/// another modification time is another version. Kubernetes rewrites a mounted Secret by
+/// swapping a symlink, so the path is looked up each time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Version(Option<(u64, u64, u64, Option<SystemTime>)>);
+
+impl Version {
+    pub fn of(path: &Path) -> Self {
+        Version(
+            std::fs::metadata(path)
+                .ok()
+                .map(|meta| (meta.dev(), meta.ino(), meta.len(), meta.modified().ok())),
+        )
+    }
+}
+
+/// Reads and checks the file: every org, or every problem found. With the orgs, the version
+/// read, looked at before reading: a change made while the file is read is another version.
+pub fn read(
+    path: &Path,
+    defaults: &OrgDefaults,
+) -> Result<(Vec<OrgSettings>, Version), Vec<String>> {
+    let version = Version::of(path);
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![format!(
             "the orgs file {} cannot be read: {e}",
             path.display()
         )]
     })?;
-    parse(&text, defaults)
+    Ok((parse(&text, defaults)?, version))
 }
 
 /// Checks the file's text: every org, or every problem found.

@@ -36,7 +36,7 @@ use crate::inbound_auth::{self, InboundCredential, Refusal, Scheme};
 use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
 use crate::reuse::Reuse;
 use crate::reuse::redis::RedisStore;
-use file::{OrgDefaults, OrgSettings};
+use file::{OrgDefaults, OrgSettings, Version};
 
 pub use reload::Reloaded;
 
@@ -64,6 +64,8 @@ pub enum Orgs {
 pub struct ManyOrgs {
     current: ArcSwap<OrgSet>,
     file: PathBuf,
+    /// The version of the file read at start-up, where the watch for changes starts.
+    read_at_start: Version,
     defaults: OrgDefaults,
     builder: OrgBuilder,
     /// One reload at a time (SIGHUP and a file change may come together).
@@ -136,6 +138,7 @@ impl Orgs {
     /// A many-org deployment: the file's orgs as read at start-up.
     pub fn many(
         file: PathBuf,
+        read_at_start: Version,
         defaults: OrgDefaults,
         settings: &[OrgSettings],
         builder: OrgBuilder,
@@ -147,6 +150,7 @@ impl Orgs {
         Orgs::Many(ManyOrgs {
             current: ArcSwap::from_pointee(OrgSet::new(orgs, settings)),
             file,
+            read_at_start,
             defaults,
             builder,
             reloading: tokio::sync::Mutex::new(()),

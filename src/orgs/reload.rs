@@ -8,15 +8,13 @@
 //! file changes nothing.
 
 use std::collections::HashMap;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use tokio::signal::unix::Signal;
 
-use super::file::{self, OrgSettings};
+use super::file::{self, OrgSettings, Version};
 use super::{ManyOrgs, Org, OrgSet};
 use crate::genesys::GenesysSettings;
 use crate::metrics::Metrics;
@@ -41,7 +39,7 @@ impl ManyOrgs {
     /// Reads the file again; on any problem, nothing changes and the problems are returned.
     pub async fn reload(&self) -> Result<Reloaded, Vec<String>> {
         let _one_at_a_time = self.reloading.lock().await;
-        let settings = file::read(&self.file, &self.defaults)?;
+        let (settings, _) = file::read(&self.file, &self.defaults)?;
         let old = self.current.load_full();
         let by_name: HashMap<&str, &Arc<Org>> = old
             .orgs
@@ -82,7 +80,9 @@ impl ManyOrgs {
     /// path leads to changes (another file behind it, another size or modification time).
     /// Runs until the service stops.
     pub async fn watch(&self, mut hangup: Option<Signal>, metrics: &Metrics) {
-        let mut seen = stamp(&self.file);
+        // From the version read at start-up, not the one there when this task first runs:
+        // a change in between is a change.
+        let mut seen = self.read_at_start;
         let mut tick = tokio::time::interval(WATCH_EVERY);
         loop {
             let cause = tokio::select! {
@@ -93,7 +93,7 @@ impl ManyOrgs {
                     }
                 } => "SIGHUP",
                 _ = tick.tick() => {
-                    let now = stamp(&self.file);
+                    let now = Version::of(&self.file);
                     if now == seen {
                         continue;
                     }
@@ -121,12 +121,6 @@ impl ManyOrgs {
             }
         }
     }
-}
-
-/// What identifies one version of the file behind `path` (symlinks followed).
-fn stamp(path: &Path) -> Option<(u64, u64, u64, Option<SystemTime>)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.dev(), meta.ino(), meta.len(), meta.modified().ok()))
 }
 
 /// `old`'s Genesys client and reuse store, with what else `new` says.

@@ -4,7 +4,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use cobrowse_proxy::config::Deployment;
+use cobrowse_proxy::startup::Application;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::helpers::valid_input;
 use crate::many_orgs::{TwoOrgs, org_genesys, orgs_toml, received};
@@ -178,6 +182,103 @@ async fn sighup_reloads_a_change_the_file_watch_cannot_see() {
         })
         .await["joinCode"]
             == "acme"
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_call_in_flight_when_its_org_is_removed_finishes_as_it_began() {
+    // A 10 s budget, and acme's Genesys takes 6 s to start a session: long enough for the
+    // file watch (once a second) to see acme removed while the call waits.
+    let orgs = TwoOrgs::start("reload-in-flight", &[("UPSTREAM_TIMEOUT_MS", "10000")]).await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v2/conversations/[^/]+/cobrowse$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "acme-session", "joinCode": "acme", "dateOfferEnds": "2099-01-01T00:00:00.000Z"}))
+                .set_delay(Duration::from_secs(6)),
+        )
+        .with_priority(1)
+        .mount(&orgs.acme)
+        .await;
+    let in_flight = {
+        let (address, http) = (orgs.address.clone(), orgs.http.clone());
+        tokio::spawn(async move {
+            http.post(format!("{address}/v1/cobrowse/start"))
+                .basic_auth("acme-integration", Some("acme-inbound-pw"))
+                .json(&valid_input())
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    };
+    eventually("acme's Genesys is starting the session", || async {
+        received(&orgs.acme).await.1 == 1
+    })
+    .await;
+
+    // acme goes; globex's token is rotated, which tells when the new file is served.
+    let text = orgs_toml(&orgs.acme.uri(), &orgs.globex.uri(), "", "");
+    let globex = &text[text.find("[orgs.globex]").unwrap()..];
+    rewrite(
+        &orgs.file,
+        &globex.replace("globex-inbound-token", "globex-next-token"),
+    );
+    eventually("the new file is served", || async {
+        orgs.call(&valid_input(), |r| r.bearer_auth("globex-next-token"))
+            .await["joinCode"]
+            == "globex"
+    })
+    .await;
+    assert!(
+        unauthorized(orgs.as_acme(&valid_input()).await).await,
+        "a new call with acme's credential is refused"
+    );
+    assert!(
+        !in_flight.is_finished(),
+        "the call was still in flight when acme was removed"
+    );
+
+    let reply = in_flight.await.unwrap();
+    assert_eq!(reply["success"], true, "{reply}");
+    assert_eq!(reply["joinCode"], "acme", "{reply}");
+    assert_eq!(received(&orgs.acme).await, (1, 1), "one token, one start");
+}
+
+#[tokio::test]
+async fn a_change_made_while_the_service_starts_is_seen() {
+    let orgs = TwoOrgs::start("reload-start-up", &[]).await;
+    // The file is read (the configuration), then changes before the service runs.
+    let deployment = Deployment::from_vars([
+        ("COBROWSE_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "COBROWSE_ORGS_FILE".to_owned(),
+            orgs.file.display().to_string(),
+        ),
+    ])
+    .unwrap();
+    let text = std::fs::read_to_string(&orgs.file).unwrap();
+    rewrite(
+        &orgs.file,
+        &text.replace("globex-inbound-token", "globex-next-token"),
+    );
+    let application = Application::build_deployment(&deployment).unwrap();
+    let started = TwoOrgs {
+        address: format!("http://127.0.0.1:{}", application.port()),
+        acme: wiremock::MockServer::start().await,
+        globex: wiremock::MockServer::start().await,
+        file: orgs.file.clone(),
+        http: orgs.http.clone(),
+    };
+    tokio::spawn(application.run_until_stopped());
+    eventually("the file as it is now is served", || async {
+        started
+            .call(&valid_input(), |r| r.bearer_auth("globex-next-token"))
+            .await["joinCode"]
+            == "globex"
     })
     .await;
 }
