@@ -87,6 +87,10 @@ pub struct Metrics {
     /// Reloads of the orgs file that changed nothing because the file was invalid; exposed
     /// only by a many-org deployment ([`Metrics::for_many_orgs`]).
     pub orgs_reload_failures: Counter,
+    /// 1 while the file's newest version was refused (the orgs served are an earlier one's),
+    /// 0 once a version is taken: what an alert must see, since an invalid file is read once
+    /// per change and its failure counted once. Many-org only, as the counter.
+    pub orgs_file_rejected: Gauge,
     /// 1 for the body starts carry now, 0 for the other.
     request_body: Family<RequestBodyLabels, Gauge>,
     /// The settings the live figures are drawn against (`set_limits`).
@@ -242,6 +246,7 @@ impl Default for Metrics {
             genesys_requests_last_minute,
             token_valid,
             orgs_reload_failures: Counter::default(),
+            orgs_file_rejected: Gauge::default(),
         }
     }
 }
@@ -261,11 +266,18 @@ impl Metrics {
             family.remove(&OrgLabel(None));
         }
         let reload_failures = metrics.orgs_reload_failures.clone();
+        let rejected = metrics.orgs_file_rejected.clone();
         // A second registry under the service's prefix: the first was Default's own.
-        metrics.registry.sub_registry_with_prefix("cobrowse_proxy").register(
+        let registry = metrics.registry.sub_registry_with_prefix("cobrowse_proxy");
+        registry.register(
             "orgs_reload_failures",
             "Reloads of COBROWSE_ORGS_FILE refused because the file was invalid; the orgs kept serving as before",
             reload_failures,
+        );
+        registry.register(
+            "orgs_file_rejected",
+            "1 while the newest version of COBROWSE_ORGS_FILE was refused and an earlier one is served, 0 once a version is taken",
+            rejected,
         );
         metrics
     }

@@ -101,7 +101,9 @@ impl ManyOrgs {
                     "the file changed"
                 }
             };
-            match self.reload().await {
+            let reloaded = self.reload().await;
+            metrics.orgs_file_rejected.set(i64::from(reloaded.is_err()));
+            match reloaded {
                 Ok(reloaded) => tracing::info!(
                     cause,
                     added = ?reloaded.added,

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
 use crate::helpers::*;
+use crate::many_orgs::TwoOrgs;
 use crate::prometheus_server::{self, PrometheusServer};
 
 /// The project's rules with every `for:` cut to a second, so an alert fires within seconds
@@ -131,5 +132,67 @@ async fn prometheus_stays_quiet_while_starts_succeed_and_pages_when_genesys_refu
     assert!(
         description.contains("check the client id/secret, grant type and region"),
         "{description}"
+    );
+}
+
+#[tokio::test]
+async fn prometheus_warns_while_a_refused_orgs_file_is_in_place_and_stops_once_a_valid_one_is_read()
+{
+    if !prometheus_server::available() {
+        return;
+    }
+    let orgs = TwoOrgs::start("alerting-orgs-file", &[]).await;
+    let target = orgs.address.trim_start_matches("http://");
+    let prometheus = PrometheusServer::start(target, &rules_with_short_for()).await;
+    let rejected = |alerts: &[Value]| {
+        alerts
+            .iter()
+            .find(|a| a["labels"]["alertname"] == "CobrowseOrgsFileRejected")
+            .cloned()
+    };
+    let scraped = within_20s(|| async {
+        prometheus.query("cobrowse_proxy_orgs_file_rejected").await == Some(0.0)
+    })
+    .await;
+    assert!(scraped, "Prometheus never scraped the orgs file's gauge");
+
+    // A new version that is not valid: the orgs keep serving, and the alert fires.
+    let good = std::fs::read_to_string(&orgs.file).unwrap();
+    std::fs::write(
+        &orgs.file,
+        good.replace("client_id = \"acme-client\"", "clientid = \"acme-client\""),
+    )
+    .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    let firing = loop {
+        let alerts = prometheus.alerts().await;
+        if let Some(alert) = rejected(&alerts).filter(|a| a["state"] == "firing") {
+            break alert;
+        }
+        assert!(
+            Instant::now() < until,
+            "CobrowseOrgsFileRejected never fired; active: {alerts:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(firing["labels"]["severity"], "warning");
+    let description = firing["annotations"]["description"].as_str().unwrap();
+    assert!(
+        description.contains("the orgs file was not reloaded"),
+        "{description}"
+    );
+    assert_eq!(orgs.as_acme(&valid_input()).await["joinCode"], "acme");
+
+    // A valid version (not the first: another credential for globex) ends it.
+    std::fs::write(
+        &orgs.file,
+        good.replace("globex-inbound-token", "globex-next-token"),
+    )
+    .unwrap();
+    let resolved = within_20s(|| async { rejected(&prometheus.alerts().await).is_none() }).await;
+    assert!(
+        resolved,
+        "still active: {:#?}",
+        rejected(&prometheus.alerts().await)
     );
 }

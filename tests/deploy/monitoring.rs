@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
+use cobrowse_proxy::config::Deployment;
 use cobrowse_proxy::outcome::ErrorCode;
 use cobrowse_proxy::startup::Application;
 use serde_json::Value;
@@ -328,12 +329,37 @@ fn series_are_read_from_promql_without_functions_labels_or_strings() {
     );
 }
 
-/// The sample names a running service exposes on `/metrics`.
+/// The sample names a running service exposes on `/metrics`: one org's, and those only a
+/// deployment of many orgs (`COBROWSE_ORGS_FILE`) has.
 async fn exposed_series() -> BTreeSet<String> {
     let mut vars = crate::common::placeholder_vars();
     vars.push(("LISTEN", "127.0.0.1:0".to_owned()));
     let settings = crate::common::settings(vars).unwrap();
-    let application = Application::build(&settings).unwrap();
+    let mut series = series_of(Application::build(&settings).unwrap()).await;
+
+    let dir = std::env::temp_dir().join(format!("cobrowse-monitoring-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("orgs.toml");
+    std::fs::write(
+        &file,
+        "[orgs.acme]\nregion = \"eu-west-1\"\nclient_id = \"c\"\nclient_secret = \"s\"\nauth_bearer_token = \"t\"\n",
+    )
+    .unwrap();
+    let deployment = Deployment::from_vars([
+        ("COBROWSE_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        ("COBROWSE_ORGS_FILE".to_owned(), file.display().to_string()),
+    ])
+    .unwrap();
+    let many = series_of(Application::build_deployment(&deployment).unwrap()).await;
+    assert!(
+        many.contains("cobrowse_proxy_orgs_file_rejected"),
+        "{many:?}"
+    );
+    series.extend(many);
+    series
+}
+
+async fn series_of(application: Application) -> BTreeSet<String> {
     let url = format!("http://127.0.0.1:{}/metrics", application.port());
     tokio::spawn(application.run_until_stopped());
     let text = crate::common::http()
