@@ -16,6 +16,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 mod common;
 mod environment;
 mod logs;
+mod orgs_reload;
 mod redis_value;
 // The API tests' real Redis; this crate does not stop and restart it.
 #[allow(dead_code)]

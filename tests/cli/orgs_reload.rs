@@ -1,0 +1,107 @@
+//! A refused orgs file as the operator sees it: one `error` line per new version (or
+//! SIGHUP) that names each problem by org and key and never a value, the orgs kept serving,
+//! and a later valid version taken with one `info` line.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{
+    CLIENT_SECRET, PASSWORD, Running, borrowed, events, genesys, signal, start, start_session,
+};
+
+/// A value the service must never print, under a key it does not know.
+const IN_THE_INVALID_FILE: &str = "typo-key-value-SHOULD-NOT-LEAK";
+const NOT_RELOADED: &str = "the orgs file was not reloaded";
+
+fn orgs(genesys: &str, extra: &str) -> String {
+    format!(
+        "[orgs.acme]\napi_url = \"{genesys}\"\nlogin_url = \"{genesys}\"\nclient_id = \"client\"\nclient_secret = \"{CLIENT_SECRET}\"\nauth_username = \"genesys\"\nauth_password = \"{PASSWORD}\"\n{extra}"
+    )
+}
+
+/// The log events so far whose message begins with `message`.
+fn logged(running: &Running, message: &str) -> Vec<Value> {
+    let lines = running.lines.lock().unwrap().clone();
+    events(&lines)
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(message))
+        })
+        .collect()
+}
+
+/// Waits up to 10 s until `count` events say `message`.
+fn wait_for(running: &Running, message: &str, count: usize) {
+    let until = Instant::now() + Duration::from_secs(10);
+    while logged(running, message).len() < count {
+        assert!(
+            Instant::now() < until,
+            "{count} lines {message:?} not within 10 s: {:#?}",
+            running.lines.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn a_refused_file_is_one_error_line_naming_org_and_key_and_the_orgs_keep_serving() {
+    let genesys = genesys(Duration::ZERO).await;
+    let dir = std::env::temp_dir().join(format!("cobrowse-cli-orgs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("orgs.toml");
+    std::fs::write(&file, orgs(&genesys.uri(), "")).unwrap();
+    let vars = vec![
+        ("LISTEN", "127.0.0.1:0".to_owned()),
+        ("ORGS_FILE", file.display().to_string()),
+    ];
+    let running = start(&borrowed(&vars));
+    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+
+    // A new version with a typo'd key holding a value: refused, once, by org and key.
+    std::fs::write(
+        &file,
+        orgs(
+            &genesys.uri(),
+            &format!("client_secert = \"{IN_THE_INVALID_FILE}\"\n"),
+        ),
+    )
+    .unwrap();
+    wait_for(&running, NOT_RELOADED, 1);
+    // Three more looks at the file, which has not changed since: no other line.
+    std::thread::sleep(Duration::from_millis(3500));
+    let refused = logged(&running, NOT_RELOADED);
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_eq!(refused[0]["level"], "ERROR");
+    assert_eq!(refused[0]["cause"], "the file changed");
+    let problems = refused[0]["problems"].as_str().unwrap();
+    assert!(
+        problems.contains("`acme`") && problems.contains("client_secert"),
+        "{problems}"
+    );
+    assert_eq!(
+        start_session(&url).await["success"],
+        true,
+        "acme still served"
+    );
+
+    // SIGHUP reads it again: one more line, saying why.
+    signal(&running.child, "HUP");
+    wait_for(&running, NOT_RELOADED, 2);
+    assert_eq!(logged(&running, NOT_RELOADED)[1]["cause"], "SIGHUP");
+
+    // Fixed: taken, with one info line and no error.
+    std::fs::write(&file, orgs(&genesys.uri(), "verify_agent = false\n")).unwrap();
+    wait_for(&running, "reloaded the orgs file", 1);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(logged(&running, NOT_RELOADED).len(), 2);
+    assert_eq!(start_session(&url).await["success"], true);
+
+    let (_, stderr, lines) = running.stop("TERM");
+    for text in lines.iter().chain([&stderr]) {
+        for secret in [IN_THE_INVALID_FILE, CLIENT_SECRET, PASSWORD] {
+            assert!(!text.contains(secret), "{secret} in: {text}");
+        }
+    }
+}
