@@ -8,7 +8,9 @@
 # Knobs (environment): BENCH_DURATION=10 (seconds measured), BENCH_WARMUP=2,
 # BENCH_CONNECTIONS=64, BENCH_THREADS=1 (wrk threads; on 2 cores a second one only takes CPU
 # from the servers being measured), BENCH_READY_RUNS=7, BENCH_UPSTREAM_WORKERS=1,
-# BENCH_EXTRA=1 (0 keeps only the direct and the main proxy rows), BENCH_PROXY (a release
+# BENCH_EXTRA=1 (0 keeps only the direct and the main proxy rows), BENCH_ORGS=1 (0 drops the
+# row of a proxy serving 1,000 orgs from COBROWSE_ORGS_FILE, which follows the main proxy row
+# so that each run is a pair: BENCH_EXTRA=0 runs just the two), BENCH_PROXY (a release
 # binary built elsewhere to measure instead of target/release's, for before/after runs
 # that alternate without rebuilding).
 #
@@ -26,6 +28,7 @@ threads=${BENCH_THREADS:-1}
 ready_runs=${BENCH_READY_RUNS:-7}
 upstream_workers=${BENCH_UPSTREAM_WORKERS:-1}
 extra=${BENCH_EXTRA:-1}
+orgs=${BENCH_ORGS:-1}
 
 conversation=5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60
 agent=0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6
@@ -120,16 +123,23 @@ free_port() {
 # wrk counts them, and the proxy's own limit on Genesys requests (300 a minute by default, for
 # Genesys's sake) is off: the benchmark measures the proxy, not that limit.
 start_proxy() {
-    local rust_log=$1 log=$2
+    local rust_log=$1 log=$2 one_org=()
     shift 2
+    # Beside an orgs file, the file holds each org's Genesys and credential (the single-org
+    # variables are refused).
+    if [[ " $* " != *" COBROWSE_ORGS_FILE="* ]]; then
+        one_org=(
+            COBROWSE_GENESYS_API_URL="http://127.0.0.1:$upstream_port"
+            COBROWSE_GENESYS_LOGIN_URL="http://127.0.0.1:$upstream_port"
+            COBROWSE_GENESYS_CLIENT_ID=bench-client
+            COBROWSE_GENESYS_CLIENT_SECRET=bench-secret
+            COBROWSE_AUTH_USERNAME="$username"
+            COBROWSE_AUTH_PASSWORD="$password"
+        )
+    fi
     env -i PATH="$PATH" RUST_LOG="$rust_log" \
         COBROWSE_LISTEN="127.0.0.1:$proxy_port" \
-        COBROWSE_GENESYS_API_URL="http://127.0.0.1:$upstream_port" \
-        COBROWSE_GENESYS_LOGIN_URL="http://127.0.0.1:$upstream_port" \
-        COBROWSE_GENESYS_CLIENT_ID=bench-client \
-        COBROWSE_GENESYS_CLIENT_SECRET=bench-secret \
-        COBROWSE_AUTH_USERNAME="$username" \
-        COBROWSE_AUTH_PASSWORD="$password" \
+        "${one_org[@]}" \
         COBROWSE_LOG_FORMAT=json \
         COBROWSE_ERROR_MODE=status \
         COBROWSE_GENESYS_REQUESTS_PER_MINUTE=0 \
@@ -326,6 +336,14 @@ write_lua "$with_agent" "{\"conversationId\":\"$conversation\",\"agentId\":\"$ag
 without_agent=$work/without-agent.lua
 write_lua "$without_agent" "{\"conversationId\":\"$conversation\",\"cobrowseType\":\"view\"}"
 same_start=$work/same-start.lua
+# 1,000 orgs, all at the stand-in, each with its own OAuth client and inbound credential; wrk's
+# credential is the 500th org's, so a call's org is found among them all.
+orgs_file=$work/orgs.toml
+for ((n = 1; n <= 1000; n++)); do
+    if ((n == 500)); then org_user=$username org_password=$password; else org_user=bench-$n org_password=bench-password-$n; fi
+    printf '[orgs.org%04d]\napi_url = "http://127.0.0.1:%s"\nlogin_url = "http://127.0.0.1:%s"\nclient_id = "bench-client-%d"\nclient_secret = "bench-secret-%d"\nauth_username = "%s"\nauth_password = "%s"\n\n' \
+        "$n" "$upstream_port" "$upstream_port" "$n" "$n" "$org_user" "$org_password"
+done >"$orgs_file"
 write_lua "$same_start" "{\"conversationId\":\"$conversation\",\"agentId\":\"$agent\",\"cobrowseType\":\"view\"}" same
 
 echo "== machine: $cpus CPUs, $model, ${memory_gib} GiB; $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -361,8 +379,15 @@ row "direct to the stand-in" "$rps" "$(ms "$p50_us")" "$(ms "$p99_us")" "$errors
 
 proxy_scenario info "$with_agent" "$connections"
 main_rps=$rps main_p99=$p99_us main_rss=$rss_kb main_tokens=$tokens main_errors=$errors
+main_cpu=$((requests > 0 ? cpu_us / requests : 0))
 main_calls=$cobrowse_calls main_requests=$requests main_warn=$warn_lines main_lines=$call_lines
 proxy_row "proxy"
+
+if [ "$orgs" = 1 ]; then
+    proxy_scenario info "$with_agent" "$connections" COBROWSE_ORGS_FILE="$orgs_file"
+    orgs_rps=$rps orgs_cpu=$((requests > 0 ? cpu_us / requests : 0)) orgs_tokens=$tokens
+    proxy_row "proxy, 1,000 orgs (ORGS_FILE)"
+fi
 
 if [ "$extra" = 1 ]; then
     proxy_scenario info "$with_agent" "$connections" COBROWSE_REUSE_WINDOW_MS=0
@@ -393,6 +418,9 @@ fi
 ratio=$(awk -v p="$main_rps" -v d="$direct_rps" 'BEGIN { printf "%.4f", (d > 0 ? p / d : 0) }')
 echo
 echo "proxy/direct throughput: $(awk -v r="$ratio" 'BEGIN { printf "%.2f", r }') ($main_rps / $direct_rps req/s)"
+if [ "$orgs" = 1 ]; then
+    echo "1,000 orgs against one: $orgs_rps / $main_rps req/s ($(awk -v o="$orgs_rps" -v m="$main_rps" 'BEGIN { printf "%.2f", (m > 0 ? o / m : 0) }')), CPU $orgs_cpu / $main_cpu us per call; $orgs_tokens token requests (each org fetches its own at the first /readyz)"
+fi
 echo "main scenario: wrk completed $main_requests calls in ${duration} s; the stand-in saw $main_calls cobrowse starts and the proxy wrote $main_lines call log lines (both warm-up included)"
 if [ "$extra" = 1 ]; then
     echo "stand-in saw $lookup_calls conversation reads in the no-agentId scenario"
