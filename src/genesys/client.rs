@@ -337,9 +337,10 @@ impl GenesysClient {
         url
     }
 
-    /// Whether a token can be had now (for `/readyz`).
-    pub async fn check_ready(&self) -> Result<(), GenesysError> {
-        let deadline = Instant::now() + self.budget.min(Duration::from_secs(5));
+    /// Whether a token can be had now (for `/readyz`), waiting `wait` at most (and never past
+    /// the budget) for a token request under way; it goes on after the wait ends.
+    pub async fn check_ready(&self, wait: Duration) -> Result<(), GenesysError> {
+        let deadline = Instant::now() + self.budget.min(wait);
         self.tokens.get(deadline).await.map(|_| ())
     }
 

@@ -9,10 +9,20 @@
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
+use std::time::Duration;
+
 use super::AppState;
 use crate::genesys::GenesysClient;
 use crate::orgs::Orgs;
 use crate::outcome::Failure;
+
+/// How long a probe waits for a token request under way: with one org, within the 5 s a
+/// Kubernetes probe gives (`deploy/kubernetes/deployment.yaml`).
+const ONE_ORG_WAIT: Duration = Duration::from_secs(5);
+/// With many orgs, shorter: every org is waited for at once, and one whose login service
+/// hangs must not make the probe time out, taking the replica away from every other org. The
+/// token request goes on after the wait; a later probe finds its outcome.
+const MANY_ORGS_WAIT: Duration = Duration::from_secs(2);
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
@@ -20,14 +30,14 @@ pub async fn healthz() -> HttpResponse {
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if let Orgs::One(org, _) = &state.orgs {
-        let (ready, body) = org_state(&org.genesys).await;
+        let (ready, body) = org_state(&org.genesys, ONE_ORG_WAIT).await;
         return reply(ready, body);
     }
     // Every org at once: a token held answers at once, and one being fetched costs the
-    // probe at most its 5 s wait whatever the number of orgs.
+    // probe at most its wait whatever the number of orgs.
     let mut checks = tokio::task::JoinSet::new();
     for org in state.orgs.list() {
-        checks.spawn(async move { (org.name, org_state(&org.genesys).await) });
+        checks.spawn(async move { (org.name, org_state(&org.genesys, MANY_ORGS_WAIT).await) });
     }
     let mut orgs = Map::new();
     let mut any_ready = false;
@@ -49,8 +59,8 @@ fn reply(ready: bool, body: Value) -> HttpResponse {
 }
 
 /// Whether one org can be served, and the reply that says so (no secret in it).
-async fn org_state(genesys: &GenesysClient) -> (bool, Value) {
-    match genesys.check_ready().await {
+async fn org_state(genesys: &GenesysClient, wait: Duration) -> (bool, Value) {
+    match genesys.check_ready(wait).await {
         Ok(()) => (
             true,
             json!({

@@ -365,6 +365,27 @@ async fn one_org_s_login_down_leaves_the_other_as_fast_as_before() {
 }
 
 #[tokio::test]
+async fn one_org_s_hanging_login_never_makes_the_readiness_probe_time_out() {
+    // A 10 s budget: the probe's own wait, not the budget, must bound it.
+    let orgs = TwoOrgs::start("login-hangs-readyz", &[("UPSTREAM_TIMEOUT_MS", "10000")]).await;
+    orgs.acme.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_reply("late", 86_400).set_delay(Duration::from_secs(30)))
+        .mount(&orgs.acme)
+        .await;
+    let started = std::time::Instant::now();
+    let reply = orgs.get("/readyz").await;
+    let took = started.elapsed();
+    // Within a Kubernetes probe's 5 s, with room to spare.
+    assert!(took < Duration::from_secs(4), "/readyz took {took:?}");
+    assert_eq!(reply.status(), 200, "globex can be served");
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["orgs"]["globex"]["status"], "ready", "{body}");
+    assert_eq!(body["orgs"]["acme"]["status"], "not ready", "{body}");
+}
+
+#[tokio::test]
 async fn a_burst_of_cold_calls_makes_one_token_request_to_each_org() {
     let orgs = TwoOrgs::start("single-flight", &[]).await;
     let orgs_ref = &orgs;
