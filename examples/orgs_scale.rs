@@ -82,6 +82,7 @@ async fn main() {
             None,
             Duration::from_secs(30),
             metrics.clone(),
+            100,
         )
     };
 

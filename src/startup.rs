@@ -94,6 +94,7 @@ impl Application {
             redis_store(many.redis_url.as_ref())?,
             many.reuse_window,
             metrics.clone(),
+            many.max_in_flight,
         );
         let orgs = Orgs::many(
             many.file.clone(),

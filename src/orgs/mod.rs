@@ -28,6 +28,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 use crate::domain::CobrowseType;
 use crate::genesys::transport::Transport;
@@ -48,6 +49,9 @@ pub struct Org {
     pub genesys: Arc<GenesysClient>,
     pub reuse: Arc<Reuse>,
     pub default_cobrowse_type: CobrowseType,
+    /// With many orgs, the most of the instance's calls in flight this org may hold
+    /// ([`org_share`]); `None` for the one org of the environment, which may hold them all.
+    pub in_flight: Option<Arc<Semaphore>>,
     /// What `genesys` was built from: a reload that leaves it unchanged keeps the client,
     /// and so the token and what it learned.
     genesys_settings: Option<GenesysSettings>,
@@ -89,6 +93,16 @@ pub struct OrgBuilder {
     redis: Option<RedisStore>,
     reuse_window: Duration,
     metrics: Arc<Metrics>,
+    /// `COBROWSE_MAX_IN_FLIGHT`, of which each org gets its [`org_share`].
+    max_in_flight: usize,
+}
+
+/// The most of the instance's `max_in_flight` calls one org may hold at once: three
+/// quarters, so that calls of an org whose Genesys hangs (each held for its whole budget)
+/// always leave a quarter of the instance to the other orgs. An org sends at most 15 data
+/// actions at once (docs/performance.md), far below three quarters of the default 100.
+pub fn org_share(max_in_flight: usize) -> usize {
+    (max_in_flight * 3 / 4).max(1)
 }
 
 impl OrgBuilder {
@@ -97,12 +111,14 @@ impl OrgBuilder {
         redis: Option<RedisStore>,
         reuse_window: Duration,
         metrics: Arc<Metrics>,
+        max_in_flight: usize,
     ) -> Self {
         OrgBuilder {
             transport: GenesysClient::transport(upstream_timeout, metrics.clone()),
             redis,
             reuse_window,
             metrics,
+            max_in_flight,
         }
     }
 
@@ -124,6 +140,7 @@ impl OrgBuilder {
                 self.metrics.clone(),
             )),
             default_cobrowse_type: settings.default_cobrowse_type,
+            in_flight: Some(Arc::new(Semaphore::new(org_share(self.max_in_flight)))),
             genesys_settings: Some(settings.genesys.clone()),
         }
     }
@@ -224,6 +241,7 @@ impl Org {
             genesys: Arc::new(genesys),
             reuse: Arc::new(reuse),
             default_cobrowse_type,
+            in_flight: None,
             genesys_settings: None,
         }
     }

@@ -132,6 +132,8 @@ fn kept(old: &Org, new: &OrgSettings) -> Org {
         genesys: old.genesys.clone(),
         reuse: old.reuse.clone(),
         default_cobrowse_type: new.default_cobrowse_type,
+        // Its calls in flight keep counting against its share.
+        in_flight: old.in_flight.clone(),
         genesys_settings: old.genesys_settings.clone(),
     }
 }

@@ -69,6 +69,15 @@ async fn handle(
     *org_label = OrgLabel(org.name);
     // Held until the reply is built; a full house answers at once instead of queueing past
     // the data action's timeout.
+    let _org_permit = match &org.in_flight {
+        Some(share) => Some(share.clone().try_acquire_owned().map_err(|_| {
+            Failure::local(
+                ErrorCode::Overloaded,
+                "This org is holding as many of this instance's calls at once as one org may (three quarters of COBROWSE_MAX_IN_FLIGHT, so that the other orgs keep the rest): its Genesys may be slow. Nothing was started; try again in a moment, or add replicas.",
+            )
+        })?),
+        None => None,
+    };
     let _permit = state.in_flight.try_acquire().map_err(|_| {
         Failure::local(
             ErrorCode::Overloaded,

@@ -386,6 +386,49 @@ async fn one_org_s_hanging_login_never_makes_the_readiness_probe_time_out() {
 }
 
 #[tokio::test]
+async fn an_org_whose_genesys_hangs_leaves_room_for_the_other_orgs() {
+    // 8 calls at once for the instance, so 6 for one org.
+    let orgs = TwoOrgs::start("org-share", &[("MAX_IN_FLIGHT", "8")]).await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v2/conversations/[^/]+/cobrowse$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "acme-session", "joinCode": "acme", "dateOfferEnds": "2099-01-01T00:00:00.000Z"}))
+                .set_delay(Duration::from_millis(1500)),
+        )
+        .with_priority(1)
+        .mount(&orgs.acme)
+        .await;
+    // As many acme calls as the whole instance takes, each for its own conversation.
+    let orgs = &orgs;
+    let acme_calls = futures_util::future::join_all((0..8).map(|n| {
+        let mut input = valid_input();
+        input["conversationId"] = json!(format!("5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f{n:02}"));
+        async move { orgs.as_acme(&input).await }
+    }));
+    let globex_call = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        orgs.as_globex(&valid_input()).await
+    };
+    let (acme, globex) = tokio::join!(acme_calls, globex_call);
+    assert_eq!(globex["success"], true, "globex found room: {globex}");
+    let started = acme.iter().filter(|r| r["success"] == true).count();
+    let overloaded: Vec<&Value> = acme
+        .iter()
+        .filter(|r| r["errorCode"] == "OVERLOADED")
+        .collect();
+    assert_eq!((started, overloaded.len()), (6, 2), "{acme:#?}");
+    assert!(
+        overloaded[0]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("as one org may"),
+        "{}",
+        overloaded[0]
+    );
+}
+
+#[tokio::test]
 async fn a_burst_of_cold_calls_makes_one_token_request_to_each_org() {
     let orgs = TwoOrgs::start("single-flight", &[]).await;
     let orgs_ref = &orgs;
