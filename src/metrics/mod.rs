@@ -348,6 +348,13 @@ impl Metrics {
                 .get_or_create(&RequestBodyLabels { org, mode })
                 .set(0);
         }
+        // A client built again for the org (a reload that changed its Genesys settings) starts
+        // over: the mode its predecessor had learned is no longer in use.
+        for mode in ["agent-payload", "empty"].into_iter().filter(|m| *m != now) {
+            if let Some(old) = self.request_body.get(&RequestBodyLabels { org, mode }) {
+                old.set(0);
+            }
+        }
         self.request_body
             .get_or_create(&RequestBodyLabels { org, mode: now })
             .set(1);

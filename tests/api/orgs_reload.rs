@@ -282,3 +282,72 @@ async fn a_change_made_while_the_service_starts_is_seen() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_org_whose_oauth_client_changes_starts_afresh_with_the_new_secret() {
+    let orgs = TwoOrgs::start("reload-new-secret", &[]).await;
+    // globex's Genesys refuses the agent payload: its client learns to send no body.
+    Mock::given(method("POST"))
+        .and(path_regex(r"/cobrowse$"))
+        .and(|r: &wiremock::Request| !r.body.is_empty())
+        .respond_with(ResponseTemplate::new(400))
+        .with_priority(1)
+        .mount(&orgs.globex)
+        .await;
+    assert_eq!(orgs.as_globex(&valid_input()).await["success"], true);
+    assert_eq!(received(&orgs.globex).await.0, 1);
+    let metrics = orgs.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"cobrowse_proxy_request_body{org="globex",mode="empty"} 1"#),
+        "{metrics}"
+    );
+
+    // A new client secret for globex (the old one revoked, say).
+    let text = std::fs::read_to_string(&orgs.file)
+        .unwrap()
+        .replace("globex-client-secret", "globex-client-secret-2");
+    rewrite(&orgs.file, &text);
+    // A new client: it has learned nothing yet, and holds a token got with the new secret.
+    eventually("globex's new client is ready", || async {
+        let ready: Value = orgs.get("/readyz").await.json().await.unwrap();
+        ready["orgs"]["globex"]["requestBody"] == "agent-payload"
+    })
+    .await;
+    let tokens: Vec<String> = orgs
+        .globex
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/oauth/token")
+        .map(|r| {
+            let basic = r.headers.get("authorization").unwrap().to_str().unwrap();
+            let decoded = base64_decode(basic.trim_start_matches("Basic "));
+            decoded.split_once(':').unwrap().1.to_owned()
+        })
+        .collect();
+    assert_eq!(tokens, ["globex-client-secret", "globex-client-secret-2"]);
+    // What the old client learned went with it: one mode in use, the new client's.
+    let metrics = orgs.get("/metrics").await.text().await.unwrap();
+    let modes: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with(r#"cobrowse_proxy_request_body{org="globex""#))
+        .filter(|l| l.ends_with(" 1"))
+        .collect();
+    assert_eq!(
+        modes,
+        [r#"cobrowse_proxy_request_body{org="globex",mode="agent-payload"} 1"#],
+        "{metrics}"
+    );
+    assert_eq!(orgs.as_globex(&valid_input()).await["success"], true);
+}
+
+fn base64_decode(text: &str) -> String {
+    use base64::Engine;
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap(),
+    )
+    .unwrap()
+}
