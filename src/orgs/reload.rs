@@ -91,7 +91,11 @@ impl ManyOrgs {
                         Some(hangup) => hangup.recv().await,
                         None => std::future::pending().await,
                     }
-                } => "SIGHUP",
+                } => {
+                    // What this reload reads: the watch does not read the same version again.
+                    seen = Version::of(&self.file);
+                    "SIGHUP"
+                }
                 _ = tick.tick() => {
                     let now = Version::of(&self.file);
                     if now == seen {
