@@ -17,7 +17,7 @@ use crate::config::{Deployment, ManyOrgs, Settings};
 use crate::contract::Contract;
 use crate::genesys::GenesysClient;
 use crate::inbound_auth::{InboundAuth, InboundCredential};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, OrgLabel};
 use crate::orgs::{Org, OrgBuilder, Orgs};
 use crate::outcome::{ErrorCode, ErrorMode};
 use crate::reuse::Reuse;
@@ -137,7 +137,11 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr()?.port();
-        metrics.list_calls(ErrorCode::ALL.map(|code| (code.outcome(), code.as_str())));
+        // With many orgs, the calls refused before an org is known; each org lists its own.
+        metrics.list_calls(
+            OrgLabel(None),
+            ErrorCode::ALL.map(|code| (code.outcome(), code.as_str())),
+        );
         metrics.set_limits(
             served.max_in_flight,
             served.requests_per_minute,

@@ -300,15 +300,19 @@ impl Metrics {
             .inc();
     }
 
-    /// Lists the started calls and each of `codes` (an outcome and an `errorCode`) at 0,
+    /// Lists `org`'s started calls and each of `codes` (an outcome and an `errorCode`) at 0,
     /// before the first call: Prometheus sees a counter's first increase only if it saw the
-    /// counter before it, so an alert on the first `GENESYS_AUTH_FAILED` of a process needs
-    /// the 0.
-    pub fn list_calls(&self, codes: impl IntoIterator<Item = (&'static str, &'static str)>) {
+    /// counter before it, so an alert on the first `GENESYS_AUTH_FAILED` of a process (or of
+    /// an org) needs the 0.
+    pub fn list_calls(
+        &self,
+        org: OrgLabel,
+        codes: impl IntoIterator<Item = (&'static str, &'static str)>,
+    ) {
         let started = std::iter::once(("started", ""));
         for (outcome, error_code) in started.chain(codes) {
             drop(self.calls.get_or_create(&CallLabels {
-                org: OrgLabel(None),
+                org,
                 outcome,
                 error_code,
             }));

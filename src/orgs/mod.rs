@@ -35,6 +35,7 @@ use crate::genesys::transport::Transport;
 use crate::genesys::{GenesysClient, GenesysSettings};
 use crate::inbound_auth::{self, InboundCredential, Refusal, Scheme};
 use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
+use crate::outcome::ErrorCode;
 use crate::reuse::Reuse;
 use crate::reuse::redis::RedisStore;
 use file::{OrgDefaults, OrgSettings, Version};
@@ -124,6 +125,14 @@ impl OrgBuilder {
 
     fn build(&self, settings: &OrgSettings) -> Org {
         let name = intern(&settings.name);
+        // Only the codes alerts count from the first (CobrowseGenesysAuthFailed,
+        // CobrowseMissingPermission): every code for every org would be thousands of
+        // series, and the alerts on shares need no 0.
+        self.metrics.list_calls(
+            OrgLabel(Some(name)),
+            [ErrorCode::GenesysAuthFailed, ErrorCode::MissingPermission]
+                .map(|code| (code.outcome(), code.as_str())),
+        );
         Org {
             name: Some(name),
             genesys: Arc::new(GenesysClient::on_transport(

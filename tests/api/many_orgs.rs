@@ -517,6 +517,9 @@ async fn metrics_carry_the_org_of_each_call_and_token() {
         r#"cobrowse_proxy_request_body{org="globex",mode="agent-payload"} 1"#,
         r#"cobrowse_proxy_starts_reused_total{org="acme"} 0"#,
         "cobrowse_proxy_orgs_reload_failures_total 0",
+        // At 0 before an org's first failure, so Prometheus sees that failure as an increase.
+        r#"cobrowse_proxy_calls_total{org="globex",outcome="failed",error_code="GENESYS_AUTH_FAILED"} 0"#,
+        r#"cobrowse_proxy_calls_total{org="acme",outcome="failed",error_code="MISSING_PERMISSION"} 0"#,
     ] {
         assert!(text.contains(line), "{line} missing from:\n{text}");
     }
