@@ -101,6 +101,9 @@ pub struct Metrics {
     /// By org: each org has its own token and request limit.
     genesys_requests_last_minute: Family<OrgLabel, Gauge>,
     token_valid: Family<OrgLabel, Gauge>,
+    /// One scrape at a time: a scrape empties the two families above and fills them again,
+    /// and another scrape meanwhile would miss their series.
+    rendering: std::sync::Mutex<()>,
 }
 
 /// What only the Genesys client knows, read when Prometheus scrapes rather than kept up to
@@ -245,6 +248,7 @@ impl Default for Metrics {
             upstream_timeout,
             genesys_requests_last_minute,
             token_valid,
+            rendering: std::sync::Mutex::new(()),
             orgs_reload_failures: Counter::default(),
             orgs_file_rejected: Gauge::default(),
         }
@@ -367,6 +371,10 @@ impl Metrics {
     /// The Prometheus text exposition of every metric, with each org's Genesys client as it
     /// is now (one unnamed org in a single-org deployment).
     pub fn render(&self, genesys: &[(OrgLabel, GenesysStatus)]) -> String {
+        let _one_at_a_time = self
+            .rendering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Orgs a reload removed have no series left.
         self.genesys_requests_last_minute.clear();
         self.token_valid.clear();

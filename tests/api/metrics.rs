@@ -145,3 +145,26 @@ async fn process_and_build_figures_are_exposed_under_the_usual_names() {
     );
     assert_eq!(value_of(&metrics, &build), 1.0);
 }
+
+#[tokio::test]
+async fn scrapes_at_once_each_see_every_series() {
+    let app = spawn_app().await;
+    // Many scrapes at once, as several Prometheus servers (or a retry) may send.
+    for _ in 0..10 {
+        let scrapes = futures_util::future::join_all(
+            (0..20).map(|_| async { app.get("/metrics").await.text().await.unwrap() }),
+        )
+        .await;
+        for text in scrapes {
+            for series in [
+                "cobrowse_proxy_token_valid ",
+                "cobrowse_proxy_genesys_requests_last_minute ",
+            ] {
+                assert!(
+                    text.lines().any(|l| l.starts_with(series)),
+                    "{series} missing from a scrape:\n{text}"
+                );
+            }
+        }
+    }
+}
