@@ -137,7 +137,7 @@ impl Refusal {
         match self {
             Refusal::Missing => "No Authorization header was sent.",
             Refusal::UnsupportedScheme => {
-                "The Authorization scheme is not one this service accepts (Basic, or Bearer when COBROWSE_AUTH_BEARER_TOKEN is set)."
+                "The Authorization scheme is not one this service accepts (Basic, or Bearer when a bearer token is configured)."
             }
             Refusal::Wrong => "The credential presented is not one this service accepts.",
         }
