@@ -10,7 +10,9 @@
 # from the servers being measured), BENCH_READY_RUNS=7, BENCH_UPSTREAM_WORKERS=1,
 # BENCH_EXTRA=1 (0 keeps only the direct and the main proxy rows), BENCH_ORGS=1 (0 drops the
 # row of a proxy serving 1,000 orgs from COBROWSE_ORGS_FILE, which follows the main proxy row
-# so that each run is a pair: BENCH_EXTRA=0 runs just the two), BENCH_PROXY (a release
+# so that each run is a pair: BENCH_EXTRA=0 runs just the two; "first" runs it just before
+# the main row instead, so that runs alternating 1 and first put each row first in turn),
+# BENCH_PROXY (a release
 # binary built elsewhere to measure instead of target/release's, for before/after runs
 # that alternate without rebuilding).
 #
@@ -275,7 +277,7 @@ proxy_scenario() {
 }
 
 row() {
-    printf '%-34s %9s %8s %8s %7s %9s %6s %9s\n' "$@"
+    printf '%-40s %9s %8s %8s %7s %9s %6s %9s\n' "$@"
 }
 
 proxy_row() {
@@ -336,6 +338,7 @@ write_lua "$with_agent" "{\"conversationId\":\"$conversation\",\"agentId\":\"$ag
 without_agent=$work/without-agent.lua
 write_lua "$without_agent" "{\"conversationId\":\"$conversation\",\"cobrowseType\":\"view\"}"
 same_start=$work/same-start.lua
+write_lua "$same_start" "{\"conversationId\":\"$conversation\",\"agentId\":\"$agent\",\"cobrowseType\":\"view\"}" same
 # 1,000 orgs, all at the stand-in, each with its own OAuth client and inbound credential; wrk's
 # credential is the 500th org's, so a call's org is found among them all.
 orgs_file=$work/orgs.toml
@@ -344,7 +347,6 @@ for ((n = 1; n <= 1000; n++)); do
     printf '[orgs.org%04d]\napi_url = "http://127.0.0.1:%s"\nlogin_url = "http://127.0.0.1:%s"\nclient_id = "bench-client-%d"\nclient_secret = "bench-secret-%d"\nauth_username = "%s"\nauth_password = "%s"\n\n' \
         "$n" "$upstream_port" "$upstream_port" "$n" "$n" "$org_user" "$org_password"
 done >"$orgs_file"
-write_lua "$same_start" "{\"conversationId\":\"$conversation\",\"agentId\":\"$agent\",\"cobrowseType\":\"view\"}" same
 
 echo "== machine: $cpus CPUs, $model, ${memory_gib} GiB; $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "   load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -377,17 +379,21 @@ load "http://127.0.0.1:$upstream_port/api/v2/conversations/$conversation/cobrows
 direct_rps=$rps
 row "direct to the stand-in" "$rps" "$(ms "$p50_us")" "$(ms "$p99_us")" "$errors" - - -
 
+orgs_scenario() {
+    proxy_scenario info "$with_agent" "$connections" COBROWSE_ORGS_FILE="$orgs_file"
+    orgs_rps=$rps orgs_cpu=$((requests > 0 ? cpu_us / requests : 0)) orgs_tokens=$tokens
+    proxy_row "proxy, 1,000 orgs (COBROWSE_ORGS_FILE)"
+}
+
+if [ "$orgs" = first ]; then orgs_scenario; fi
+
 proxy_scenario info "$with_agent" "$connections"
 main_rps=$rps main_p99=$p99_us main_rss=$rss_kb main_tokens=$tokens main_errors=$errors
 main_cpu=$((requests > 0 ? cpu_us / requests : 0))
 main_calls=$cobrowse_calls main_requests=$requests main_warn=$warn_lines main_lines=$call_lines
 proxy_row "proxy"
 
-if [ "$orgs" = 1 ]; then
-    proxy_scenario info "$with_agent" "$connections" COBROWSE_ORGS_FILE="$orgs_file"
-    orgs_rps=$rps orgs_cpu=$((requests > 0 ? cpu_us / requests : 0)) orgs_tokens=$tokens
-    proxy_row "proxy, 1,000 orgs (ORGS_FILE)"
-fi
+if [ "$orgs" = 1 ]; then orgs_scenario; fi
 
 if [ "$extra" = 1 ]; then
     proxy_scenario info "$with_agent" "$connections" COBROWSE_REUSE_WINDOW_MS=0
@@ -418,7 +424,7 @@ fi
 ratio=$(awk -v p="$main_rps" -v d="$direct_rps" 'BEGIN { printf "%.4f", (d > 0 ? p / d : 0) }')
 echo
 echo "proxy/direct throughput: $(awk -v r="$ratio" 'BEGIN { printf "%.2f", r }') ($main_rps / $direct_rps req/s)"
-if [ "$orgs" = 1 ]; then
+if [ "$orgs" != 0 ]; then
     echo "1,000 orgs against one: $orgs_rps / $main_rps req/s ($(awk -v o="$orgs_rps" -v m="$main_rps" 'BEGIN { printf "%.2f", (m > 0 ? o / m : 0) }')), CPU $orgs_cpu / $main_cpu us per call; $orgs_tokens token requests (each org fetches its own at the first /readyz)"
 fi
 echo "main scenario: wrk completed $main_requests calls in ${duration} s; the stand-in saw $main_calls cobrowse starts and the proxy wrote $main_lines call log lines (both warm-up included)"

@@ -82,13 +82,18 @@ pub fn read(
     defaults: &OrgDefaults,
 ) -> Result<(Vec<OrgSettings>, Version), Vec<String>> {
     let version = Version::of(path);
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_text(path)?;
+    Ok((parse(&text, defaults)?, version))
+}
+
+/// The file's text, unchecked.
+pub fn read_text(path: &Path) -> Result<String, Vec<String>> {
+    std::fs::read_to_string(path).map_err(|e| {
         vec![format!(
             "the orgs file {} cannot be read: {e}",
             path.display()
         )]
-    })?;
-    Ok((parse(&text, defaults)?, version))
+    })
 }
 
 /// Checks the file's text: every org, or every problem found.

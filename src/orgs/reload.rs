@@ -6,8 +6,14 @@
 //! its reuse store, whatever else of it changed (a rotated inbound credential, its default
 //! cobrowse type). Calls in flight hold the org they found and finish with it. An invalid
 //! file changes nothing.
+//!
+//! The watch acts on what the file says, not on its being another file: Kubernetes swaps in
+//! a new directory for every change to any key of a mounted Secret (a renewed certificate
+//! beside the orgs file), and an invalid orgs file must not be logged and counted again each
+//! time nothing in it changed.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,8 +44,13 @@ pub struct Reloaded {
 impl ManyOrgs {
     /// Reads the file again; on any problem, nothing changes and the problems are returned.
     pub async fn reload(&self) -> Result<Reloaded, Vec<String>> {
+        self.take(&file::read_text(&self.file)?).await
+    }
+
+    /// Checks `text` as the orgs file; if valid, serves its orgs from now on.
+    async fn take(&self, text: &str) -> Result<Reloaded, Vec<String>> {
         let _one_at_a_time = self.reloading.lock().await;
-        let (settings, _) = file::read(&self.file, &self.defaults)?;
+        let settings = file::parse(text, &self.defaults)?;
         let old = self.current.load_full();
         let by_name: HashMap<&str, &Arc<Org>> = old
             .orgs
@@ -77,15 +88,19 @@ impl ManyOrgs {
 
 impl ManyOrgs {
     /// Reloads on `hangup` (SIGHUP, when it could be listened for) and whenever the file the
-    /// path leads to changes (another file behind it, another size or modification time).
-    /// Runs until the service stops.
+    /// path leads to says something else (looked at when it is another file, or has another
+    /// size or modification time). Runs until the service stops.
     pub async fn watch(&self, mut hangup: Option<Signal>, metrics: &Metrics) {
         // From the version read at start-up, not the one there when this task first runs:
         // a change in between is a change.
         let mut seen = self.read_at_start;
+        // A digest of the text last read here (none yet: the first change is read whatever
+        // it says), which a new version must differ from to be taken again.
+        let mut last_text = None;
         let mut tick = tokio::time::interval(WATCH_EVERY);
         loop {
-            let cause = tokio::select! {
+            // SIGHUP reads the file whatever it says: the operator asked.
+            let (cause, asked) = tokio::select! {
                 Some(()) = async {
                     match &mut hangup {
                         Some(hangup) => hangup.recv().await,
@@ -94,7 +109,7 @@ impl ManyOrgs {
                 } => {
                     // What this reload reads: the watch does not read the same version again.
                     seen = Version::of(&self.file);
-                    "SIGHUP"
+                    ("SIGHUP", true)
                 }
                 _ = tick.tick() => {
                     let now = Version::of(&self.file);
@@ -102,10 +117,19 @@ impl ManyOrgs {
                         continue;
                     }
                     seen = now;
-                    "the file changed"
+                    ("the file changed", false)
                 }
             };
-            let reloaded = self.reload().await;
+            let text = file::read_text(&self.file);
+            let said = text.as_deref().ok().map(digest);
+            if !asked && said.is_some() && said == last_text {
+                continue;
+            }
+            last_text = said;
+            let reloaded = match text {
+                Ok(text) => self.take(&text).await,
+                Err(problems) => Err(problems),
+            };
             metrics.orgs_file_rejected.set(i64::from(reloaded.is_err()));
             match reloaded {
                 Ok(reloaded) => tracing::info!(
@@ -127,6 +151,13 @@ impl ManyOrgs {
             }
         }
     }
+}
+
+/// Enough to tell one text from another; never shown (the text holds secrets).
+fn digest(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// `old`'s Genesys client and reuse store, with what else `new` says.

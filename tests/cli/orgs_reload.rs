@@ -122,3 +122,91 @@ async fn a_refused_file_is_one_error_line_naming_org_and_key_and_the_orgs_keep_s
         }
     }
 }
+
+/// Writes a Secret's next version as the kubelet does: a directory of its own with every key,
+/// the `..data` symlink swapped to it in one rename, the previous directory removed.
+fn project(dir: &std::path::Path, version: u32, orgs: &str, certificate: &str) {
+    let new = dir.join(format!("..v{version}"));
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::write(new.join("orgs.toml"), orgs).unwrap();
+    std::fs::write(new.join("tls.crt"), certificate).unwrap();
+    std::os::unix::fs::symlink(format!("..v{version}"), dir.join("..data_tmp")).unwrap();
+    std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).unwrap();
+    let _ = std::fs::remove_dir_all(dir.join(format!("..v{}", version - 1)));
+}
+
+#[tokio::test]
+async fn a_refused_secret_is_one_error_line_even_when_another_key_of_it_changes() {
+    let genesys = genesys(Duration::ZERO).await;
+    // A mounted Secret holding the orgs file and a certificate: orgs.toml -> ..data/orgs.toml.
+    let dir = std::env::temp_dir().join(format!("cobrowse-cli-secret-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    project(&dir, 1, &orgs(&genesys.uri(), ""), "certificate 1");
+    std::os::unix::fs::symlink("..data/orgs.toml", dir.join("orgs.toml")).unwrap();
+    let vars = vec![
+        ("LISTEN", "127.0.0.1:0".to_owned()),
+        ("ORGS_FILE", dir.join("orgs.toml").display().to_string()),
+    ];
+    let running = start(&borrowed(&vars));
+    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+
+    let refused = orgs(
+        &genesys.uri(),
+        &format!("client_secert = \"{IN_THE_INVALID_FILE}\"\n"),
+    );
+    project(&dir, 2, &refused, "certificate 1");
+    wait_for(&running, NOT_RELOADED, 1);
+    let line = &logged(&running, NOT_RELOADED)[0];
+    assert_eq!(line["cause"], "the file changed");
+    let problems = line["problems"].as_str().unwrap();
+    assert!(
+        problems.contains("`acme`") && problems.contains("client_secert"),
+        "{problems}"
+    );
+    assert_eq!(
+        start_session(&url).await["success"],
+        true,
+        "acme still served"
+    );
+
+    // The certificate is renewed: a new version of the Secret, the orgs file's text the same.
+    // Nothing in it changed, so nothing more is said about it.
+    project(&dir, 3, &refused, "certificate 2");
+    std::thread::sleep(Duration::from_millis(3500));
+    let refusals = logged(&running, NOT_RELOADED);
+    assert_eq!(refusals.len(), 1, "{refusals:#?}");
+
+    // Fixed, with a next password for acme: taken, and the next password is served.
+    let next = "next-password-SHOULD-NOT-LEAK";
+    project(
+        &dir,
+        4,
+        &orgs(
+            &genesys.uri(),
+            &format!("auth_password_next = \"{next}\"\n"),
+        ),
+        "certificate 2",
+    );
+    wait_for(&running, "reloaded the orgs file", 1);
+    let reply: Value = crate::http()
+        .post(&url)
+        .basic_auth("genesys", Some(next))
+        .json(&serde_json::json!({"conversationId": crate::CONVERSATION, "agentId": crate::AGENT}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["success"], true, "{reply}");
+    assert_eq!(logged(&running, NOT_RELOADED).len(), 1);
+
+    let (_, stderr, lines) = running.stop("TERM");
+    for text in lines.iter().chain([&stderr]) {
+        for secret in [IN_THE_INVALID_FILE, CLIENT_SECRET, PASSWORD, next] {
+            assert!(!text.contains(secret), "{secret} in: {text}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
