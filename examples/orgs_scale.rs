@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use actix_web::test::TestRequest;
 use base64::Engine;
-use cobrowse_proxy::config::Deployment;
+use cobrowse_proxy::config::orgs_file::{self as file, Version};
+use cobrowse_proxy::config::{Deployment, OrgDefaults, OrgsFile};
 use cobrowse_proxy::domain::CobrowseType;
 use cobrowse_proxy::genesys::RequestBody;
 use cobrowse_proxy::metrics::Metrics;
-use cobrowse_proxy::orgs::file::{self, OrgDefaults};
 use cobrowse_proxy::orgs::{OrgBuilder, Orgs};
 
 fn orgs_file(count: usize, rotated: Option<usize>) -> String {
@@ -83,40 +83,32 @@ async fn main() {
             Duration::from_secs(30),
             metrics.clone(),
             100,
+            true,
         )
     };
 
     // One org first, so what follows measures the orgs, not the process's first allocations.
     let one_settings = file::parse(&orgs_file(1, None), &defaults).unwrap();
-    let one = Orgs::many(
-        path.clone(),
-        file::Version::of(&path),
-        defaults.clone(),
-        &one_settings,
-        builder(),
-    );
+    let one_file = OrgsFile {
+        path: path.clone(),
+        version: Version::of(&path),
+    };
+    let one = Orgs::new(&one_settings, Some(&one_file), &defaults, builder());
     let before = rss_kb();
     let started = Instant::now();
-    let Ok(Deployment::ManyOrgs(many)) = Deployment::from_vars([(
+    let many = Deployment::from_vars([(
         "COBROWSE_ORGS_FILE".to_owned(),
         path.to_str().unwrap().to_owned(),
-    )]) else {
-        panic!("the generated file is valid")
-    };
-    let orgs = Orgs::many(
-        path.clone(),
-        many.version,
-        defaults.clone(),
-        &many.orgs,
-        builder(),
-    );
+    )])
+    .expect("the generated file is valid");
+    let orgs = Orgs::new(&many.orgs, many.orgs_file.as_ref(), &defaults, builder());
     let start_up = started.elapsed();
     drop(many);
     let per_org_kb = (rss_kb().saturating_sub(before)) as f64 / count as f64;
 
     std::fs::write(&path, orgs_file(count, Some(count / 2))).unwrap();
     let started = Instant::now();
-    let reloaded = orgs.many_orgs().unwrap().reload().await.unwrap();
+    let reloaded = orgs.reload().await.unwrap();
     let reload = started.elapsed();
     assert_eq!(reloaded.kept, count);
 

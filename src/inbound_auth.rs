@@ -1,17 +1,24 @@
 //! The credential Genesys presents when it calls us: the data action integration's Basic Auth
-//! or, for a "User Defined" credential, a bearer token.
+//! or, for a "User Defined" credential, a bearer token; and which org it is the credential of.
 //!
 //! Several values may be valid at once (`..._NEXT`), so a secret can be rotated without
-//! downtime. Every accepted value is compared, in constant time, whatever the outcome of the
-//! others, so response timing reveals neither which value nor how much of a guess was right.
-//! What is presented is never logged; only why it was refused.
+//! downtime. What is presented is never logged; only why it was refused.
+//!
+//! Finding the org stays constant-time in the secret: the presented credential (the whole
+//! decoded `user:password`, or the bearer token) is hashed with SipHash under a key drawn at
+//! random for the process (std's `RandomState`), which is what the table is keyed by, and the
+//! one candidate found is then compared in constant time. A wrong password and an unknown
+//! user miss the table alike, and the time taken depends on the credential's length only.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::ConstantTimeEq;
 
 /// The credentials the data action integration may present: any one of them is accepted, so
 /// a secret can be rotated without downtime (docs/operations.md).
@@ -26,102 +33,33 @@ pub enum InboundAuth {
     Disabled,
 }
 
+impl InboundAuth {
+    /// Every credential accepted: `(bearer?, "user:password" or the token)`, as a request
+    /// carries it once decoded.
+    pub fn accepted(&self) -> Vec<(bool, SecretString)> {
+        let InboundAuth::Required {
+            basic,
+            bearer_tokens,
+        } = self
+        else {
+            return Vec::new();
+        };
+        let basic = basic.iter().flat_map(|b| {
+            b.passwords.iter().map(move |pw| {
+                let credential = format!("{}:{}", b.username, pw.expose_secret());
+                (false, SecretString::from(credential))
+            })
+        });
+        let bearer = bearer_tokens.iter().map(|t| (true, t.clone()));
+        basic.chain(bearer).collect()
+    }
+}
+
 /// `Authorization: Basic` with this user name and any of these passwords.
 #[derive(Debug)]
 pub struct BasicAuth {
     pub username: String,
     pub passwords: Vec<SecretString>,
-}
-
-/// The `COBROWSE_AUTH_*` variables as set (empty ones count as unset).
-pub struct AuthVars {
-    pub username: Option<String>,
-    pub password: Option<SecretString>,
-    pub password_next: Option<SecretString>,
-    pub bearer_token: Option<SecretString>,
-    pub bearer_token_next: Option<SecretString>,
-    pub disabled: bool,
-}
-
-impl InboundAuth {
-    /// The rules: a Basic credential needs both halves, `_NEXT` needs a current value, and
-    /// running without credentials must be asked for and is then the only choice.
-    pub fn from_vars(problems: &mut Vec<String>, vars: AuthVars) -> Option<Self> {
-        let passwords = secrets(
-            problems,
-            "COBROWSE_AUTH_PASSWORD",
-            vars.password,
-            vars.password_next,
-        );
-        let bearer_tokens = secrets(
-            problems,
-            "COBROWSE_AUTH_BEARER_TOKEN",
-            vars.bearer_token,
-            vars.bearer_token_next,
-        );
-        let basic = match (vars.username, passwords.is_empty()) {
-            (Some(username), false) => Some(BasicAuth {
-                username,
-                passwords,
-            }),
-            (None, true) => None,
-            (Some(_), true) => {
-                problems.push("COBROWSE_AUTH_PASSWORD is missing: COBROWSE_AUTH_USERNAME is set, and both are needed".to_owned());
-                return None;
-            }
-            (None, false) => {
-                problems.push("COBROWSE_AUTH_USERNAME is missing: COBROWSE_AUTH_PASSWORD is set, and both are needed".to_owned());
-                return None;
-            }
-        };
-        match (basic, bearer_tokens.is_empty(), vars.disabled) {
-            (None, true, true) => Some(InboundAuth::Disabled),
-            (None, true, false) => {
-                problems.push(
-                    "COBROWSE_AUTH_USERNAME and COBROWSE_AUTH_PASSWORD are missing: the Basic credential the data action integration sends (or COBROWSE_AUTH_BEARER_TOKEN for a User Defined credential, or COBROWSE_AUTH_DISABLED=true to run without inbound authentication, never on the internet)".to_owned(),
-                );
-                None
-            }
-            (_, _, true) => {
-                problems.push(
-                    "COBROWSE_AUTH_DISABLED=true contradicts the inbound credentials that are set: remove one or the other".to_owned(),
-                );
-                None
-            }
-            (basic, _, false) => Some(InboundAuth::Required {
-                basic,
-                bearer_tokens,
-            }),
-        }
-    }
-}
-
-/// A secret and its rotation successor (`..._NEXT`), both accepted while a rotation is under way.
-fn secrets(
-    problems: &mut Vec<String>,
-    name: &str,
-    current: Option<SecretString>,
-    next: Option<SecretString>,
-) -> Vec<SecretString> {
-    match (current, next) {
-        (Some(current), Some(next)) => vec![current, next],
-        (Some(current), None) => vec![current],
-        (None, Some(_)) => {
-            problems.push(format!(
-                "{name}_NEXT is set without {name}: _NEXT only adds a second accepted value during a rotation"
-            ));
-            Vec::new()
-        }
-        (None, None) => Vec::new(),
-    }
-}
-
-/// What an inbound request must present.
-pub struct InboundCredential {
-    /// `user:password` as a Basic header carries it once decoded, one per accepted password.
-    basic: Vec<SecretString>,
-    bearer: Vec<SecretString>,
-    disabled: bool,
 }
 
 /// Why a request was refused, in words fit for the log and the reply.
@@ -140,54 +78,6 @@ impl Refusal {
                 "The Authorization scheme is not one this service accepts (Basic, or Bearer when a bearer token is configured)."
             }
             Refusal::Wrong => "The credential presented is not one this service accepts.",
-        }
-    }
-}
-
-impl InboundCredential {
-    pub fn new(auth: &InboundAuth) -> Self {
-        match auth {
-            InboundAuth::Required {
-                basic,
-                bearer_tokens,
-            } => InboundCredential {
-                basic: basic
-                    .iter()
-                    .flat_map(|b| {
-                        b.passwords.iter().map(|password| {
-                            SecretString::from(format!(
-                                "{}:{}",
-                                b.username,
-                                password.expose_secret()
-                            ))
-                        })
-                    })
-                    .collect(),
-                bearer: bearer_tokens.clone(),
-                disabled: false,
-            },
-            InboundAuth::Disabled => InboundCredential {
-                basic: Vec::new(),
-                bearer: Vec::new(),
-                disabled: true,
-            },
-        }
-    }
-
-    /// `Ok` when the request carries an accepted credential, or when auth is disabled.
-    pub fn check(&self, request: &HttpRequest) -> Result<(), Refusal> {
-        if self.disabled {
-            return Ok(());
-        }
-        match authorization(request)? {
-            (Scheme::Basic, value) if !self.basic.is_empty() => {
-                let decoded = STANDARD.decode(value).map_err(|_| Refusal::Wrong)?;
-                matches_any(&decoded, &self.basic)
-            }
-            (Scheme::Bearer, value) if !self.bearer.is_empty() => {
-                matches_any(value.as_bytes(), &self.bearer)
-            }
-            _ => Err(Refusal::UnsupportedScheme),
         }
     }
 }
@@ -219,14 +109,78 @@ pub fn authorization(request: &HttpRequest) -> Result<(Scheme, &str), Refusal> {
     Ok((scheme, value.trim()))
 }
 
-/// Compares against every accepted value without stopping at the first match.
-fn matches_any(presented: &[u8], accepted: &[SecretString]) -> Result<(), Refusal> {
-    let found = accepted.iter().fold(Choice::from(0), |found, candidate| {
-        found | presented.ct_eq(candidate.expose_secret().as_bytes())
-    });
-    if bool::from(found) {
-        Ok(())
-    } else {
-        Err(Refusal::Wrong)
+/// Every credential a set of orgs accepts, and the org (by its index) each finds.
+pub struct Credentials {
+    /// Keyed hash of `user:password` -> (the org's index, the credential).
+    basic: HashMap<u64, Vec<(usize, SecretString)>>,
+    /// Keyed hash of the bearer token -> (the org's index, the token).
+    bearer: HashMap<u64, Vec<(usize, SecretString)>>,
+    hasher: RandomState,
+    /// The org every request is for, credential or not (`COBROWSE_AUTH_DISABLED=true`, which
+    /// only the environment's one org may set).
+    open: Option<usize>,
+}
+
+impl Credentials {
+    /// The credentials of each org, in order.
+    pub fn new<'a>(orgs: impl IntoIterator<Item = &'a InboundAuth>) -> Self {
+        let hasher = RandomState::new();
+        let mut basic: HashMap<u64, Vec<(usize, SecretString)>> = HashMap::new();
+        let mut bearer: HashMap<u64, Vec<(usize, SecretString)>> = HashMap::new();
+        let mut open = None;
+        for (index, auth) in orgs.into_iter().enumerate() {
+            if matches!(auth, InboundAuth::Disabled) {
+                open = Some(index);
+            }
+            for (is_bearer, credential) in auth.accepted() {
+                let table = if is_bearer { &mut bearer } else { &mut basic };
+                table
+                    .entry(hasher.hash_one(credential.expose_secret().as_bytes()))
+                    .or_default()
+                    .push((index, credential));
+            }
+        }
+        Credentials {
+            basic,
+            bearer,
+            hasher,
+            open,
+        }
+    }
+
+    /// The index of the org whose credential the request carries.
+    pub fn find(&self, request: &HttpRequest) -> Result<usize, Refusal> {
+        if let Some(index) = self.open {
+            return Ok(index);
+        }
+        match authorization(request)? {
+            (Scheme::Basic, value) if !self.basic.is_empty() => {
+                let decoded = STANDARD.decode(value).map_err(|_| Refusal::Wrong)?;
+                self.lookup(&self.basic, &decoded)
+            }
+            (Scheme::Bearer, value) if !self.bearer.is_empty() => {
+                self.lookup(&self.bearer, value.as_bytes())
+            }
+            _ => Err(Refusal::UnsupportedScheme),
+        }
+    }
+
+    /// The org of `presented`: the table's candidates for its keyed hash (one, or none),
+    /// each compared in constant time.
+    fn lookup(
+        &self,
+        table: &HashMap<u64, Vec<(usize, SecretString)>>,
+        presented: &[u8],
+    ) -> Result<usize, Refusal> {
+        let candidates = table
+            .get(&self.hasher.hash_one(presented))
+            .map_or(&[][..], Vec::as_slice);
+        let mut found = None;
+        for (index, credential) in candidates {
+            if bool::from(presented.ct_eq(credential.expose_secret().as_bytes())) {
+                found = Some(*index);
+            }
+        }
+        found.ok_or(Refusal::Wrong)
     }
 }

@@ -30,12 +30,9 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let _logs = telemetry::init(match &deployment {
-                Deployment::OneOrg(settings) => settings.log_format,
-                Deployment::ManyOrgs(many) => many.log_format,
-            });
+            let _logs = telemetry::init(deployment.log_format);
             runtime().block_on(async {
-                match Application::build_deployment(&deployment) {
+                match Application::build(&deployment) {
                     Ok(application) => served(application.run_until_stopped().await),
                     Err(err) => refused(
                         err,
@@ -55,16 +52,19 @@ fn main() -> ExitCode {
                 Err(err) => refused(
                     err,
                     "sandbox --listen",
-                    "stop what listens there, or pass another loopback address, such as --listen 127.0.0.1:8081",
+                    concat!(
+                        "stop what listens there, or pass another loopback address, ",
+                        "such as --listen 127.0.0.1:8081"
+                    ),
                 ),
             }
         }),
         // The admin commands need neither settings nor a runtime: print, or probe, and exit.
         Command::ExportAction(options) => match export::export_action_text(&options) {
-                Ok(action) => {
-                    print!("{action}");
-                    ExitCode::SUCCESS
-                }
+            Ok(action) => {
+                print!("{action}");
+                ExitCode::SUCCESS
+            }
             Err(err) => {
                 eprintln!("cobrowse-proxy: {err}");
                 ExitCode::from(2)

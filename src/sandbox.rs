@@ -18,11 +18,11 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::config::Settings;
+use crate::config::{Deployment, GenesysAccess, OrgDefaults, OrgSettings};
 use crate::doctor::MADE_UP_PREFIX;
 use crate::domain::CobrowseType;
 use crate::export::{self, ActionOptions};
-use crate::genesys::{GenesysSettings, RequestBody};
+use crate::genesys::RequestBody;
 use crate::inbound_auth::{BasicAuth, InboundAuth};
 use crate::outcome::ErrorMode;
 use crate::startup::{Application, StartError};
@@ -127,20 +127,22 @@ impl Sandbox {
             .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
         let genesys_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-        let settings = Settings {
-            listen,
-            genesys: GenesysSettings {
+        let defaults = OrgDefaults {
+            upstream_timeout: SANDBOX_BUDGET,
+            requests_per_minute: None,
+            request_body: RequestBody::AgentPayload,
+            // So the agent-presence cases show whether or not the flow passes agentId.
+            verify_agent: true,
+            default_cobrowse_type: CobrowseType::View,
+        };
+        let org = OrgSettings {
+            name: None,
+            genesys: defaults.genesys(GenesysAccess {
                 api_url: genesys_url.clone(),
                 login_url: genesys_url.clone(),
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: SecretString::from(DEMO_CLIENT_SECRET),
-                upstream_timeout: SANDBOX_BUDGET,
-                requests_per_minute: None,
-                request_body: RequestBody::AgentPayload,
-                // So the agent-presence cases show whether or not the flow passes agentId.
-                verify_agent: true,
-            },
-            tls: None,
+            }),
             inbound_auth: InboundAuth::Required {
                 basic: Some(BasicAuth {
                     username: DEMO_USERNAME.to_owned(),
@@ -148,16 +150,23 @@ impl Sandbox {
                 }),
                 bearer_tokens: Vec::new(),
             },
+            default_cobrowse_type: defaults.default_cobrowse_type,
+        };
+        let deployment = Deployment {
+            listen,
+            tls: None,
             client_timeout: Duration::from_secs(5),
             max_in_flight: 100,
-            default_cobrowse_type: CobrowseType::View,
             // As deployed: a second identical start shows `reused: true`.
             reuse_window: Duration::from_secs(30),
             redis_url: None,
             error_mode: ErrorMode::Inline,
             log_format: LogFormat::Pretty,
+            defaults,
+            orgs: vec![org],
+            orgs_file: None,
         };
-        let application = Application::build(&settings)?;
+        let application = Application::build(&deployment)?;
         let service_url = format!(
             "http://{}",
             SocketAddr::new(listen.ip(), application.port())

@@ -1,7 +1,8 @@
-//! Building the application from [`Settings`] and running it until it is told to stop.
+//! Building the application from a [`Deployment`] and running it until it is told to stop.
 //!
-//! Everything shared by requests (the compiled contract, the Genesys client with its pooled
-//! connections and token cache) is built once here and handed to every worker. Binding is
+//! Everything shared by requests (the compiled contract, the orgs with their Genesys clients,
+//! token caches and reuse stores, the connection pools they share) is built once here and
+//! handed to every worker. Binding is
 //! separate from running so tests can bind port 0 and learn the port.
 
 use std::io;
@@ -13,17 +14,14 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use tokio::sync::Semaphore;
 
-use crate::config::{Deployment, ManyOrgs, Settings};
+use crate::config::Deployment;
 use crate::contract::Contract;
-use crate::genesys::GenesysClient;
-use crate::inbound_auth::{InboundAuth, InboundCredential};
+use crate::inbound_auth::InboundAuth;
 use crate::metrics::{Metrics, OrgLabel};
-use crate::orgs::{Org, OrgBuilder, Orgs};
-use crate::outcome::{ErrorCode, ErrorMode};
-use crate::reuse::Reuse;
+use crate::orgs::{OrgBuilder, Orgs};
+use crate::outcome::ErrorCode;
 use crate::reuse::redis::RedisStore;
 use crate::routes::{self, AppState};
-use crate::tls::TlsConfig;
 
 /// Server threads: enough for two cores, few enough that each keeps warm connections.
 const MAX_WORKERS: usize = 2;
@@ -52,110 +50,73 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the listener and prepares the server for the environment's one org; nothing is
+    /// Binds the listener and prepares the server for the deployment's orgs; nothing is
     /// served until [`Application::run_until_stopped`] is awaited.
-    pub fn build(settings: &Settings) -> Result<Self, StartError> {
-        if matches!(settings.inbound_auth, InboundAuth::Disabled) {
+    pub fn build(deployment: &Deployment) -> Result<Self, StartError> {
+        if deployment
+            .orgs
+            .iter()
+            .any(|org| matches!(org.inbound_auth, InboundAuth::Disabled))
+        {
             tracing::warn!(
                 "inbound authentication is disabled (COBROWSE_AUTH_DISABLED=true): anyone who can reach this port can start cobrowse sessions"
             );
         }
-        let metrics = Arc::new(Metrics::default());
-        let org = Org::unnamed(
-            GenesysClient::new(&settings.genesys, metrics.clone()),
-            Reuse::new(
-                settings.reuse_window,
-                redis_store(settings.redis_url.as_ref())?,
-                metrics.clone(),
-            ),
-            settings.default_cobrowse_type,
-        );
-        let orgs = Orgs::one(org, InboundCredential::new(&settings.inbound_auth));
-        Self::serve(
-            Served {
-                listen: settings.listen,
-                tls: settings.tls.as_ref(),
-                client_timeout: settings.client_timeout,
-                max_in_flight: settings.max_in_flight,
-                error_mode: settings.error_mode,
-                upstream_timeout: settings.genesys.upstream_timeout,
-                requests_per_minute: settings.genesys.requests_per_minute.map_or(0, |n| n.get()),
-            },
-            orgs,
-            metrics,
-        )
-    }
-
-    /// [`Application::build`] for the orgs of `COBROWSE_ORGS_FILE`.
-    pub fn build_many(many: &ManyOrgs) -> Result<Self, StartError> {
-        let metrics = Arc::new(Metrics::for_many_orgs());
+        let orgs_file = deployment.orgs_file.as_ref();
+        let metrics = Arc::new(match orgs_file {
+            None => Metrics::default(),
+            Some(_) => Metrics::for_many_orgs(),
+        });
         let builder = OrgBuilder::new(
-            many.defaults.upstream_timeout,
-            redis_store(many.redis_url.as_ref())?,
-            many.reuse_window,
+            deployment.defaults.upstream_timeout,
+            redis_store(deployment.redis_url.as_ref())?,
+            deployment.reuse_window,
             metrics.clone(),
-            many.max_in_flight,
+            deployment.max_in_flight,
+            orgs_file.is_some(),
         );
-        let orgs = Orgs::many(
-            many.file.clone(),
-            many.version,
-            many.defaults.clone(),
-            &many.orgs,
-            builder,
-        );
-        tracing::info!(
-            orgs = many.orgs.len(),
-            file = %many.file.display(),
-            "serving the orgs of COBROWSE_ORGS_FILE"
-        );
-        Self::serve(
-            Served {
-                listen: many.listen,
-                tls: many.tls.as_ref(),
-                client_timeout: many.client_timeout,
-                max_in_flight: many.max_in_flight,
-                error_mode: many.error_mode,
-                upstream_timeout: many.defaults.upstream_timeout,
-                requests_per_minute: many.defaults.requests_per_minute.map_or(0, |n| n.get()),
-            },
-            orgs,
-            metrics,
-        )
-    }
-
-    /// Either kind of deployment.
-    pub fn build_deployment(deployment: &Deployment) -> Result<Self, StartError> {
-        match deployment {
-            Deployment::OneOrg(settings) => Self::build(settings),
-            Deployment::ManyOrgs(many) => Self::build_many(many),
+        let orgs = Orgs::new(&deployment.orgs, orgs_file, &deployment.defaults, builder);
+        if let Some(file) = orgs_file {
+            tracing::info!(
+                orgs = deployment.orgs.len(),
+                file = %file.path.display(),
+                "serving the orgs of COBROWSE_ORGS_FILE"
+            );
         }
+        Self::serve(deployment, orgs, metrics)
     }
 
-    fn serve(served: Served<'_>, orgs: Orgs, metrics: Arc<Metrics>) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(served.listen).map_err(|source| StartError::Listen {
-            address: served.listen,
-            source,
-        })?;
+    fn serve(
+        deployment: &Deployment,
+        orgs: Orgs,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, StartError> {
+        let listener =
+            TcpListener::bind(deployment.listen).map_err(|source| StartError::Listen {
+                address: deployment.listen,
+                source,
+            })?;
         let port = listener.local_addr()?.port();
         // With many orgs, the calls refused before an org is known; each org lists its own.
         metrics.list_calls(
             OrgLabel(None),
             ErrorCode::ALL.map(|code| (code.outcome(), code.as_str())),
         );
+        let defaults = &deployment.defaults;
         metrics.set_limits(
-            served.max_in_flight,
-            served.requests_per_minute,
-            served.upstream_timeout,
+            deployment.max_in_flight,
+            defaults.requests_per_minute.map_or(0, |n| n.get()),
+            defaults.upstream_timeout,
         );
         let state = web::Data::new(AppState {
             contract: Contract::compile(),
             orgs,
-            error_mode: served.error_mode,
-            client_timeout: served.client_timeout,
-            in_flight: Arc::new(Semaphore::new(served.max_in_flight)),
+            error_mode: deployment.error_mode,
+            client_timeout: deployment.client_timeout,
+            in_flight: Arc::new(Semaphore::new(deployment.max_in_flight)),
             metrics,
         });
-        let watch = state.orgs.many_orgs().is_some().then(|| {
+        let watch = deployment.orgs_file.is_some().then(|| {
             // Listened for now, before anyone can send it: a SIGHUP then reloads rather than
             // ending the process (its default).
             let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
@@ -164,14 +125,10 @@ impl Application {
                 })
                 .ok();
             let state = state.clone();
-            tokio::spawn(async move {
-                if let Some(many) = state.orgs.many_orgs() {
-                    many.watch(hangup, &state.metrics).await;
-                }
-            })
+            tokio::spawn(async move { state.orgs.watch(hangup, &state.metrics).await })
         });
         // Calls in flight at SIGTERM get their whole upstream budget, and a second to answer.
-        let grace = served.upstream_timeout + Duration::from_secs(1);
+        let grace = defaults.upstream_timeout + Duration::from_secs(1);
         // Each worker keeps its own connections to Genesys (one HTTP client per thread), and
         // one worker serves thousands of calls a second where Genesys sends an org's data
         // actions at most about 15 a second: more workers would only mean more connections
@@ -188,19 +145,19 @@ impl Application {
         // actix would stop at once on SIGINT; `run_until_stopped` stops gracefully on both.
         .disable_signals()
         // Slow-loris clients lose their connection rather than holding a worker.
-        .client_request_timeout(served.client_timeout)
+        .client_request_timeout(deployment.client_timeout)
         .shutdown_timeout(grace.as_secs().max(1));
-        let server = match served.tls {
+        let server = match &deployment.tls {
             Some(tls) => server.listen_rustls_0_23(listener, (*tls.0).clone())?,
             None => server.listen(listener)?,
         }
         .run();
-        let scheme = if served.tls.is_some() {
+        let scheme = if deployment.tls.is_some() {
             "https"
         } else {
             "http"
         };
-        tracing::info!(address = %served.listen, port, scheme, "cobrowse-proxy listening");
+        tracing::info!(address = %deployment.listen, port, scheme, "cobrowse-proxy listening");
         Ok(Application {
             port,
             server,
@@ -239,19 +196,6 @@ impl Application {
         }
         result
     }
-}
-
-/// What the server itself is set up with, whatever the deployment.
-struct Served<'a> {
-    listen: std::net::SocketAddr,
-    tls: Option<&'a TlsConfig>,
-    client_timeout: Duration,
-    max_in_flight: usize,
-    error_mode: ErrorMode,
-    upstream_timeout: Duration,
-    /// `COBROWSE_GENESYS_REQUESTS_PER_MINUTE` (0: no limit); with many orgs, the default an
-    /// org may override.
-    requests_per_minute: u32,
 }
 
 fn redis_store(url: Option<&secrecy::SecretString>) -> io::Result<Option<RedisStore>> {

@@ -4,13 +4,13 @@
 
 use std::ffi::OsString;
 use std::ops::RangeInclusive;
-use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::PREFIX;
+use super::org::{OrgKey, OrgSource, Read, Reported};
 
 /// The raw variables, prefix stripped. Secrets go straight into `SecretString`. The field
 /// names are the list of settings ([`variable_names`]): add a setting here and nowhere else.
@@ -122,49 +122,6 @@ pub(super) fn secret_set(value: Option<SecretString>) -> Option<SecretString> {
     value.filter(|v| !v.expose_secret().trim().is_empty())
 }
 
-/// A credential as set (blank counts as unset, as for every setting). One with whitespace
-/// around it, as a Kubernetes Secret made from a file written by `echo` has, could never
-/// match what is sent: it is a problem that names it, neither trimmed (the value in use would
-/// differ from the one written down) nor shown.
-pub(super) fn credential(
-    problems: &mut Vec<String>,
-    name: &str,
-    value: &Option<String>,
-) -> Option<String> {
-    let value = value.as_deref().filter(|v| !v.trim().is_empty())?;
-    refuse_padding(problems, name, value);
-    Some(value.to_owned())
-}
-
-/// [`credential`], for one held as a secret.
-pub(super) fn secret_credential(
-    problems: &mut Vec<String>,
-    name: &str,
-    value: Option<SecretString>,
-) -> Option<SecretString> {
-    let value = secret_set(value)?;
-    refuse_padding(problems, name, value.expose_secret());
-    Some(value)
-}
-
-fn refuse_padding(problems: &mut Vec<String>, name: &str, value: &str) {
-    if value.trim() != value {
-        problems.push(format!(
-            "{PREFIX}{name} has a trailing newline or spaces (or leading ones), which no credential sent over HTTP carries, so every call would fail: set it without them, recreating the Secret with `kubectl create secret generic ... --from-literal={PREFIX}{name}=...` or writing its file with `printf '%s'` rather than `echo` (its value is not shown)"
-        ));
-    }
-}
-
-/// Parses a variable by its type's `FromStr`, or its default when unset.
-pub(super) fn parse_or<T: FromStr<Err = String>>(
-    problems: &mut Vec<String>,
-    name: &str,
-    value: &Option<String>,
-    default: &str,
-) -> Option<T> {
-    parse_with(problems, name, value, default, T::from_str)
-}
-
 /// Parses a variable with `parse`, or its default when unset; a bad value becomes a problem
 /// naming the variable, and one that is not text none (it has its own). A value with an `@` in it may carry credentials: it is not repeated.
 pub(super) fn parse_with<T>(
@@ -179,14 +136,7 @@ pub(super) fn parse_with<T>(
     }
     let value = set(value).unwrap_or_else(|| default.to_owned());
     parse(&value)
-        .map_err(|why| {
-            let shown = if value.contains('@') {
-                String::new()
-            } else {
-                format!("={value:?}")
-            };
-            problems.push(format!("{PREFIX}{name}{shown} {why}"))
-        })
+        .map_err(|why| problems.push(format!("{PREFIX}{name}{} {why}", shown(&value))))
         .ok()
 }
 
@@ -224,5 +174,105 @@ pub(super) fn millis(
             range.start(),
             range.end()
         )),
+    }
+}
+
+/// The environment as the source of its one org: a problem names the variable, and shows a
+/// value refused unless it may hold a credential.
+impl OrgSource for RawEnv {
+    fn org_name(&self) -> Option<&str> {
+        None
+    }
+
+    fn name(&self, key: OrgKey) -> String {
+        format!("{PREFIX}{}", key.variable())
+    }
+
+    fn problem(&self, problems: &mut Vec<String>, key: OrgKey, why: &str) {
+        problems.push(format!("{} {why}", self.name(key)));
+    }
+
+    fn invalid(&self, problems: &mut Vec<String>, key: OrgKey, value: &str, why: &str) {
+        problems.push(format!("{}{} {why}", self.name(key), shown(value)));
+    }
+
+    fn padding_fix(&self, key: OrgKey) -> String {
+        format!(
+            "recreating the Secret with `kubectl create secret generic ... --from-literal={}=...` or writing its file with `printf '%s'` rather than `echo`",
+            self.name(key)
+        )
+    }
+
+    fn text(&self, _: &mut Vec<String>, key: OrgKey) -> Read<String> {
+        let value = match key {
+            OrgKey::Region => &self.genesys_region,
+            OrgKey::ApiUrl => &self.genesys_api_url,
+            OrgKey::LoginUrl => &self.genesys_login_url,
+            OrgKey::ClientId => &self.genesys_client_id,
+            OrgKey::AuthUsername => &self.auth_username,
+            OrgKey::RequestsPerMinute => &self.genesys_requests_per_minute,
+            OrgKey::DefaultCobrowseType => &self.default_cobrowse_type,
+            OrgKey::VerifyAgent => &self.verify_agent,
+            OrgKey::RequestBody => &self.request_body,
+            OrgKey::ClientSecret
+            | OrgKey::AuthPassword
+            | OrgKey::AuthPasswordNext
+            | OrgKey::AuthBearerToken
+            | OrgKey::AuthBearerTokenNext => unreachable!("{key:?} is read as a secret"),
+        };
+        match value.as_deref() {
+            // Reported where the names are checked.
+            Some(NOT_TEXT) => Err(Reported),
+            Some(value) if !value.trim().is_empty() => Ok(Some(value.to_owned())),
+            _ => Ok(None),
+        }
+    }
+
+    fn secret(&self, _: &mut Vec<String>, key: OrgKey) -> Read<SecretString> {
+        let value = match key {
+            OrgKey::ClientSecret => &self.genesys_client_secret,
+            OrgKey::AuthPassword => &self.auth_password,
+            OrgKey::AuthPasswordNext => &self.auth_password_next,
+            OrgKey::AuthBearerToken => &self.auth_bearer_token,
+            OrgKey::AuthBearerTokenNext => &self.auth_bearer_token_next,
+            _ => unreachable!("{key:?} is read as text"),
+        };
+        match secret_set(value.clone()) {
+            Some(value) if value.expose_secret() == NOT_TEXT => Err(Reported),
+            value => Ok(value),
+        }
+    }
+
+    fn whole_number(&self, problems: &mut Vec<String>, key: OrgKey, why: &str) -> Read<i64> {
+        let Some(value) = self.text(problems, key)? else {
+            return Ok(None);
+        };
+        match value.trim().parse() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => {
+                self.invalid(problems, key, value.trim(), why);
+                Err(Reported)
+            }
+        }
+    }
+
+    fn flag(&self, problems: &mut Vec<String>, key: OrgKey) -> Read<bool> {
+        let Some(value) = self.text(problems, key)? else {
+            return Ok(None);
+        };
+        flag(value.trim()).map(Some).map_err(|why| {
+            self.invalid(problems, key, value.trim(), &why);
+            Reported
+        })
+    }
+}
+
+/// `="value"` after a variable's name, or nothing for a value with an `@` in it, which may
+/// carry credentials.
+fn shown(value: &str) -> String {
+    if value.contains('@') {
+        String::new()
+    } else {
+        format!("={value:?}")
     }
 }

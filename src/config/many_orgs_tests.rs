@@ -34,16 +34,17 @@ fn deployment(vars: &[(&str, &str)]) -> Result<Deployment, ConfigError> {
 #[test]
 fn the_file_s_orgs_get_the_deployment_s_settings_as_defaults() {
     let file = orgs_file("defaults", ONE_ORG);
-    let Deployment::ManyOrgs(many) = deployment(&[
+    let many = deployment(&[
         ("ORGS_FILE", file.to_str().unwrap()),
         ("REQUEST_BODY", "empty"),
         ("UPSTREAM_TIMEOUT_MS", "3000"),
         ("LISTEN", "127.0.0.1:0"),
     ])
-    .unwrap() else {
-        panic!("many orgs expected")
-    };
-    assert_eq!(many.file, file);
+    .unwrap();
+    assert_eq!(
+        many.orgs_file.as_ref().expect("many orgs expected").path,
+        file
+    );
     assert_eq!(many.orgs.len(), 1);
     let acme = &many.orgs[0].genesys;
     assert_eq!(acme.request_body, RequestBody::Empty);
@@ -104,12 +105,6 @@ fn without_the_file_the_environment_is_one_org_as_before() {
         ("AUTH_USERNAME", "user"),
         ("AUTH_PASSWORD", "password"),
     ];
-    assert!(matches!(deployment(&vars), Ok(Deployment::OneOrg(_))));
-    let file = orgs_file("one", ONE_ORG);
-    let err = Settings::from_vars([(
-        "COBROWSE_ORGS_FILE".to_owned(),
-        file.to_str().unwrap().to_owned(),
-    )])
-    .unwrap_err();
-    assert!(err.problems[0].starts_with("COBROWSE_ORGS_FILE is set"));
+    let one = deployment(&vars).unwrap();
+    assert!(one.is_one_org() && one.orgs.len() == 1 && one.orgs[0].name.is_none());
 }

@@ -11,26 +11,21 @@
 //! `inbound_auth`, regions and base URLs in `genesys::region`, certificates in `tls`.
 
 mod env;
+pub mod org;
+pub mod orgs_file;
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use env::variable_names;
-use env::{
-    NOT_TEXT, RawEnv, choice, credential, flag, millis, ours, parse_or, parse_with,
-    secret_credential, secret_set, set,
-};
+use env::{NOT_TEXT, RawEnv, choice, flag, millis, ours, parse_with, secret_set, set};
+pub use org::{GenesysAccess, OrgDefaults, OrgKey, OrgSettings};
+pub use orgs_file::Version;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::domain::CobrowseType;
-use crate::genesys::GenesysSettings;
-use crate::genesys::region::{self, Region};
-use crate::inbound_auth::{AuthVars, InboundAuth};
-use crate::orgs::file::{self as orgs_file, OrgDefaults, OrgSettings, Version};
 use crate::outcome::ErrorMode;
 use crate::reuse::redis;
 use crate::telemetry::LogFormat;
@@ -45,60 +40,58 @@ pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
 /// Settings an earlier version read, and what to set instead: refused, never ignored.
 const RENAMED: [(&str, &str); 1] = [(
     "COBROWSE_GENESYS_MAX_RPS",
-    "use COBROWSE_GENESYS_REQUESTS_PER_MINUTE (Genesys limits a token per minute, not per second; default 300, 0 turns it off)",
+    concat!(
+        "use COBROWSE_GENESYS_REQUESTS_PER_MINUTE (Genesys limits a token per minute, ",
+        "not per second; default 300, 0 turns it off)"
+    ),
 )];
 
-/// Everything the service needs to run.
+/// Everything the service needs to run: what the server shares, and the orgs it serves. The
+/// environment's org is a set of one, with no name; `COBROWSE_ORGS_FILE` names many.
 #[derive(Debug)]
-pub struct Settings {
+pub struct Deployment {
     pub listen: SocketAddr,
     /// Serve HTTPS directly when set (`COBROWSE_TLS_CERT`/`COBROWSE_TLS_KEY`).
     pub tls: Option<TlsConfig>,
-    pub genesys: GenesysSettings,
-    pub inbound_auth: InboundAuth,
     /// How long a client may take to send its request head and body.
     pub client_timeout: Duration,
     /// Calls served at once; more are answered `OVERLOADED` at once.
     pub max_in_flight: usize,
-    pub default_cobrowse_type: CobrowseType,
     pub error_mode: ErrorMode,
     pub log_format: LogFormat,
     /// How long a started session is handed out again to the same start; zero turns it off.
     pub reuse_window: Duration,
     /// The shared reuse store (`redis://` or `rediss://`, checked); `None`: this process's memory.
     pub redis_url: Option<SecretString>,
-}
-
-/// What `serve` runs: one org from the environment, as always, or the orgs of
-/// `COBROWSE_ORGS_FILE`.
-#[derive(Debug)]
-pub enum Deployment {
-    OneOrg(Settings),
-    ManyOrgs(ManyOrgs),
-}
-
-/// A deployment for many orgs: the file's orgs, and the settings every org shares.
-#[derive(Debug)]
-pub struct ManyOrgs {
-    /// `COBROWSE_ORGS_FILE`, read again on SIGHUP and when it changes.
-    pub file: PathBuf,
-    pub orgs: Vec<OrgSettings>,
-    /// The version of the file `orgs` were read from: the reload watch starts from it.
-    pub version: Version,
-    /// What an org of the file leaves unset, for the file read at start-up and every reload.
+    /// What an org leaves unset (the environment's org takes them whole), also for the orgs
+    /// file read again.
     pub defaults: OrgDefaults,
-    pub listen: SocketAddr,
-    pub tls: Option<TlsConfig>,
-    pub client_timeout: Duration,
-    pub max_in_flight: usize,
-    pub error_mode: ErrorMode,
-    pub log_format: LogFormat,
-    pub reuse_window: Duration,
-    pub redis_url: Option<SecretString>,
+    pub orgs: Vec<OrgSettings>,
+    /// Where the orgs were read from, when it is `COBROWSE_ORGS_FILE`.
+    pub orgs_file: Option<OrgsFile>,
+}
+
+/// `COBROWSE_ORGS_FILE`, read again on SIGHUP and when it changes.
+#[derive(Debug)]
+pub struct OrgsFile {
+    pub path: PathBuf,
+    /// The version the orgs were read from: the reload watch starts from it.
+    pub version: Version,
+}
+
+/// Every problem found in the environment, reported together.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the configuration is not usable; fix these and start again:\n{}",
+    problems.iter().map(|p| format!("  - {p}\n")).collect::<String>()
+)]
+pub struct ConfigError {
+    pub problems: Vec<String>,
 }
 
 impl Deployment {
-    /// Reads the process environment (and the orgs file when it names one).
+    /// Reads the process environment (and the orgs file when it names one). Its other
+    /// variables may hold anything, text or not: only the `COBROWSE_*` ones are looked at.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_os_vars(std::env::vars_os())
     }
@@ -116,37 +109,6 @@ impl Deployment {
     fn from_os_vars(
         vars: impl IntoIterator<Item = (OsString, OsString)>,
     ) -> Result<Self, ConfigError> {
-        Settings::from_os_vars(vars)
-    }
-}
-
-/// Every problem found in the environment, reported together.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the configuration is not usable; fix these and start again:\n{}",
-    problems.iter().map(|p| format!("  - {p}\n")).collect::<String>()
-)]
-pub struct ConfigError {
-    pub problems: Vec<String>,
-}
-
-impl Settings {
-    /// Reads the process environment. Its other variables may hold anything, text or not: only
-    /// the `COBROWSE_*` ones are looked at.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        one_org(Deployment::from_env())
-    }
-
-    /// Reads the given variables; tests use this so they never touch the process environment.
-    pub fn from_vars(
-        vars: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
-        one_org(Deployment::from_vars(vars))
-    }
-
-    fn from_os_vars(
-        vars: impl IntoIterator<Item = (OsString, OsString)>,
-    ) -> Result<Deployment, ConfigError> {
         let mut problems = Vec::new();
         let vars: Vec<(String, String)> = vars
             .into_iter()
@@ -182,145 +144,91 @@ impl Settings {
             return Err(ConfigError { problems });
         }
         let p = &mut problems;
-        if let Some(file) = set(&raw.orgs_file) {
-            return many_orgs(problems, &raw, PathBuf::from(file));
-        }
-
-        let genesys = genesys_settings(p, &raw);
-        // Read even when AUTH_DISABLED is invalid, so that every credential problem is named
-        // at once.
-        let username = credential(p, "AUTH_USERNAME", &raw.auth_username);
-        let password = secret_credential(p, "AUTH_PASSWORD", raw.auth_password.clone());
-        let password_next =
-            secret_credential(p, "AUTH_PASSWORD_NEXT", raw.auth_password_next.clone());
-        let bearer_token = secret_credential(p, "AUTH_BEARER_TOKEN", raw.auth_bearer_token.clone());
-        let bearer_token_next = secret_credential(
-            p,
-            "AUTH_BEARER_TOKEN_NEXT",
-            raw.auth_bearer_token_next.clone(),
-        );
-        let disabled = parse_with(p, "AUTH_DISABLED", &raw.auth_disabled, "false", flag);
-        let inbound_auth = disabled.and_then(|disabled| {
-            InboundAuth::from_vars(
-                p,
-                AuthVars {
-                    username,
-                    password,
-                    password_next,
-                    bearer_token,
-                    bearer_token_next,
-                    disabled,
-                },
-            )
-        });
-        let g = globals(p, &raw);
-
-        let settings = (|| {
-            Some(Settings {
+        let file = set(&raw.orgs_file).map(PathBuf::from);
+        let (orgs, g) = match &file {
+            None => {
+                // Read even when AUTH_DISABLED is invalid, so that every credential problem
+                // is named at once.
+                let disabled = parse_with(p, "AUTH_DISABLED", &raw.auth_disabled, "false", flag);
+                let g = globals(p, &raw);
+                let own = g.defaults.clone();
+                let org = org::read(&raw, p, own, Some(disabled.unwrap_or(false)));
+                let orgs = disabled.and(org).map(|org| (vec![org], None));
+                (orgs, g)
+            }
+            Some(file) => {
+                refuse_one_org_variables(p, &raw);
+                let g = globals(p, &raw);
+                let orgs = g.defaults.as_ref().and_then(|defaults| {
+                    orgs_file::read(file, defaults)
+                        .map_err(|file_problems| {
+                            p.extend(
+                                file_problems
+                                    .into_iter()
+                                    .map(|why| format!("{PREFIX}ORGS_FILE: {why}")),
+                            )
+                        })
+                        .ok()
+                        .map(|(orgs, version)| {
+                            let path = file.clone();
+                            (orgs, Some(OrgsFile { path, version }))
+                        })
+                });
+                (orgs, g)
+            }
+        };
+        let deployment = (|| {
+            let (orgs, orgs_file) = orgs?;
+            Some(Deployment {
                 listen: g.listen?,
                 tls: g.tls?,
-                genesys: genesys?,
-                inbound_auth: inbound_auth?,
                 client_timeout: g.client_timeout?,
                 max_in_flight: g.max_in_flight?,
-                default_cobrowse_type: g.default_cobrowse_type?,
                 error_mode: g.error_mode?,
                 log_format: g.log_format?,
                 reuse_window: g.reuse_window?,
                 redis_url: g.redis_url,
+                defaults: g.defaults?,
+                orgs,
+                orgs_file,
             })
         })();
-        match settings {
-            Some(settings) if problems.is_empty() => Ok(Deployment::OneOrg(settings)),
+        match deployment {
+            Some(deployment) if problems.is_empty() => Ok(deployment),
             _ => Err(ConfigError { problems }),
         }
     }
-}
 
-/// The single-org settings, or why there are none.
-fn one_org(deployment: Result<Deployment, ConfigError>) -> Result<Settings, ConfigError> {
-    match deployment? {
-        Deployment::OneOrg(settings) => Ok(settings),
-        Deployment::ManyOrgs(_) => Err(ConfigError {
-            problems: vec![format!(
-                "{PREFIX}ORGS_FILE is set: this needs the settings of one org (unset it to use {PREFIX}GENESYS_* and {PREFIX}AUTH_*)"
-            )],
-        }),
+    /// Whether the orgs are the environment's one, unnamed org.
+    pub fn is_one_org(&self) -> bool {
+        self.orgs_file.is_none()
     }
 }
 
-/// `COBROWSE_ORGS_FILE`'s deployment: the file is the one source of each org's Genesys and
-/// inbound settings, so a single-org variable beside it is refused, never silently ignored.
-fn many_orgs(
-    mut problems: Vec<String>,
-    raw: &RawEnv,
-    file: PathBuf,
-) -> Result<Deployment, ConfigError> {
-    let p = &mut problems;
-    let secret = |value: &Option<SecretString>| secret_set(value.clone()).is_some();
-    let one_org = [
-        ("GENESYS_REGION", set(&raw.genesys_region).is_some()),
-        ("GENESYS_API_URL", set(&raw.genesys_api_url).is_some()),
-        ("GENESYS_LOGIN_URL", set(&raw.genesys_login_url).is_some()),
-        ("GENESYS_CLIENT_ID", set(&raw.genesys_client_id).is_some()),
-        ("GENESYS_CLIENT_SECRET", secret(&raw.genesys_client_secret)),
-        ("AUTH_USERNAME", set(&raw.auth_username).is_some()),
-        ("AUTH_PASSWORD", secret(&raw.auth_password)),
-        ("AUTH_PASSWORD_NEXT", secret(&raw.auth_password_next)),
-        ("AUTH_BEARER_TOKEN", secret(&raw.auth_bearer_token)),
-        (
-            "AUTH_BEARER_TOKEN_NEXT",
-            secret(&raw.auth_bearer_token_next),
-        ),
-        ("AUTH_DISABLED", set(&raw.auth_disabled).is_some()),
-    ];
-    for (name, _) in one_org.iter().filter(|(_, is_set)| *is_set) {
+/// With `COBROWSE_ORGS_FILE` the file is the one source of each org's Genesys and inbound
+/// settings, so a variable of the environment's one org beside it is refused, never silently
+/// ignored (the settings an org may override are its defaults, and are read).
+fn refuse_one_org_variables(p: &mut Vec<String>, raw: &RawEnv) {
+    let mut scratch = Vec::new();
+    let org_variables = OrgKey::ALL
+        .into_iter()
+        .filter(|key| !key.is_deployment_default())
+        .filter(|key| {
+            use org::OrgSource;
+            let set = if key.is_secret() {
+                raw.secret(&mut scratch, *key).map(|v| v.is_some())
+            } else {
+                raw.text(&mut scratch, *key).map(|v| v.is_some())
+            };
+            // A value that is not text counts as set.
+            set.unwrap_or(true)
+        })
+        .map(OrgKey::variable)
+        .chain(set(&raw.auth_disabled).map(|_| "AUTH_DISABLED"));
+    for name in org_variables {
         p.push(format!(
             "{PREFIX}{name} is set, but {PREFIX}ORGS_FILE names the orgs file, the one source of each org's Genesys and inbound settings: remove {PREFIX}{name} (or unset {PREFIX}ORGS_FILE)"
         ));
-    }
-    let (upstream_timeout, requests_per_minute, request_body, verify_agent) = call_settings(p, raw);
-    let g = globals(p, raw);
-    let defaults = (|| {
-        Some(OrgDefaults {
-            upstream_timeout: upstream_timeout?,
-            requests_per_minute: requests_per_minute?,
-            request_body: request_body?,
-            verify_agent: verify_agent?,
-            default_cobrowse_type: g.default_cobrowse_type?,
-        })
-    })();
-    let orgs = defaults.as_ref().and_then(|defaults| {
-        orgs_file::read(&file, defaults)
-            .map_err(|file_problems| {
-                p.extend(
-                    file_problems
-                        .into_iter()
-                        .map(|why| format!("{PREFIX}ORGS_FILE: {why}")),
-                )
-            })
-            .ok()
-    });
-    let deployment = (|| {
-        let (orgs, version) = orgs?;
-        Some(ManyOrgs {
-            file,
-            orgs,
-            version,
-            defaults: defaults?,
-            listen: g.listen?,
-            tls: g.tls?,
-            client_timeout: g.client_timeout?,
-            max_in_flight: g.max_in_flight?,
-            error_mode: g.error_mode?,
-            log_format: g.log_format?,
-            reuse_window: g.reuse_window?,
-            redis_url: g.redis_url,
-        })
-    })();
-    match deployment {
-        Some(many) if problems.is_empty() => Ok(Deployment::ManyOrgs(many)),
-        _ => Err(ConfigError { problems }),
     }
 }
 
@@ -328,7 +236,8 @@ fn many_orgs(
 /// A field is `None` when its variable is invalid (a problem says why).
 struct Globals {
     listen: Option<SocketAddr>,
-    default_cobrowse_type: Option<CobrowseType>,
+    /// `COBROWSE_UPSTREAM_TIMEOUT_MS` and the settings an org may override.
+    defaults: Option<OrgDefaults>,
     error_mode: Option<ErrorMode>,
     log_format: Option<LogFormat>,
     max_in_flight: Option<usize>,
@@ -343,18 +252,20 @@ fn globals(p: &mut Vec<String>, raw: &RawEnv) -> Globals {
         v.parse::<SocketAddr>()
             .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
     });
-    let default_cobrowse_type = parse_with(
+    let upstream_timeout = parse_with(
         p,
-        "DEFAULT_COBROWSE_TYPE",
-        &raw.default_cobrowse_type,
-        "view",
-        |v| {
-            CobrowseType::parse(v).map_err(|_| {
-                "must be view or control: the cobrowseType of a start whose flow leaves it blank"
-                    .to_owned()
-            })
-        },
+        "UPSTREAM_TIMEOUT_MS",
+        &raw.upstream_timeout_ms,
+        "10000",
+        millis(
+            100..=60_000,
+            " (a data action times out after at most 60 s)",
+        ),
     );
+    // Read whether or not the budget is valid, so that every problem is named at once.
+    let defaults = OrgDefaults::built_in(upstream_timeout.unwrap_or_default())
+        .overridden_by(raw, p)
+        .filter(|_| upstream_timeout.is_some());
     let error_mode = parse_with(p, "ERROR_MODE", &raw.error_mode, "inline", choice);
     let log_format = parse_with(p, "LOG_FORMAT", &raw.log_format, "json", choice);
     let max_in_flight = parse_with(p, "MAX_IN_FLIGHT", &raw.max_in_flight, "100", |v| {
@@ -398,7 +309,7 @@ fn globals(p: &mut Vec<String>, raw: &RawEnv) -> Globals {
 
     Globals {
         listen,
-        default_cobrowse_type,
+        defaults,
         error_mode,
         log_format,
         max_in_flight,
@@ -407,117 +318,6 @@ fn globals(p: &mut Vec<String>, raw: &RawEnv) -> Globals {
         redis_url,
         tls,
     }
-}
-
-fn genesys_settings(problems: &mut Vec<String>, raw: &RawEnv) -> Option<GenesysSettings> {
-    let region = set(&raw.genesys_region)
-        .map(|_| parse_or::<Region>(problems, "GENESYS_REGION", &raw.genesys_region, ""));
-    let url = |problems: &mut Vec<String>, name: &str, value: &Option<String>| {
-        set(value).map(|_| parse_with(problems, name, value, "", region::base_url))
-    };
-    let api_url = url(problems, "GENESYS_API_URL", &raw.genesys_api_url);
-    let login_url = url(problems, "GENESYS_LOGIN_URL", &raw.genesys_login_url);
-    // Where Genesys is: the region (either URL, when set, replaces the region's), or both
-    // URLs. `None` is unset; `Some(None)` is set but invalid, already reported.
-    let (api_url, login_url) = match (region, api_url, login_url) {
-        (Some(region), api, login) => (
-            api.unwrap_or(region.map(Region::api_url)),
-            login.unwrap_or(region.map(Region::login_url)),
-        ),
-        (None, Some(api), Some(login)) => (api, login),
-        (None, None, None) => {
-            problems.push(format!(
-                "{PREFIX}GENESYS_REGION is missing: set it to the org's region, such as eu-west-1 (or its domain, mypurecloud.ie), or set both {PREFIX}GENESYS_API_URL and {PREFIX}GENESYS_LOGIN_URL"
-            ));
-            (None, None)
-        }
-        (None, api, login) => {
-            let (given, missing) = if api.is_some() {
-                ("API_URL", "LOGIN_URL")
-            } else {
-                ("LOGIN_URL", "API_URL")
-            };
-            problems.push(format!(
-                "{PREFIX}GENESYS_{missing} is missing: {PREFIX}GENESYS_{given} is set without {PREFIX}GENESYS_REGION, so both URLs are needed (or set {PREFIX}GENESYS_REGION instead)"
-            ));
-            (api.flatten(), login.flatten())
-        }
-    };
-    let client_id = credential(problems, "GENESYS_CLIENT_ID", &raw.genesys_client_id);
-    if client_id.is_none() {
-        problems.push(format!(
-            "{PREFIX}GENESYS_CLIENT_ID is missing: the id of a Genesys OAuth client with the Client Credentials grant"
-        ));
-    }
-    let client_secret = secret_credential(
-        problems,
-        "GENESYS_CLIENT_SECRET",
-        raw.genesys_client_secret.clone(),
-    );
-    if client_secret.is_none() {
-        problems.push(format!(
-            "{PREFIX}GENESYS_CLIENT_SECRET is missing: the secret of that OAuth client"
-        ));
-    }
-    let (upstream_timeout, requests_per_minute, request_body, verify_agent) =
-        call_settings(problems, raw);
-    Some(GenesysSettings {
-        api_url: api_url?,
-        login_url: login_url?,
-        client_id: client_id?,
-        client_secret: client_secret?,
-        upstream_timeout: upstream_timeout?,
-        requests_per_minute: requests_per_minute?,
-        request_body: request_body?,
-        verify_agent: verify_agent?,
-    })
-}
-
-/// How calls to Genesys are made: the budget, the rate limit, the start's body, and whether
-/// a flow-given agent is checked. Per org in a many-org deployment, where these are defaults.
-#[allow(clippy::type_complexity)]
-fn call_settings(
-    problems: &mut Vec<String>,
-    raw: &RawEnv,
-) -> (
-    Option<Duration>,
-    Option<Option<NonZeroU32>>,
-    Option<crate::genesys::RequestBody>,
-    Option<bool>,
-) {
-    let upstream_timeout = parse_with(
-        problems,
-        "UPSTREAM_TIMEOUT_MS",
-        &raw.upstream_timeout_ms,
-        "10000",
-        millis(
-            100..=60_000,
-            " (a data action times out after at most 60 s)",
-        ),
-    );
-    let requests_per_minute = parse_with(
-        problems,
-        "GENESYS_REQUESTS_PER_MINUTE",
-        &raw.genesys_requests_per_minute,
-        "300",
-        |v| {
-            match v.parse::<u32>() {
-            Ok(n @ 0..=100_000) => Ok(NonZeroU32::new(n)),
-            _ => Err(
-                "must be a whole number of requests in any 60 s, up to 100000 (0 turns the limit off)"
-                    .to_owned(),
-            ),
-        }
-        },
-    );
-    let request_body = parse_with(problems, "REQUEST_BODY", &raw.request_body, "auto", choice);
-    let verify_agent = parse_with(problems, "VERIFY_AGENT", &raw.verify_agent, "false", flag);
-    (
-        upstream_timeout,
-        requests_per_minute,
-        request_body,
-        verify_agent,
-    )
 }
 
 #[cfg(test)]

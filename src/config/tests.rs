@@ -1,7 +1,11 @@
-//! The configuration rules, read through `Settings::from_vars` as the service reads them.
+//! The configuration rules, read through `Deployment::from_vars` as the service reads them.
 
 use super::*;
+use std::num::NonZeroU32;
+
+use crate::domain::CobrowseType;
 use crate::genesys::RequestBody;
+use crate::inbound_auth::InboundAuth;
 use secrecy::ExposeSecret;
 
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -23,22 +27,22 @@ fn minimal() -> Vec<(&'static str, &'static str)> {
 
 #[test]
 fn defaults_fill_everything_else() {
-    let s = Settings::from_vars(vars(&minimal())).unwrap();
+    let s = Deployment::from_vars(vars(&minimal())).unwrap();
     assert_eq!(s.listen, "0.0.0.0:8080".parse().unwrap());
-    assert_eq!(s.genesys.api_url, "https://api.mypurecloud.ie");
-    assert_eq!(s.genesys.login_url, "https://login.mypurecloud.ie");
-    assert_eq!(s.genesys.upstream_timeout, Duration::from_secs(10));
-    assert_eq!(s.default_cobrowse_type, CobrowseType::View);
-    assert_eq!(s.genesys.request_body, RequestBody::Auto);
-    assert!(!s.genesys.verify_agent);
+    assert_eq!(s.orgs[0].genesys.api_url, "https://api.mypurecloud.ie");
+    assert_eq!(s.orgs[0].genesys.login_url, "https://login.mypurecloud.ie");
+    assert_eq!(s.orgs[0].genesys.upstream_timeout, Duration::from_secs(10));
+    assert_eq!(s.orgs[0].default_cobrowse_type, CobrowseType::View);
+    assert_eq!(s.orgs[0].genesys.request_body, RequestBody::Auto);
+    assert!(!s.orgs[0].genesys.verify_agent);
     assert_eq!(s.error_mode, ErrorMode::Inline);
     assert_eq!(s.log_format, LogFormat::Json);
-    assert_eq!(s.genesys.client_secret.expose_secret(), "s3cret");
+    assert_eq!(s.orgs[0].genesys.client_secret.expose_secret(), "s3cret");
 }
 
 #[test]
 fn every_problem_is_named_at_once() {
-    let err = Settings::from_vars(vars(&[
+    let err = Deployment::from_vars(vars(&[
         ("GENESYS_REGION", "mars-1"),
         ("UPSTREAM_TIMEOUT_MS", "ten"),
         ("ERROR_MODE", "loud"),
@@ -65,9 +69,9 @@ fn overrides_replace_the_region_and_lose_trailing_slashes() {
     pairs.retain(|(k, _)| *k != "GENESYS_REGION");
     pairs.push(("GENESYS_API_URL", "http://127.0.0.1:9999/"));
     pairs.push(("GENESYS_LOGIN_URL", "http://127.0.0.1:9998"));
-    let s = Settings::from_vars(vars(&pairs)).unwrap();
-    assert_eq!(s.genesys.api_url, "http://127.0.0.1:9999");
-    assert_eq!(s.genesys.login_url, "http://127.0.0.1:9998");
+    let s = Deployment::from_vars(vars(&pairs)).unwrap();
+    assert_eq!(s.orgs[0].genesys.api_url, "http://127.0.0.1:9999");
+    assert_eq!(s.orgs[0].genesys.login_url, "http://127.0.0.1:9998");
 }
 
 #[test]
@@ -80,7 +84,7 @@ fn a_base_url_with_a_query_fragment_or_credentials_is_refused() {
     ] {
         let mut pairs = minimal();
         pairs.push(("GENESYS_API_URL", url));
-        let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+        let err = Deployment::from_vars(vars(&pairs)).unwrap_err().to_string();
         assert!(
             err.contains("GENESYS_API_URL") && err.contains("no query, fragment or credentials"),
             "{url}: {err}"
@@ -96,11 +100,11 @@ fn a_base_url_with_a_query_fragment_or_credentials_is_refused() {
 fn inbound_auth_is_required_unless_disabled_explicitly() {
     let mut pairs = minimal();
     pairs.retain(|(k, _)| !k.starts_with("AUTH_"));
-    let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
     assert!(err.to_string().contains("AUTH_DISABLED=true"), "{err}");
     pairs.push(("AUTH_DISABLED", "true"));
-    let s = Settings::from_vars(vars(&pairs)).unwrap();
-    assert!(matches!(s.inbound_auth, InboundAuth::Disabled));
+    let s = Deployment::from_vars(vars(&pairs)).unwrap();
+    assert!(matches!(s.orgs[0].inbound_auth, InboundAuth::Disabled));
 }
 
 #[test]
@@ -109,8 +113,8 @@ fn a_bearer_token_alone_is_enough_and_next_values_need_a_current_one() {
     pairs.retain(|(k, _)| !k.starts_with("AUTH_"));
     pairs.push(("AUTH_BEARER_TOKEN", "t1"));
     pairs.push(("AUTH_BEARER_TOKEN_NEXT", "t2"));
-    let s = Settings::from_vars(vars(&pairs)).unwrap();
-    match s.inbound_auth {
+    let s = Deployment::from_vars(vars(&pairs)).unwrap();
+    match &s.orgs[0].inbound_auth {
         InboundAuth::Required {
             basic: None,
             bearer_tokens,
@@ -119,7 +123,7 @@ fn a_bearer_token_alone_is_enough_and_next_values_need_a_current_one() {
     }
     let mut pairs = minimal();
     pairs.push(("AUTH_BEARER_TOKEN_NEXT", "t2"));
-    let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
     assert!(
         err.to_string()
             .contains("AUTH_BEARER_TOKEN_NEXT is set without"),
@@ -129,15 +133,15 @@ fn a_bearer_token_alone_is_enough_and_next_values_need_a_current_one() {
 
 #[test]
 fn limits_have_sane_defaults_and_zero_turns_the_rate_limit_off() {
-    let s = Settings::from_vars(vars(&minimal())).unwrap();
+    let s = Deployment::from_vars(vars(&minimal())).unwrap();
     assert_eq!(s.max_in_flight, 100);
-    assert_eq!(s.genesys.requests_per_minute, NonZeroU32::new(300));
+    assert_eq!(s.orgs[0].genesys.requests_per_minute, NonZeroU32::new(300));
     assert_eq!(s.client_timeout, Duration::from_secs(5));
     assert!(s.tls.is_none());
     let mut pairs = minimal();
     pairs.push(("GENESYS_REQUESTS_PER_MINUTE", "0"));
     pairs.push(("MAX_IN_FLIGHT", "0"));
-    let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err().to_string();
     assert!(
         err.contains("MAX_IN_FLIGHT") && !err.contains("GENESYS_REQUESTS_PER_MINUTE"),
         "{err}"
@@ -148,7 +152,7 @@ fn limits_have_sane_defaults_and_zero_turns_the_rate_limit_off() {
 fn the_old_per_second_limit_is_refused_naming_its_successor() {
     let mut pairs = minimal();
     pairs.push(("GENESYS_MAX_RPS", "5"));
-    let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err().to_string();
     assert!(
         err.contains("COBROWSE_GENESYS_MAX_RPS is no longer read")
             && err.contains("COBROWSE_GENESYS_REQUESTS_PER_MINUTE"),
@@ -163,7 +167,7 @@ fn the_redis_url_is_checked_and_its_password_never_shown() {
         "REDIS_URL",
         "rediss://cobrowse:r3dis-pw@redis.example:6380/2",
     ));
-    let s = Settings::from_vars(vars(&pairs)).unwrap();
+    let s = Deployment::from_vars(vars(&pairs)).unwrap();
     assert_eq!(s.reuse_window, Duration::from_secs(30));
     assert!(s.redis_url.is_some());
     assert!(!format!("{s:?}").contains("r3dis-pw"), "{s:?}");
@@ -174,7 +178,7 @@ fn the_redis_url_is_checked_and_its_password_never_shown() {
     ] {
         let mut pairs = minimal();
         pairs.push(("REDIS_URL", wrong));
-        let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+        let err = Deployment::from_vars(vars(&pairs)).unwrap_err().to_string();
         assert!(
             err.contains("COBROWSE_REDIS_URL must be a redis://"),
             "{err}"
@@ -183,7 +187,7 @@ fn the_redis_url_is_checked_and_its_password_never_shown() {
     }
     let mut pairs = minimal();
     pairs.push(("REUSE_WINDOW_MS", "600001"));
-    let err = Settings::from_vars(vars(&pairs)).unwrap_err().to_string();
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err().to_string();
     assert!(err.contains("REUSE_WINDOW_MS"), "{err}");
 }
 
@@ -192,9 +196,9 @@ fn empty_values_count_as_unset() {
     let mut pairs = minimal();
     pairs.push(("ERROR_MODE", ""));
     pairs.push(("GENESYS_API_URL", " "));
-    let s = Settings::from_vars(vars(&pairs)).unwrap();
+    let s = Deployment::from_vars(vars(&pairs)).unwrap();
     assert_eq!(s.error_mode, ErrorMode::Inline);
-    assert_eq!(s.genesys.api_url, "https://api.mypurecloud.ie");
+    assert_eq!(s.orgs[0].genesys.api_url, "https://api.mypurecloud.ie");
 }
 
 #[test]
@@ -206,14 +210,14 @@ fn only_our_variables_are_read_and_one_that_is_not_text_is_named_never_shown() {
         .map(|(name, value)| (name.into(), value.into()))
         .collect();
     os_vars.push(("OTHER_PROGRAM".into(), not_text(b"x\xffy")));
-    assert!(Settings::from_os_vars(os_vars.clone()).is_ok());
+    assert!(Deployment::from_os_vars(os_vars.clone()).is_ok());
 
     os_vars.push((
         "COBROWSE_AUTH_PASSWORD_NEXT".into(),
         not_text(b"Readable\xffS3cret"),
     ));
     os_vars.push((not_text(b"COBROWSE_\xffTYPO"), "1".into()));
-    let err = Settings::from_os_vars(os_vars).unwrap_err().to_string();
+    let err = Deployment::from_os_vars(os_vars).unwrap_err().to_string();
     assert!(
         err.contains("COBROWSE_AUTH_PASSWORD_NEXT is not UTF-8 text")
             && err.contains("is not a setting of this service (its name is not UTF-8 text)"),
@@ -249,7 +253,7 @@ fn a_credential_with_whitespace_around_it_is_refused_by_name_never_shown() {
                 // Only with a current token (the current password is in `minimal`).
                 pairs.push(("AUTH_BEARER_TOKEN", "current-token"));
             }
-            let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+            let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
             assert_eq!(err.problems.len(), 1, "{name} {padded:?}: {err}");
             let text = err.to_string();
             assert!(
@@ -267,8 +271,8 @@ fn a_blank_credential_still_counts_as_unset() {
     let mut pairs = minimal();
     pairs.push(("AUTH_PASSWORD_NEXT", " \n"));
     pairs.push(("AUTH_BEARER_TOKEN", "\n"));
-    let s = Settings::from_vars(vars(&pairs)).unwrap();
-    match s.inbound_auth {
+    let s = Deployment::from_vars(vars(&pairs)).unwrap();
+    match &s.orgs[0].inbound_auth {
         InboundAuth::Required {
             basic: Some(basic),
             bearer_tokens,
@@ -282,7 +286,7 @@ fn a_blank_credential_still_counts_as_unset() {
 
 #[test]
 fn debug_output_hides_secrets() {
-    let s = Settings::from_vars(vars(&minimal())).unwrap();
+    let s = Deployment::from_vars(vars(&minimal())).unwrap();
     let debug = format!("{s:?}");
     assert!(
         !debug.contains("s3cret") && !debug.contains("hunter2"),
@@ -294,13 +298,13 @@ fn debug_output_hides_secrets() {
 fn error_messages_never_echo_secrets() {
     let mut pairs = minimal();
     pairs.retain(|(k, _)| *k != "AUTH_USERNAME");
-    let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
     assert!(!err.to_string().contains("hunter2"));
 }
 
 #[test]
 fn with_nothing_set_the_region_leads_and_one_url_asks_for_the_other() {
-    let err = Settings::from_vars(Vec::new()).unwrap_err();
+    let err = Deployment::from_vars(Vec::new()).unwrap_err();
     assert!(
         err.problems[0].starts_with("COBROWSE_GENESYS_REGION is missing")
             && err.problems[0]
@@ -315,7 +319,7 @@ fn with_nothing_set_the_region_leads_and_one_url_asks_for_the_other() {
     let mut pairs = minimal();
     pairs.retain(|(k, _)| *k != "GENESYS_REGION");
     pairs.push(("GENESYS_API_URL", "https://api.example.com"));
-    let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
     assert_eq!(
         err.problems,
         [
@@ -328,7 +332,7 @@ fn with_nothing_set_the_region_leads_and_one_url_asks_for_the_other() {
 fn a_wrong_default_cobrowse_type_says_what_the_setting_takes() {
     let mut pairs = minimal();
     pairs.push(("DEFAULT_COBROWSE_TYPE", "edit"));
-    let err = Settings::from_vars(vars(&pairs)).unwrap_err();
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
     assert_eq!(
         err.problems,
         [
@@ -353,7 +357,7 @@ fn a_variable_that_is_not_text_is_one_problem_whatever_the_setting() {
             name.into(),
             OsString::from_vec(b"Readable\xffS3cret".to_vec()),
         ));
-        let err = Settings::from_os_vars(os_vars).unwrap_err();
+        let err = Deployment::from_os_vars(os_vars).unwrap_err();
         assert_eq!(
             err.problems,
             [format!(

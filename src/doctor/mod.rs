@@ -24,7 +24,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::config::{ConfigError, Deployment, ManyOrgs, PREFIX};
+use crate::config::{ConfigError, Deployment, OrgSettings, PREFIX};
 use crate::domain::{AgentId, ConversationId};
 use crate::export::{self, ActionOptions, ExportError};
 use crate::genesys::GenesysSettings;
@@ -315,23 +315,28 @@ fn chosen(deployment: Result<Deployment, ConfigError>, org: Option<&str>) -> Res
             "Fix every problem named: `serve` refuses to start with this configuration too.",
         )
     };
-    match (deployment.map_err(|e| unusable(&e.problems))?, org) {
-        (Deployment::OneOrg(settings), None) => Ok(Chosen::OneOrg(settings.genesys)),
-        (Deployment::OneOrg(_), Some(org)) => Err(Check::fail(
+    let deployment = deployment.map_err(|e| unusable(&e.problems))?;
+    match (deployment.orgs_file, org) {
+        (None, None) => Ok(Chosen::OneOrg(
+            deployment.orgs.into_iter().next().expect("one org").genesys,
+        )),
+        (None, Some(org)) => Err(Check::fail(
             CONFIGURATION,
             format!(
                 "--org names org {org:?} of an orgs file, but {PREFIX}ORGS_FILE is not set: this deployment serves one org, from the {PREFIX}GENESYS_* variables."
             ),
             "Run doctor without --org.",
         )),
-        (Deployment::ManyOrgs(ManyOrgs { file, orgs, .. }), wanted) => {
-            let file = file.display();
+        (Some(file), wanted) => {
+            let orgs = deployment.orgs;
+            let file = file.path.display();
             let all = orgs.len();
-            let names: Vec<String> = orgs.iter().map(|o| o.name.clone()).collect();
+            let name = |o: &OrgSettings| o.name.clone().unwrap_or_default();
+            let names: Vec<String> = orgs.iter().map(name).collect();
             let orgs: Vec<(String, GenesysSettings)> = orgs
                 .into_iter()
-                .filter(|o| wanted.is_none_or(|w| w == o.name))
-                .map(|o| (o.name, o.genesys))
+                .filter(|o| wanted.is_none_or(|w| w == name(o)))
+                .map(|o| (name(&o), o.genesys))
                 .collect();
             let summary = match wanted {
                 None => format!(

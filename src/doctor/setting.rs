@@ -81,7 +81,7 @@ impl SetIn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::orgs::file::KEYS;
+    use crate::config::orgs_file::keys;
 
     #[test]
     fn every_setting_is_a_key_of_the_orgs_file_and_a_variable_of_the_service() {
@@ -96,7 +96,7 @@ mod tests {
             Setting::RequestBody,
             Setting::VerifyAgent,
         ] {
-            assert!(KEYS.contains(&setting.key()), "{setting:?}");
+            assert!(keys().contains(&setting.key()), "{setting:?}");
             assert!(
                 variables.iter().any(|v| v == setting.variable()),
                 "{setting:?}"

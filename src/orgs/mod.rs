@@ -1,90 +1,79 @@
 //! The orgs a deployment serves, and which one a call is for.
 //!
-//! A single-org deployment has one [`Org`], built from the environment, and every call that
-//! passes its credential is that org's. With `COBROWSE_ORGS_FILE` there are many, and the
-//! inbound credential decides the org: nothing in a request can pick another. Each org is
+//! A deployment is a set of orgs: the environment's one org (a set of one, with no name), or
+//! the orgs of `COBROWSE_ORGS_FILE`, replaced whole when the file is read again (`reload`).
+//! The inbound credential decides the org: nothing in a request can pick another. Each org is
 //! sealed off from the others: its own token cache, Genesys limiter, learned request body and
 //! reuse store (Redis keys carry its name). What they share is only what carries nothing of
 //! an org: the HTTP connection pools, the Redis connection, the metrics registry.
 //!
-//! Finding the org stays constant-time in the secret: the presented credential (the whole
-//! decoded `user:password`, or the bearer token) is hashed with SipHash under a key drawn at
-//! random for the process (std's `RandomState`), which is what the table is keyed by, and the
-//! one candidate found is then compared in constant time. A wrong password and an unknown
-//! user miss the table alike, and the time taken depends on the credential's length only.
+//! What differs between the two kinds of set is a property of the set, read here: where a
+//! refused caller finds its credential, whether an org holds a share of the instance, how
+//! long readiness waits for a token, whether a file is watched.
 
-pub mod file;
 mod reload;
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, RandomState};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::HttpRequest;
 use arc_swap::ArcSwap;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use secrecy::{ExposeSecret, SecretString};
-use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
+use crate::config::{OrgDefaults, OrgSettings, OrgsFile, Version};
 use crate::domain::CobrowseType;
 use crate::genesys::transport::Transport;
 use crate::genesys::{GenesysClient, GenesysSettings};
-use crate::inbound_auth::{self, InboundCredential, Refusal, Scheme};
+use crate::inbound_auth::{Credentials, Refusal};
 use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
 use crate::outcome::ErrorCode;
 use crate::reuse::Reuse;
 use crate::reuse::redis::RedisStore;
-use file::{OrgDefaults, OrgSettings, Version};
 
 pub use reload::Reloaded;
 
 /// One Genesys org as the service serves it.
 pub struct Org {
-    /// The name in the orgs file; `None` in a single-org deployment, whose logs, metrics and
-    /// Redis keys stay as they were.
+    /// The name in the orgs file; `None` for the environment's one org, whose logs, metrics
+    /// and Redis keys carry no name.
     pub name: Option<&'static str>,
     pub genesys: Arc<GenesysClient>,
     pub reuse: Arc<Reuse>,
     pub default_cobrowse_type: CobrowseType,
-    /// With many orgs, the most of the instance's calls in flight this org may hold
-    /// ([`org_share`]); `None` for the one org of the environment, which may hold them all.
+    /// The most of the instance's calls in flight this org may hold ([`org_share`]); `None`
+    /// for the environment's one org, which may hold them all.
     pub in_flight: Option<Arc<Semaphore>>,
     /// What `genesys` was built from: a reload that leaves it unchanged keeps the client,
     /// and so the token and what it learned.
-    genesys_settings: Option<GenesysSettings>,
+    genesys_settings: GenesysSettings,
 }
 
-/// Every org of the deployment.
-pub enum Orgs {
-    /// The environment's one org, and its credential.
-    One(Arc<Org>, InboundCredential),
-    /// The orgs file's orgs, replaced whole by a reload; a call keeps the org it found.
-    Many(ManyOrgs),
-}
-
-pub struct ManyOrgs {
+/// Every org of the deployment, and where they come from.
+pub struct Orgs {
+    /// Replaced whole by a reload; a call keeps the org it found.
     current: ArcSwap<OrgSet>,
-    file: PathBuf,
+    builder: OrgBuilder,
+    /// The orgs file, watched and read again; `None` for the environment's one org.
+    file: Option<WatchedFile>,
+}
+
+/// `COBROWSE_ORGS_FILE` as the service watches it.
+struct WatchedFile {
+    path: PathBuf,
     /// The version of the file read at start-up, where the watch for changes starts.
     read_at_start: Version,
+    /// What an org of the file leaves unset, for every version of the file.
     defaults: OrgDefaults,
-    builder: OrgBuilder,
     /// One reload at a time (SIGHUP and a file change may come together).
     reloading: tokio::sync::Mutex<()>,
 }
 
-/// One version of the orgs file, with the tables that find an org by its credential.
+/// One version of the orgs, with the table that finds an org by its credential.
 struct OrgSet {
     orgs: Vec<Arc<Org>>,
-    /// Keyed hash of `user:password` -> (the org's index, the credential).
-    basic: HashMap<u64, Vec<(usize, SecretString)>>,
-    /// Keyed hash of the bearer token -> (the org's index, the token).
-    bearer: HashMap<u64, Vec<(usize, SecretString)>>,
-    hasher: RandomState,
+    credentials: Credentials,
 }
 
 /// What every org is built with.
@@ -94,8 +83,8 @@ pub struct OrgBuilder {
     redis: Option<RedisStore>,
     reuse_window: Duration,
     metrics: Arc<Metrics>,
-    /// `COBROWSE_MAX_IN_FLIGHT`, of which each org gets its [`org_share`].
-    max_in_flight: usize,
+    /// Each org's share of the instance's calls in flight, for the orgs of a file.
+    share: Option<usize>,
 }
 
 /// The most of the instance's `max_in_flight` calls one org may hold at once: three
@@ -107,108 +96,116 @@ pub fn org_share(max_in_flight: usize) -> usize {
 }
 
 impl OrgBuilder {
+    /// `orgs_file`: whether the orgs are a file's, each then held to its [`org_share`].
     pub fn new(
         upstream_timeout: Duration,
         redis: Option<RedisStore>,
         reuse_window: Duration,
         metrics: Arc<Metrics>,
         max_in_flight: usize,
+        orgs_file: bool,
     ) -> Self {
         OrgBuilder {
             transport: GenesysClient::transport(upstream_timeout, metrics.clone()),
             redis,
             reuse_window,
             metrics,
-            max_in_flight,
+            share: orgs_file.then(|| org_share(max_in_flight)),
         }
     }
 
     fn build(&self, settings: &OrgSettings) -> Org {
-        let name = intern(&settings.name);
+        let name = settings.name.as_deref().map(intern);
         // Only the codes alerts count from the first (CobrowseGenesysAuthFailed,
         // CobrowseMissingPermission): every code for every org would be thousands of
-        // series, and the alerts on shares need no 0.
+        // series, and the alerts on shares need no 0. (The unnamed org has them all.)
         self.metrics.list_calls(
-            OrgLabel(Some(name)),
+            OrgLabel(name),
             [ErrorCode::GenesysAuthFailed, ErrorCode::MissingPermission]
                 .map(|code| (code.outcome(), code.as_str())),
         );
         Org {
-            name: Some(name),
+            name,
             genesys: Arc::new(GenesysClient::on_transport(
                 &settings.genesys,
                 self.transport
                     .with_limit(settings.genesys.requests_per_minute),
                 self.metrics.clone(),
-                OrgLabel(Some(name)),
+                OrgLabel(name),
             )),
             reuse: Arc::new(Reuse::in_namespace(
-                name,
+                name.unwrap_or_default(),
                 self.reuse_window,
                 self.redis.clone(),
                 self.metrics.clone(),
             )),
             default_cobrowse_type: settings.default_cobrowse_type,
-            in_flight: Some(Arc::new(Semaphore::new(org_share(self.max_in_flight)))),
-            genesys_settings: Some(settings.genesys.clone()),
+            in_flight: self.share.map(|share| Arc::new(Semaphore::new(share))),
+            genesys_settings: settings.genesys.clone(),
         }
     }
 }
 
 impl Orgs {
-    /// A single-org deployment's org.
-    pub fn one(org: Org, inbound: InboundCredential) -> Self {
-        Orgs::One(Arc::new(org), inbound)
-    }
-
-    /// A many-org deployment: the file's orgs as read at start-up.
-    pub fn many(
-        file: PathBuf,
-        read_at_start: Version,
-        defaults: OrgDefaults,
+    /// The deployment's orgs as read at start-up; `file` when they are an orgs file's, which
+    /// is then watched ([`Orgs::watch`]).
+    pub fn new(
         settings: &[OrgSettings],
+        file: Option<&OrgsFile>,
+        defaults: &OrgDefaults,
         builder: OrgBuilder,
     ) -> Self {
         let orgs = settings
             .iter()
             .map(|s| Arc::new(builder.build(s)))
             .collect();
-        Orgs::Many(ManyOrgs {
+        Orgs {
             current: ArcSwap::from_pointee(OrgSet::new(orgs, settings)),
-            file,
-            read_at_start,
-            defaults,
             builder,
-            reloading: tokio::sync::Mutex::new(()),
-        })
+            file: file.map(|file| WatchedFile {
+                path: file.path.clone(),
+                read_at_start: file.version,
+                defaults: defaults.clone(),
+                reloading: tokio::sync::Mutex::new(()),
+            }),
+        }
     }
 
     /// The org whose credential the request carries.
     pub fn authenticate(&self, request: &HttpRequest) -> Result<Arc<Org>, Refusal> {
-        match self {
-            Orgs::One(org, inbound) => inbound.check(request).map(|()| org.clone()),
-            Orgs::Many(many) => many.current.load().find(request),
-        }
+        let set = self.current.load();
+        set.credentials
+            .find(request)
+            .map(|index| set.orgs[index].clone())
     }
 
     /// What the caller must change when its credential is refused.
     pub fn credential_hint(&self) -> &'static str {
-        match self {
-            Orgs::One(..) => {
+        match self.file {
+            None => {
                 "Give the data action integration a Basic Auth credential matching COBROWSE_AUTH_USERNAME/COBROWSE_AUTH_PASSWORD (or a bearer token matching COBROWSE_AUTH_BEARER_TOKEN)."
             }
-            Orgs::Many(_) => {
+            Some(_) => {
                 "Give the data action integration its org's credential from the orgs file (auth_username/auth_password, or auth_bearer_token)."
             }
         }
     }
 
-    /// Every org now, by name (one unnamed in a single-org deployment).
-    pub fn list(&self) -> Vec<Arc<Org>> {
-        match self {
-            Orgs::One(org, _) => vec![org.clone()],
-            Orgs::Many(many) => many.current.load().orgs.clone(),
+    /// How long a readiness probe waits for an org's token request under way. With one org,
+    /// within the 5 s a Kubernetes probe gives (`deploy/kubernetes/deployment.yaml`). With
+    /// the orgs of a file, shorter: every org is waited for at once, and one whose login
+    /// service hangs must not make the probe time out, taking the replica away from every
+    /// other org. The token request goes on after the wait; a later probe finds its outcome.
+    pub fn ready_wait(&self) -> Duration {
+        match self.file {
+            None => Duration::from_secs(5),
+            Some(_) => Duration::from_secs(2),
         }
+    }
+
+    /// Every org now, by name (one unnamed for the environment's org).
+    pub fn list(&self) -> Vec<Arc<Org>> {
+        self.current.load().orgs.clone()
     }
 
     /// What each org's Genesys client knows now, for `/metrics`.
@@ -219,97 +216,18 @@ impl Orgs {
             .collect()
     }
 
-    /// The many-org deployment's orgs, to reload; `None` for a single org.
-    pub fn many_orgs(&self) -> Option<&ManyOrgs> {
-        match self {
-            Orgs::Many(many) => Some(many),
-            Orgs::One(..) => None,
-        }
-    }
-
     /// Builds the calling thread's HTTP client now (see `GenesysClient::prepare_thread`).
     pub fn prepare_thread(&self) {
-        match self {
-            Orgs::One(org, _) => org.genesys.prepare_thread(),
-            Orgs::Many(many) => {
-                many.builder.transport.http();
-            }
-        }
-    }
-}
-
-impl Org {
-    /// A single-org deployment's org, from the environment.
-    pub fn unnamed(
-        genesys: GenesysClient,
-        reuse: Reuse,
-        default_cobrowse_type: CobrowseType,
-    ) -> Self {
-        Org {
-            name: None,
-            genesys: Arc::new(genesys),
-            reuse: Arc::new(reuse),
-            default_cobrowse_type,
-            in_flight: None,
-            genesys_settings: None,
-        }
+        self.builder.transport.http();
     }
 }
 
 impl OrgSet {
     fn new(orgs: Vec<Arc<Org>>, settings: &[OrgSettings]) -> Self {
-        let hasher = RandomState::new();
-        let mut basic: HashMap<u64, Vec<(usize, SecretString)>> = HashMap::new();
-        let mut bearer: HashMap<u64, Vec<(usize, SecretString)>> = HashMap::new();
-        for (index, org) in settings.iter().enumerate() {
-            for (is_bearer, credential) in file::accepted(&org.inbound_auth) {
-                let table = if is_bearer { &mut bearer } else { &mut basic };
-                table
-                    .entry(hasher.hash_one(credential.as_bytes()))
-                    .or_default()
-                    .push((index, SecretString::from(credential)));
-            }
-        }
         OrgSet {
             orgs,
-            basic,
-            bearer,
-            hasher,
+            credentials: Credentials::new(settings.iter().map(|s| &s.inbound_auth)),
         }
-    }
-
-    fn find(&self, request: &HttpRequest) -> Result<Arc<Org>, Refusal> {
-        let (scheme, value) = inbound_auth::authorization(request)?;
-        let index = match scheme {
-            Scheme::Basic if !self.basic.is_empty() => {
-                let decoded = STANDARD.decode(value).map_err(|_| Refusal::Wrong)?;
-                self.lookup(&self.basic, &decoded)
-            }
-            Scheme::Bearer if !self.bearer.is_empty() => {
-                self.lookup(&self.bearer, value.as_bytes())
-            }
-            _ => return Err(Refusal::UnsupportedScheme),
-        }?;
-        Ok(self.orgs[index].clone())
-    }
-
-    /// The org of `presented`: the table's candidates for its keyed hash (one, or none),
-    /// each compared in constant time.
-    fn lookup(
-        &self,
-        table: &HashMap<u64, Vec<(usize, SecretString)>>,
-        presented: &[u8],
-    ) -> Result<usize, Refusal> {
-        let candidates = table
-            .get(&self.hasher.hash_one(presented))
-            .map_or(&[][..], Vec::as_slice);
-        let mut found = None;
-        for (index, credential) in candidates {
-            if bool::from(presented.ct_eq(credential.expose_secret().as_bytes())) {
-                found = Some(*index);
-            }
-        }
-        found.ok_or(Refusal::Wrong)
     }
 }
 

@@ -20,8 +20,9 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use tokio::signal::unix::Signal;
 
-use super::file::{self, OrgSettings, Version};
-use super::{ManyOrgs, Org, OrgSet};
+use super::{Org, OrgSet, Orgs, WatchedFile};
+use crate::config::OrgSettings;
+use crate::config::orgs_file::{self as file, Version};
 use crate::genesys::GenesysSettings;
 use crate::metrics::Metrics;
 
@@ -41,16 +42,20 @@ pub struct Reloaded {
     pub kept: usize,
 }
 
-impl ManyOrgs {
-    /// Reads the file again; on any problem, nothing changes and the problems are returned.
+impl Orgs {
+    /// Reads the orgs file again; on any problem, nothing changes and the problems are
+    /// returned. The environment's one org has no file to read: nothing changes.
     pub async fn reload(&self) -> Result<Reloaded, Vec<String>> {
-        self.take(&file::read_text(&self.file)?).await
+        match &self.file {
+            Some(watched) => self.take(watched, &file::read_text(&watched.path)?).await,
+            None => Ok(Reloaded::default()),
+        }
     }
 
     /// Checks `text` as the orgs file; if valid, serves its orgs from now on.
-    async fn take(&self, text: &str) -> Result<Reloaded, Vec<String>> {
-        let _one_at_a_time = self.reloading.lock().await;
-        let settings = file::parse(text, &self.defaults)?;
+    async fn take(&self, watched: &WatchedFile, text: &str) -> Result<Reloaded, Vec<String>> {
+        let _one_at_a_time = watched.reloading.lock().await;
+        let settings = file::parse(text, &watched.defaults)?;
         let old = self.current.load_full();
         let by_name: HashMap<&str, &Arc<Org>> = old
             .orgs
@@ -60,24 +65,26 @@ impl ManyOrgs {
         let mut reloaded = Reloaded::default();
         let orgs: Vec<Arc<Org>> = settings
             .iter()
-            .map(|new| match by_name.get(new.name.as_str()) {
-                Some(old) if same_genesys(old.genesys_settings.as_ref(), &new.genesys) => {
-                    reloaded.kept += 1;
-                    Arc::new(kept(old, new))
-                }
-                Some(_) => {
-                    reloaded.renewed.push(new.name.clone());
-                    Arc::new(self.builder.build(new))
-                }
-                None => {
-                    reloaded.added.push(new.name.clone());
-                    Arc::new(self.builder.build(new))
-                }
-            })
+            .map(
+                |new| match by_name.get(new.name.as_deref().unwrap_or_default()) {
+                    Some(old) if same_genesys(&old.genesys_settings, &new.genesys) => {
+                        reloaded.kept += 1;
+                        Arc::new(kept(old, new))
+                    }
+                    Some(_) => {
+                        reloaded.renewed.extend(new.name.clone());
+                        Arc::new(self.builder.build(new))
+                    }
+                    None => {
+                        reloaded.added.extend(new.name.clone());
+                        Arc::new(self.builder.build(new))
+                    }
+                },
+            )
             .collect();
         reloaded.removed = by_name
             .keys()
-            .filter(|name| !settings.iter().any(|s| s.name == **name))
+            .filter(|name| !settings.iter().any(|s| s.name.as_deref() == Some(**name)))
             .map(|name| (*name).to_owned())
             .collect();
         reloaded.removed.sort();
@@ -86,14 +93,18 @@ impl ManyOrgs {
     }
 }
 
-impl ManyOrgs {
+impl Orgs {
     /// Reloads on `hangup` (SIGHUP, when it could be listened for) and whenever the file the
     /// path leads to says something else (looked at when it is another file, or has another
     /// size or modification time). Runs until the service stops.
+    /// The environment's one org has no file: this returns at once.
     pub async fn watch(&self, mut hangup: Option<Signal>, metrics: &Metrics) {
+        let Some(watched) = &self.file else {
+            return;
+        };
         // From the version read at start-up, not the one there when this task first runs:
         // a change in between is a change.
-        let mut seen = self.read_at_start;
+        let mut seen = watched.read_at_start;
         // A digest of the text last read here (none yet: the first change is read whatever
         // it says), which a new version must differ from to be taken again.
         let mut last_text = None;
@@ -108,11 +119,11 @@ impl ManyOrgs {
                     }
                 } => {
                     // What this reload reads: the watch does not read the same version again.
-                    seen = Version::of(&self.file);
+                    seen = Version::of(&watched.path);
                     ("SIGHUP", true)
                 }
                 _ = tick.tick() => {
-                    let now = Version::of(&self.file);
+                    let now = Version::of(&watched.path);
                     if now == seen {
                         continue;
                     }
@@ -120,14 +131,14 @@ impl ManyOrgs {
                     ("the file changed", false)
                 }
             };
-            let text = file::read_text(&self.file);
+            let text = file::read_text(&watched.path);
             let said = text.as_deref().ok().map(digest);
             if !asked && said.is_some() && said == last_text {
                 continue;
             }
             last_text = said;
             let reloaded = match text {
-                Ok(text) => self.take(&text).await,
+                Ok(text) => self.take(watched, &text).await,
                 Err(problems) => Err(problems),
             };
             metrics.orgs_file_rejected.set(i64::from(reloaded.is_err()));
@@ -173,15 +184,13 @@ fn kept(old: &Org, new: &OrgSettings) -> Org {
     }
 }
 
-fn same_genesys(old: Option<&GenesysSettings>, new: &GenesysSettings) -> bool {
-    old.is_some_and(|old| {
-        old.api_url == new.api_url
-            && old.login_url == new.login_url
-            && old.client_id == new.client_id
-            && old.client_secret.expose_secret() == new.client_secret.expose_secret()
-            && old.upstream_timeout == new.upstream_timeout
-            && old.requests_per_minute == new.requests_per_minute
-            && old.request_body == new.request_body
-            && old.verify_agent == new.verify_agent
-    })
+fn same_genesys(old: &GenesysSettings, new: &GenesysSettings) -> bool {
+    old.api_url == new.api_url
+        && old.login_url == new.login_url
+        && old.client_id == new.client_id
+        && old.client_secret.expose_secret() == new.client_secret.expose_secret()
+        && old.upstream_timeout == new.upstream_timeout
+        && old.requests_per_minute == new.requests_per_minute
+        && old.request_body == new.request_body
+        && old.verify_agent == new.verify_agent
 }

@@ -3,8 +3,9 @@
 //! Liveness says only that the process serves, so a Genesys outage never gets pods
 //! restarted. Readiness says a Genesys token can be had (from the cache, so probes cost
 //! nothing once a token is held), so traffic goes only to instances that can do the job.
-//! With many orgs, an instance is ready while any org can be served: one org whose login
-//! fails must not take every other org's traffic away. The reply lists each org's state.
+//! With the orgs of a file, an instance is ready while any org can be served: one org whose
+//! login fails must not take every other org's traffic away. The reply lists each org's
+//! state; for the environment's one org, unnamed, it is that org's state.
 
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -13,37 +14,29 @@ use std::time::Duration;
 
 use super::AppState;
 use crate::genesys::GenesysClient;
-use crate::orgs::Orgs;
 use crate::outcome::Failure;
-
-/// How long a probe waits for a token request under way: with one org, within the 5 s a
-/// Kubernetes probe gives (`deploy/kubernetes/deployment.yaml`).
-const ONE_ORG_WAIT: Duration = Duration::from_secs(5);
-/// With many orgs, shorter: every org is waited for at once, and one whose login service
-/// hangs must not make the probe time out, taking the replica away from every other org. The
-/// token request goes on after the wait; a later probe finds its outcome.
-const MANY_ORGS_WAIT: Duration = Duration::from_secs(2);
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    if let Orgs::One(org, _) = &state.orgs {
-        let (ready, body) = org_state(&org.genesys, ONE_ORG_WAIT).await;
-        return reply(ready, body);
-    }
     // Every org at once: a token held answers at once, and one being fetched costs the
-    // probe at most its wait whatever the number of orgs.
+    // probe at most the set's wait whatever the number of orgs.
+    let wait = state.orgs.ready_wait();
     let mut checks = tokio::task::JoinSet::new();
     for org in state.orgs.list() {
-        checks.spawn(async move { (org.name, org_state(&org.genesys, MANY_ORGS_WAIT).await) });
+        checks.spawn(async move { (org.name, org_state(&org.genesys, wait).await) });
     }
     let mut orgs = Map::new();
     let mut any_ready = false;
     while let Some(Ok((name, (ready, body)))) = checks.join_next().await {
+        // The environment's one org, unnamed, is the reply itself.
+        let Some(name) = name else {
+            return reply(ready, body);
+        };
         any_ready |= ready;
-        orgs.insert(name.unwrap_or_default().to_owned(), body);
+        orgs.insert(name.to_owned(), body);
     }
     orgs.sort_keys();
     let status = if any_ready { "ready" } else { "not ready" };

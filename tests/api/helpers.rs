@@ -41,14 +41,22 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     }
 }
 
-/// Builds and runs one service against `genesys`; its base URL.
+/// Builds and runs one service for the environment's one org against `genesys`; its base URL.
 fn spawn_service(genesys: &MockServer, overrides: &[(&str, &str)]) -> String {
-    let mut vars = vec![("LISTEN", "127.0.0.1:0".to_owned())];
-    vars.extend(required_vars(
+    let org = required_vars(
         Genesys::At(&genesys.uri()),
         (CLIENT_ID, CLIENT_SECRET),
         (USERNAME, PASSWORD),
-    ));
+    );
+    spawn_deployment(org, overrides)
+}
+
+/// Builds and runs one service with `orgs` (the variables that say which orgs it serves),
+/// on port 0 with a 2 s budget, no rate limit and no reuse unless `overrides` say otherwise;
+/// its base URL. Variables are named without `COBROWSE_`.
+pub fn spawn_deployment(orgs: Vec<(&str, String)>, overrides: &[(&str, &str)]) -> String {
+    let mut vars = vec![("LISTEN", "127.0.0.1:0".to_owned())];
+    vars.extend(orgs);
     vars.extend([
         ("UPSTREAM_TIMEOUT_MS", "2000".to_owned()),
         // Bursts of test calls must not meet the client-side rate limit unless a test says so.
@@ -60,8 +68,8 @@ fn spawn_service(genesys: &MockServer, overrides: &[(&str, &str)]) -> String {
         vars.retain(|(n, _)| n != name);
         vars.push((name, (*value).to_owned()));
     }
-    let settings = common::settings(vars).expect("test settings are valid");
-    let application = Application::build(&settings).expect("the service binds");
+    let deployment = common::settings(vars).expect("test settings are valid");
+    let application = Application::build(&deployment).expect("the service binds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
     address

@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use cobrowse_proxy::config::Deployment;
-use cobrowse_proxy::startup::Application;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{http, is_start, token_reply};
-use crate::helpers::{AGENT, CONVERSATION, assert_fits_output_contract, valid_input};
+use crate::helpers::{
+    AGENT, CONVERSATION, assert_fits_output_contract, spawn_deployment, valid_input,
+};
 use crate::redis_server::{self, RedisServer};
 
 /// Two orgs' Genesys, and the service serving both.
@@ -81,24 +81,10 @@ pub async fn org_genesys(org: &str) -> MockServer {
 
 /// The service for `file`, with a 2 s budget, no rate limit or reuse unless `overrides` say.
 pub fn spawn_many(file: &std::path::Path, overrides: &[(&str, &str)]) -> String {
-    let mut vars = vec![
-        ("LISTEN", "127.0.0.1:0".to_owned()),
-        ("ORGS_FILE", file.to_str().unwrap().to_owned()),
-        ("UPSTREAM_TIMEOUT_MS", "2000".to_owned()),
-        ("GENESYS_REQUESTS_PER_MINUTE", "0".to_owned()),
-        ("REUSE_WINDOW_MS", "0".to_owned()),
-    ];
-    for (name, value) in overrides {
-        vars.retain(|(n, _)| n != name);
-        vars.push((name, (*value).to_owned()));
-    }
-    let deployment =
-        Deployment::from_vars(vars.into_iter().map(|(n, v)| (format!("COBROWSE_{n}"), v)))
-            .expect("the test's orgs file is valid");
-    let application = Application::build_deployment(&deployment).expect("the service binds");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped());
-    address
+    spawn_deployment(
+        vec![("ORGS_FILE", file.to_str().unwrap().to_owned())],
+        overrides,
+    )
 }
 
 impl TwoOrgs {

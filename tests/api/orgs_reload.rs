@@ -268,7 +268,7 @@ async fn a_change_made_while_the_service_starts_is_seen() {
         &orgs.file,
         &text.replace("globex-inbound-token", "globex-next-token"),
     );
-    let application = Application::build_deployment(&deployment).unwrap();
+    let application = Application::build(&deployment).unwrap();
     let started = TwoOrgs {
         address: format!("http://127.0.0.1:{}", application.port()),
         acme: wiremock::MockServer::start().await,

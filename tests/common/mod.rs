@@ -10,7 +10,7 @@ pub mod tool;
 
 use std::path::PathBuf;
 
-use cobrowse_proxy::config::{ConfigError, Settings};
+use cobrowse_proxy::config::{ConfigError, Deployment};
 use serde_json::json;
 use wiremock::{MockServer, Request, ResponseTemplate};
 
@@ -77,8 +77,8 @@ pub fn prefixed<N: AsRef<str>, V: AsRef<str>>(
 /// The service's settings from `vars`, named without their `COBROWSE_` prefix.
 pub fn settings<N: AsRef<str>, V: AsRef<str>>(
     vars: impl IntoIterator<Item = (N, V)>,
-) -> Result<Settings, ConfigError> {
-    Settings::from_vars(prefixed(vars))
+) -> Result<Deployment, ConfigError> {
+    Deployment::from_vars(prefixed(vars))
 }
 
 /// Genesys's login service issuing `access_token`, valid for `expires_in` seconds.

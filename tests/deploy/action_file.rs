@@ -143,7 +143,7 @@ fn a_timeout_genesys_does_not_accept_is_refused() {
 fn the_default_timeout_outlasts_the_services_upstream_budget() {
     // Genesys must still be waiting when the service gives up on Genesys and answers
     // UPSTREAM_TIMEOUT, or the flow takes the Timeout path and never learns why.
-    let budget = default_settings().genesys.upstream_timeout;
+    let budget = default_settings().defaults.upstream_timeout;
     let timeout = Duration::from_secs(DEFAULT_TIMEOUT_SECONDS.into());
     assert!(
         timeout >= budget + Duration::from_secs(5),

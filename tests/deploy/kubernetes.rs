@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cobrowse_proxy::config::Settings;
+use cobrowse_proxy::config::Deployment;
 use serde_json::Value;
 
 use crate::{default_settings, documented_settings, files_in, read};
@@ -215,7 +215,7 @@ fn the_environment_is_one_the_service_starts_with() {
         );
     }
     let vars = environment(&served["envFrom"], &manifests, &secret["stringData"]);
-    if let Err(err) = Settings::from_vars(vars) {
+    if let Err(err) = Deployment::from_vars(vars) {
         panic!("the service would not start with the Deployment's environment: {err}");
     }
 }
@@ -234,7 +234,7 @@ fn a_secret_with_either_inbound_credential_starts_the_service_and_one_with_none_
             .chain(inbound)
             .map(|(key, value)| ((*key).to_owned(), Value::from(*value)))
             .collect();
-        Settings::from_vars(environment(
+        Deployment::from_vars(environment(
             &container(&deployment)["envFrom"],
             &manifests,
             &Value::Object(values),

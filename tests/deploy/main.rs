@@ -14,7 +14,7 @@ mod terraform;
 
 use std::path::{Path, PathBuf};
 
-use cobrowse_proxy::config::Settings;
+use cobrowse_proxy::config::Deployment;
 use cobrowse_proxy::export::{ActionOptions, export_action};
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ pub fn exported_action() -> Value {
 }
 
 /// The service's settings when only the required variables are set: its defaults.
-pub fn default_settings() -> Settings {
+pub fn default_settings() -> Deployment {
     common::settings(common::placeholder_vars()).expect("the required variables are enough")
 }
 

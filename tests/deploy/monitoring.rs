@@ -350,7 +350,7 @@ async fn exposed_series() -> BTreeSet<String> {
         ("COBROWSE_ORGS_FILE".to_owned(), file.display().to_string()),
     ])
     .unwrap();
-    let many = series_of(Application::build_deployment(&deployment).unwrap()).await;
+    let many = series_of(Application::build(&deployment).unwrap()).await;
     assert!(
         many.contains("cobrowse_proxy_orgs_file_rejected"),
         "{many:?}"

@@ -1,3 +1,10 @@
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use crate::domain::CobrowseType;
+use crate::genesys::RequestBody;
+use crate::inbound_auth::InboundAuth;
+
 use super::*;
 
 fn defaults() -> OrgDefaults {
@@ -8,6 +15,14 @@ fn defaults() -> OrgDefaults {
         verify_agent: false,
         default_cobrowse_type: CobrowseType::View,
     }
+}
+
+/// What `auth` accepts, shown for the comparison (`InboundAuth::accepted` keeps it wrapped).
+fn accepted(auth: &InboundAuth) -> Vec<(bool, String)> {
+    auth.accepted()
+        .into_iter()
+        .map(|(bearer, value)| (bearer, value.expose_secret().to_owned()))
+        .collect()
 }
 
 const TWO_ORGS: &str = r#"
@@ -50,7 +65,7 @@ fn only(problems: Vec<String>) -> String {
 #[test]
 fn every_org_gets_its_own_settings_and_the_deployment_s_defaults() {
     let orgs = parse(TWO_ORGS, &defaults()).unwrap();
-    let names: Vec<_> = orgs.iter().map(|o| o.name.as_str()).collect();
+    let names: Vec<_> = orgs.iter().map(|o| o.name.as_deref().unwrap()).collect();
     assert_eq!(names, ["acme", "globex"]);
     let (acme, globex) = (&orgs[0], &orgs[1]);
     assert_eq!(acme.genesys.api_url, "https://api.mypurecloud.ie");

@@ -1,0 +1,244 @@
+//! `COBROWSE_ORGS_FILE`: one TOML table per Genesys org, each read by the same rules as the
+//! environment's one org (`config::org`), and the file's own rules: its shape, the orgs'
+//! names, no credential shared between two orgs.
+//!
+//! The file holds secrets, so it is read as a plain table and every problem is worded here or
+//! in `config::org`: a problem names the org and the key, never a value (serde's and the TOML
+//! parser's own messages may quote what they could not read).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::SystemTime;
+
+use secrecy::{ExposeSecret, SecretString};
+use toml::{Table, Value};
+
+use super::org::{self, OrgDefaults, OrgKey, OrgSettings, OrgSource, Read, Reported};
+
+/// The keys an org's table may hold.
+pub fn keys() -> [&'static str; OrgKey::ALL.len()] {
+    OrgKey::ALL.map(OrgKey::key)
+}
+
+/// One version of the file behind a path (symlinks followed): another file, another size or
+/// another modification time is another version. Kubernetes rewrites a mounted Secret by
+/// swapping a symlink, so the path is looked up each time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Version(Option<(u64, u64, u64, Option<SystemTime>)>);
+
+impl Version {
+    pub fn of(path: &Path) -> Self {
+        Version(
+            std::fs::metadata(path)
+                .ok()
+                .map(|meta| (meta.dev(), meta.ino(), meta.len(), meta.modified().ok())),
+        )
+    }
+}
+
+/// Reads and checks the file: every org, or every problem found. With the orgs, the version
+/// read, looked at before reading: a change made while the file is read is another version.
+pub fn read(
+    path: &Path,
+    defaults: &OrgDefaults,
+) -> Result<(Vec<OrgSettings>, Version), Vec<String>> {
+    let version = Version::of(path);
+    let text = read_text(path)?;
+    Ok((parse(&text, defaults)?, version))
+}
+
+/// The file's text, unchecked.
+pub fn read_text(path: &Path) -> Result<String, Vec<String>> {
+    std::fs::read_to_string(path).map_err(|e| {
+        vec![format!(
+            "the orgs file {} cannot be read: {e}",
+            path.display()
+        )]
+    })
+}
+
+/// Checks the file's text: every org, or every problem found.
+pub fn parse(text: &str, defaults: &OrgDefaults) -> Result<Vec<OrgSettings>, Vec<String>> {
+    let table: Table = text.parse().map_err(|e: toml::de::Error| {
+        // The message only (the error's Display quotes the line, which may hold a secret).
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        vec![format!(
+            "the orgs file is not valid TOML{}: {}",
+            line.map(|l| format!(" (line {l})")).unwrap_or_default(),
+            e.message().trim_end()
+        )]
+    })?;
+    let mut problems = Vec::new();
+    for key in table.keys().filter(|k| *k != "orgs") {
+        problems.push(format!(
+            "the orgs file has `{key}` at its top level: only [orgs.NAME] tables belong there"
+        ));
+    }
+    let orgs = match table.get("orgs") {
+        Some(Value::Table(orgs)) if !orgs.is_empty() => orgs,
+        Some(Value::Table(_)) | None => {
+            problems.push("the orgs file names no org: add an [orgs.NAME] table per org".into());
+            return Err(problems);
+        }
+        Some(_) => {
+            problems.push("`orgs` in the orgs file must be tables: [orgs.NAME]".into());
+            return Err(problems);
+        }
+    };
+    let mut settings = Vec::with_capacity(orgs.len());
+    for (name, org) in orgs {
+        if !valid_name(name) {
+            problems.push(format!(
+                "org `{}`: an org's name is 1 to 64 letters, digits, - and _",
+                name.escape_debug()
+            ));
+            continue;
+        }
+        let Value::Table(org) = org else {
+            problems.push(format!("org `{name}` must be a table: [orgs.{name}]"));
+            continue;
+        };
+        if let Some(org) = (OrgTable { name, org }).check(&mut problems, defaults) {
+            settings.push(org);
+        }
+    }
+    refuse_shared_credentials(&mut problems, &settings);
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Names stay bounded and safe as metric labels, log fields and Redis key parts.
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// One `[orgs.NAME]` table as the source of its org: a problem names the org and the key, and
+/// never shows a value (the file holds secrets).
+struct OrgTable<'a> {
+    name: &'a str,
+    org: &'a Table,
+}
+
+impl OrgTable<'_> {
+    fn check(&self, p: &mut Vec<String>, defaults: &OrgDefaults) -> Option<OrgSettings> {
+        let keys = keys();
+        for key in self.org.keys().filter(|k| !keys.contains(&k.as_str())) {
+            p.push(format!(
+                "org `{}`: `{}` is not a setting of an org (they are: {})",
+                self.name,
+                key.escape_debug(),
+                keys.join(", ")
+            ));
+        }
+        let own = defaults.overridden_by(self, p);
+        org::read(self, p, own, None)
+    }
+}
+
+impl OrgSource for OrgTable<'_> {
+    fn org_name(&self) -> Option<&str> {
+        Some(self.name)
+    }
+
+    fn name(&self, key: OrgKey) -> String {
+        format!("`{}`", key.key())
+    }
+
+    fn problem(&self, p: &mut Vec<String>, key: OrgKey, why: &str) {
+        p.push(format!("org `{}`: {} {why}", self.name, self.name(key)));
+    }
+
+    fn invalid(&self, p: &mut Vec<String>, key: OrgKey, _value: &str, why: &str) {
+        self.problem(p, key, why);
+    }
+
+    fn padding_fix(&self, _key: OrgKey) -> String {
+        "writing the orgs file with an editor rather than `echo`, and recreating its Secret with `kubectl create secret generic ... --from-file=orgs.toml`".to_owned()
+    }
+
+    /// A string; blank counts as unset, as in the environment.
+    fn text(&self, p: &mut Vec<String>, key: OrgKey) -> Read<String> {
+        match self.org.get(key.key()) {
+            None => Ok(None),
+            Some(Value::String(v)) if v.trim().is_empty() => Ok(None),
+            Some(Value::String(v)) => Ok(Some(v.clone())),
+            Some(_) => {
+                self.problem(
+                    p,
+                    key,
+                    "must be a string in quotes (its value is not shown)",
+                );
+                Err(Reported)
+            }
+        }
+    }
+
+    fn secret(&self, p: &mut Vec<String>, key: OrgKey) -> Read<SecretString> {
+        self.text(p, key).map(|v| v.map(SecretString::from))
+    }
+
+    fn whole_number(&self, p: &mut Vec<String>, key: OrgKey, why: &str) -> Read<i64> {
+        match self.org.get(key.key()) {
+            None => Ok(None),
+            Some(Value::Integer(n)) => Ok(Some(*n)),
+            Some(_) => {
+                self.problem(p, key, why);
+                Err(Reported)
+            }
+        }
+    }
+
+    fn flag(&self, p: &mut Vec<String>, key: OrgKey) -> Read<bool> {
+        match self.org.get(key.key()) {
+            None => Ok(None),
+            Some(Value::Boolean(b)) => Ok(Some(*b)),
+            Some(_) => {
+                self.problem(p, key, "must be one of: true, false");
+                Err(Reported)
+            }
+        }
+    }
+}
+
+/// Two orgs that accept one credential could not be told apart: a problem naming both.
+fn refuse_shared_credentials(p: &mut Vec<String>, orgs: &[OrgSettings]) {
+    // By a keyed hash of the credential, then compared: no credential leaves its wrapper.
+    let hasher = RandomState::new();
+    let mut seen: HashMap<(bool, u64), Vec<(SecretString, &str)>> = HashMap::new();
+    for org in orgs {
+        let name = org.name.as_deref().unwrap_or_default();
+        for (is_bearer, value) in org.inbound_auth.accepted() {
+            let key = if is_bearer {
+                "auth_bearer_token"
+            } else {
+                "auth_username/auth_password"
+            };
+            let same = seen
+                .entry((is_bearer, hasher.hash_one(value.expose_secret())))
+                .or_default();
+            match same
+                .iter()
+                .find(|(other, _)| other.expose_secret() == value.expose_secret())
+            {
+                Some((_, other)) if *other != name => p.push(format!(
+                    "orgs `{other}` and `{name}` accept the same inbound credential ({key}): each org needs its own, since the credential decides the org"
+                )),
+                Some(_) => {}
+                None => same.push((value, name)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
