@@ -1,0 +1,154 @@
+//! An org's inbound credential, by the same rules wherever it is written: what the data
+//! action integration presents, and, during a rotation, its next value too.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::source::{OrgKey, OrgSource, Read, Reported};
+use crate::inbound_auth::{BasicAuth, InboundAuth};
+
+/// The inbound credential: Basic (user name and password) or bearer, or both, each with a
+/// `_NEXT` value beside its current one during a rotation. Running without one must be asked
+/// for (`auth_disabled`, the environment only) and is then the only choice; in an orgs file
+/// the credential is what finds the org, so it is always needed.
+pub(super) fn inbound_auth(
+    source: &impl OrgSource,
+    p: &mut Vec<String>,
+    auth_disabled: Option<bool>,
+) -> Option<InboundAuth> {
+    let name = |key| source.name(key);
+    // A value that could not be read (reported already) counts as set, so that it is not
+    // reported missing too; the credential is then unusable.
+    let mut unreadable = false;
+    let username = credential(source, p, OrgKey::AuthUsername).unwrap_or_else(|Reported| {
+        unreadable = true;
+        Some(String::new())
+    });
+    let mut read_rotation = |current, next| {
+        let (values, read) = rotation(source, p, current, next);
+        unreadable |= !read;
+        values
+    };
+    let passwords = read_rotation(OrgKey::AuthPassword, OrgKey::AuthPasswordNext);
+    let bearer_tokens = read_rotation(OrgKey::AuthBearerToken, OrgKey::AuthBearerTokenNext);
+    let basic = match (username, passwords.is_empty()) {
+        (Some(username), false) => Some(BasicAuth {
+            username,
+            passwords,
+        }),
+        (None, true) => None,
+        (Some(_), true) => {
+            let why = format!(
+                "is missing: {} is set, and both are needed",
+                name(OrgKey::AuthUsername)
+            );
+            source.problem(p, OrgKey::AuthPassword, &why);
+            return None;
+        }
+        (None, false) => {
+            let why = format!(
+                "is missing: {} is set, and both are needed",
+                name(OrgKey::AuthPassword)
+            );
+            source.problem(p, OrgKey::AuthUsername, &why);
+            return None;
+        }
+    };
+    let disabled = auth_disabled.unwrap_or(false);
+    match (basic, bearer_tokens.is_empty(), disabled) {
+        (None, true, true) => Some(InboundAuth::Disabled),
+        (None, true, false) => {
+            let or_disabled = if auth_disabled.is_some() {
+                ", or COBROWSE_AUTH_DISABLED=true to run without inbound authentication, never on the internet"
+            } else {
+                "; it is how a call finds its org"
+            };
+            let why = format!(
+                "and {} are missing: the Basic credential the data action integration sends (or {} for a User Defined credential{or_disabled})",
+                name(OrgKey::AuthPassword),
+                name(OrgKey::AuthBearerToken),
+            );
+            source.problem(p, OrgKey::AuthUsername, &why);
+            None
+        }
+        (_, _, true) => {
+            p.push(
+                "COBROWSE_AUTH_DISABLED=true contradicts the inbound credentials that are set: remove one or the other".to_owned(),
+            );
+            None
+        }
+        (_, _, false) if unreadable => None,
+        (basic, _, false) => Some(InboundAuth::Required {
+            basic,
+            bearer_tokens,
+        }),
+    }
+}
+
+/// `current` and `next`, both accepted during a rotation; and whether both could be read (one
+/// that could not counts as set, with an empty value).
+fn rotation(
+    source: &impl OrgSource,
+    p: &mut Vec<String>,
+    current: OrgKey,
+    next: OrgKey,
+) -> (Vec<SecretString>, bool) {
+    let mut read = true;
+    let mut value = |key| {
+        secret_credential(source, p, key).unwrap_or_else(|Reported| {
+            read = false;
+            Some(SecretString::from(""))
+        })
+    };
+    let (current_value, next_value) = (value(current), value(next));
+    let values = match (current_value, next_value) {
+        (Some(current), next) => std::iter::once(current).chain(next).collect(),
+        (None, Some(_)) => {
+            let why = format!(
+                "is set without {}: it only adds a second accepted value during a rotation",
+                source.name(current)
+            );
+            source.problem(p, next, &why);
+            Vec::new()
+        }
+        (None, None) => Vec::new(),
+    };
+    (values, read)
+}
+
+/// A credential, used exactly as written: one with whitespace around it (as a Secret made
+/// from a file written by `echo` has) could never match what is sent, so it is a problem,
+/// neither trimmed (the value in use would differ from the one written down) nor shown.
+pub(super) fn credential(
+    source: &impl OrgSource,
+    p: &mut Vec<String>,
+    key: OrgKey,
+) -> Read<String> {
+    let value = source.text(p, key)?;
+    if let Some(value) = &value {
+        refuse_padding(source, p, key, value);
+    }
+    Ok(value)
+}
+
+/// [`credential`], for one held as a secret.
+pub(super) fn secret_credential(
+    source: &impl OrgSource,
+    p: &mut Vec<String>,
+    key: OrgKey,
+) -> Read<SecretString> {
+    let value = source.secret(p, key)?;
+    if let Some(value) = &value {
+        refuse_padding(source, p, key, value.expose_secret());
+    }
+    Ok(value)
+}
+
+fn refuse_padding(source: &impl OrgSource, p: &mut Vec<String>, key: OrgKey, value: &str) {
+    if value.trim() != value {
+        let why = format!(
+            "has a trailing newline or spaces (or leading ones), which no credential sent over HTTP carries, so every call would fail: set it without them, {} (its value is not shown)",
+            source.padding_fix(key)
+        );
+        source.problem(p, key, &why);
+    }
+}

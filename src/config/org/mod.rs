@@ -1,0 +1,243 @@
+//! One org's settings, read by one set of rules from wherever they are written: the
+//! `COBROWSE_*` variables (the environment's one org) or an `[orgs.NAME]` table of
+//! `COBROWSE_ORGS_FILE`.
+//!
+//! A source ([`OrgSource`]) only finds a key's value and names the key in a problem (the
+//! variable for the environment, the org and key for the file); every rule and every word of
+//! a problem is here, so the same mistake reads the same wherever it was made. Secrets are
+//! read into `SecretString` and stay wrapped.
+
+mod inbound;
+pub mod source;
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::domain::CobrowseType;
+use crate::genesys::region::{self, Region};
+use crate::genesys::{GenesysSettings, RequestBody};
+use crate::inbound_auth::InboundAuth;
+
+use super::env::choice;
+use inbound::{credential, inbound_auth, secret_credential};
+pub use source::{OrgKey, OrgSource, Read, Reported};
+
+/// One org's settings, checked.
+#[derive(Debug)]
+pub struct OrgSettings {
+    /// The table's name (`[orgs.acme]` is `acme`); `None` for the environment's one org,
+    /// whose logs, metrics and Redis keys carry no name.
+    pub name: Option<String>,
+    pub genesys: GenesysSettings,
+    pub inbound_auth: InboundAuth,
+    pub default_cobrowse_type: CobrowseType,
+}
+
+/// What an org does not set itself: the environment's values of the settings an org may
+/// override ([`OrgKey::is_deployment_default`]), and the budget every org shares. The
+/// environment's one org takes them whole.
+#[derive(Clone, Debug)]
+pub struct OrgDefaults {
+    pub upstream_timeout: Duration,
+    pub requests_per_minute: Option<NonZeroU32>,
+    pub request_body: RequestBody,
+    pub verify_agent: bool,
+    pub default_cobrowse_type: CobrowseType,
+}
+
+/// Where an org's Genesys is and the OAuth client it uses.
+pub struct GenesysAccess {
+    pub api_url: String,
+    pub login_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+const REQUESTS_PER_MINUTE: &str =
+    "must be a whole number of requests in any 60 s, from 0 to 100000 (0 turns the limit off)";
+const COBROWSE_TYPE: &str =
+    "must be view or control: the cobrowseType of a start whose flow leaves it blank";
+
+impl OrgDefaults {
+    /// What an org leaves unset when nothing else is said.
+    pub fn built_in(upstream_timeout: Duration) -> Self {
+        OrgDefaults {
+            upstream_timeout,
+            requests_per_minute: NonZeroU32::new(300),
+            request_body: RequestBody::Auto,
+            verify_agent: false,
+            default_cobrowse_type: CobrowseType::View,
+        }
+    }
+
+    /// The settings `source` may override, each one it leaves unset taken from `self`.
+    pub fn overridden_by(
+        &self,
+        source: &impl OrgSource,
+        p: &mut Vec<String>,
+    ) -> Option<OrgDefaults> {
+        let requests_per_minute =
+            match source.whole_number(p, OrgKey::RequestsPerMinute, REQUESTS_PER_MINUTE) {
+                Ok(None) => Some(self.requests_per_minute),
+                Ok(Some(n @ 0..=100_000)) => Some(NonZeroU32::new(n as u32)),
+                Ok(Some(n)) => {
+                    source.invalid(
+                        p,
+                        OrgKey::RequestsPerMinute,
+                        &n.to_string(),
+                        REQUESTS_PER_MINUTE,
+                    );
+                    None
+                }
+                Err(Reported) => None,
+            };
+        let verify_agent = source
+            .flag(p, OrgKey::VerifyAgent)
+            .ok()
+            .map(|v| v.unwrap_or(self.verify_agent));
+        let request_body = match source.text(p, OrgKey::RequestBody) {
+            Ok(None) => Some(self.request_body),
+            Ok(Some(value)) => choice(value.trim())
+                .map_err(|why| source.invalid(p, OrgKey::RequestBody, value.trim(), &why))
+                .ok(),
+            Err(Reported) => None,
+        };
+        let default_cobrowse_type = match source.text(p, OrgKey::DefaultCobrowseType) {
+            Ok(None) => Some(self.default_cobrowse_type),
+            Ok(Some(value)) => CobrowseType::parse(value.trim())
+                .map_err(|_| {
+                    source.invalid(p, OrgKey::DefaultCobrowseType, value.trim(), COBROWSE_TYPE)
+                })
+                .ok(),
+            Err(Reported) => None,
+        };
+        Some(OrgDefaults {
+            upstream_timeout: self.upstream_timeout,
+            requests_per_minute: requests_per_minute?,
+            request_body: request_body?,
+            verify_agent: verify_agent?,
+            default_cobrowse_type: default_cobrowse_type?,
+        })
+    }
+
+    /// An org's Genesys settings: `access`, and these.
+    pub fn genesys(&self, access: GenesysAccess) -> GenesysSettings {
+        GenesysSettings {
+            api_url: access.api_url,
+            login_url: access.login_url,
+            client_id: access.client_id,
+            client_secret: access.client_secret,
+            upstream_timeout: self.upstream_timeout,
+            requests_per_minute: self.requests_per_minute,
+            request_body: self.request_body,
+            verify_agent: self.verify_agent,
+        }
+    }
+}
+
+/// Reads the org of `source`: every problem found goes to `p`, and the org only when there
+/// was none in it. `own` is what it sets of the deployment's defaults (or the defaults whole);
+/// `auth_disabled`, only for the environment's org, is `COBROWSE_AUTH_DISABLED`.
+pub fn read(
+    source: &impl OrgSource,
+    p: &mut Vec<String>,
+    own: Option<OrgDefaults>,
+    auth_disabled: Option<bool>,
+) -> Option<OrgSettings> {
+    let access = genesys_access(source, p);
+    let inbound_auth = inbound_auth(source, p, auth_disabled);
+    let own = own?;
+    Some(OrgSettings {
+        name: source.org_name().map(str::to_owned),
+        genesys: own.genesys(access?),
+        inbound_auth: inbound_auth?,
+        default_cobrowse_type: own.default_cobrowse_type,
+    })
+}
+
+/// Where Genesys is (the region, or both URLs; either URL, when set, replaces the region's)
+/// and the OAuth client.
+fn genesys_access(source: &impl OrgSource, p: &mut Vec<String>) -> Option<GenesysAccess> {
+    // `None` is unset; `Some(None)` is set but invalid, already reported.
+    let region = source.text(p, OrgKey::Region).map_or(Some(None), |region| {
+        region.map(|value| {
+            value
+                .trim()
+                .parse::<Region>()
+                .map_err(|why| source.invalid(p, OrgKey::Region, value.trim(), &why))
+                .ok()
+        })
+    });
+    let mut url = |key: OrgKey| {
+        source.text(p, key).map_or(Some(None), |url| {
+            url.map(|value| {
+                region::base_url(value.trim())
+                    .map_err(|why| source.invalid(p, key, value.trim(), &why))
+                    .ok()
+            })
+        })
+    };
+    let (api_url, login_url) = (url(OrgKey::ApiUrl), url(OrgKey::LoginUrl));
+    let name = |key| source.name(key);
+    let (api_url, login_url) = match (region, api_url, login_url) {
+        (Some(region), api, login) => (
+            api.unwrap_or(region.map(Region::api_url)),
+            login.unwrap_or(region.map(Region::login_url)),
+        ),
+        (None, Some(api), Some(login)) => (api, login),
+        (None, None, None) => {
+            source.problem(
+                p,
+                OrgKey::Region,
+                &format!(
+                    "is missing: set it to the org's region, such as eu-west-1 (or its domain, mypurecloud.ie), or set both {} and {}",
+                    name(OrgKey::ApiUrl),
+                    name(OrgKey::LoginUrl)
+                ),
+            );
+            (None, None)
+        }
+        (None, api, login) => {
+            let (given, missing) = if api.is_some() {
+                (OrgKey::ApiUrl, OrgKey::LoginUrl)
+            } else {
+                (OrgKey::LoginUrl, OrgKey::ApiUrl)
+            };
+            source.problem(
+                p,
+                missing,
+                &format!(
+                    "is missing: {} is set without {}, so both URLs are needed (or set {} instead)",
+                    name(given),
+                    name(OrgKey::Region),
+                    name(OrgKey::Region)
+                ),
+            );
+            (api.flatten(), login.flatten())
+        }
+    };
+    let client_id = credential(source, p, OrgKey::ClientId);
+    if matches!(client_id, Ok(None)) {
+        source.problem(
+            p,
+            OrgKey::ClientId,
+            "is missing: the id of the org's OAuth client (Client Credentials grant)",
+        );
+    }
+    let client_secret = secret_credential(source, p, OrgKey::ClientSecret);
+    if matches!(client_secret, Ok(None)) {
+        source.problem(
+            p,
+            OrgKey::ClientSecret,
+            "is missing: its secret (Client Credentials grant)",
+        );
+    }
+    Some(GenesysAccess {
+        api_url: api_url?,
+        login_url: login_url?,
+        client_id: client_id.ok().flatten()?,
+        client_secret: client_secret.ok().flatten()?,
+    })
+}

@@ -1,0 +1,103 @@
+//! The settings the server and every org share, whatever the deployment: where it listens,
+//! TLS, client timeout, calls in flight, error mode, log format, reuse, and the defaults an
+//! org leaves unset (`COBROWSE_UPSTREAM_TIMEOUT_MS` and the settings an org may override).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::env::{NOT_TEXT, RawEnv, choice, millis, parse_with, secret_set, set};
+use super::{DEFAULT_LISTEN, OrgDefaults, PREFIX};
+use crate::outcome::ErrorMode;
+use crate::reuse::redis;
+use crate::telemetry::LogFormat;
+use crate::tls::{self, TlsConfig};
+
+/// The settings every org shares, read in one order whatever the deployment.
+/// A field is `None` when its variable is invalid (a problem says why).
+pub(super) struct Globals {
+    pub(super) listen: Option<SocketAddr>,
+    /// `COBROWSE_UPSTREAM_TIMEOUT_MS` and the settings an org may override.
+    pub(super) defaults: Option<OrgDefaults>,
+    pub(super) error_mode: Option<ErrorMode>,
+    pub(super) log_format: Option<LogFormat>,
+    pub(super) max_in_flight: Option<usize>,
+    pub(super) client_timeout: Option<Duration>,
+    pub(super) reuse_window: Option<Duration>,
+    pub(super) redis_url: Option<SecretString>,
+    pub(super) tls: Option<Option<TlsConfig>>,
+}
+
+pub(super) fn globals(p: &mut Vec<String>, raw: &RawEnv) -> Globals {
+    let listen = parse_with(p, "LISTEN", &raw.listen, DEFAULT_LISTEN, |v| {
+        v.parse::<SocketAddr>()
+            .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
+    });
+    let upstream_timeout = parse_with(
+        p,
+        "UPSTREAM_TIMEOUT_MS",
+        &raw.upstream_timeout_ms,
+        "10000",
+        millis(
+            100..=60_000,
+            " (a data action times out after at most 60 s)",
+        ),
+    );
+    // Read whether or not the budget is valid, so that every problem is named at once.
+    let defaults = OrgDefaults::built_in(upstream_timeout.unwrap_or_default())
+        .overridden_by(raw, p)
+        .filter(|_| upstream_timeout.is_some());
+    let error_mode = parse_with(p, "ERROR_MODE", &raw.error_mode, "inline", choice);
+    let log_format = parse_with(p, "LOG_FORMAT", &raw.log_format, "json", choice);
+    let max_in_flight = parse_with(p, "MAX_IN_FLIGHT", &raw.max_in_flight, "100", |v| {
+        match v.parse::<usize>() {
+            Ok(n @ 1..=100_000) => Ok(n),
+            _ => Err("must be a whole number from 1 to 100000".to_owned()),
+        }
+    });
+    let client_timeout = parse_with(
+        p,
+        "CLIENT_TIMEOUT_MS",
+        &raw.client_timeout_ms,
+        "5000",
+        millis(100..=60_000, ""),
+    );
+    let reuse_window = parse_with(
+        p,
+        "REUSE_WINDOW_MS",
+        &raw.reuse_window_ms,
+        "30000",
+        millis(0..=600_000, " (0 turns reuse off)"),
+    );
+    let redis_url = secret_set(raw.redis_url.clone()).filter(|url| {
+        let url = url.expose_secret();
+        url == NOT_TEXT
+            || redis::check_url(url)
+                .map_err(|why| p.push(format!("{PREFIX}REDIS_URL {why}")))
+                .is_ok()
+    });
+    // A path that is not text was reported already; not reported again as missing.
+    let tls = if [&raw.tls_cert, &raw.tls_key]
+        .iter()
+        .any(|path| path.as_deref() == Some(NOT_TEXT))
+    {
+        None
+    } else {
+        tls::load(set(&raw.tls_cert).as_deref(), set(&raw.tls_key).as_deref())
+            .map_err(|e| p.extend(e.0))
+            .ok()
+    };
+
+    Globals {
+        listen,
+        defaults,
+        error_mode,
+        log_format,
+        max_in_flight,
+        client_timeout,
+        reuse_window,
+        redis_url,
+        tls,
+    }
+}
