@@ -27,10 +27,11 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use tokio::time::Instant;
 
+use tracing::{Level, field};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
-use crate::outcome::FlatReply;
+use crate::outcome::{CallOutcome, FlatReply};
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -137,54 +138,45 @@ pub fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResp
 
 /// The call's one log line: what an operator needs to find it and to ask Genesys about it.
 /// `outcome` is the one `calls_total` counts it under: `started` and `already_active` (no
-/// start, the customer has a session) are `info`, `failed` is `warn`. `org` is the call's org
-/// in a many-org deployment (no field at all for one org).
+/// start, the customer has a session) are `info`, `failed` is `warn` and names the caller's
+/// address. `org` is the call's org in a many-org deployment (no field at all for one org).
 pub fn log_call(
     reply: &FlatReply,
-    outcome: &'static str,
+    outcome: CallOutcome,
     request: &HttpRequest,
     org: Option<&str>,
     started: Instant,
 ) {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if reply.success {
-        tracing::info!(
-            org,
-            request_id = %reply.request_id,
-            conversation_id = %reply.conversation_id,
-            outcome,
-            error_code = "",
-            upstream_status = reply.upstream_status,
-            correlation_id = %reply.correlation_id,
-            latency_ms,
-            "cobrowse call"
-        );
-    } else if outcome != "failed" {
-        tracing::info!(
-            org,
-            request_id = %reply.request_id,
-            conversation_id = %reply.conversation_id,
-            outcome,
-            error_code = %reply.error_code,
-            upstream_status = reply.upstream_status,
-            correlation_id = %reply.correlation_id,
-            latency_ms,
-            error_message = %reply.error_message,
-            "cobrowse call"
-        );
-    } else {
-        tracing::warn!(
-            org,
-            request_id = %reply.request_id,
-            conversation_id = %reply.conversation_id,
-            outcome,
-            error_code = %reply.error_code,
-            upstream_status = reply.upstream_status,
-            correlation_id = %reply.correlation_id,
-            latency_ms,
-            peer = request.connection_info().peer_addr().unwrap_or_default(),
-            error_message = %reply.error_message,
-            "cobrowse call"
-        );
+    let connection = (outcome == CallOutcome::Failed).then(|| request.connection_info());
+    let peer = connection
+        .as_ref()
+        .map(|info| info.peer_addr().unwrap_or_default());
+    let error_message = (!reply.success).then_some(field::display(&reply.error_message));
+    // One list of fields for every call: a field that is `None` is left out of the line. The
+    // level of an event is fixed where it is written, hence one event per level below.
+    macro_rules! call_line {
+        ($level:expr, $error_code:expr) => {
+            tracing::event!(
+                $level,
+                org,
+                request_id = %reply.request_id,
+                conversation_id = %reply.conversation_id,
+                outcome = outcome.as_str(),
+                error_code = $error_code,
+                upstream_status = reply.upstream_status,
+                correlation_id = %reply.correlation_id,
+                latency_ms,
+                peer,
+                error_message,
+                "cobrowse call"
+            )
+        };
+    }
+    match outcome {
+        // Written as a string, so a readable line shows `error_code=""` rather than nothing.
+        CallOutcome::Started => call_line!(Level::INFO, ""),
+        CallOutcome::AlreadyActive => call_line!(Level::INFO, field::display(reply.error_code)),
+        CallOutcome::Failed => call_line!(Level::WARN, field::display(reply.error_code)),
     }
 }

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
-    DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeMetric, LabelSetEncoder,
+    DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeLabelValue, EncodeMetric,
+    LabelSetEncoder, LabelValueEncoder,
 };
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
@@ -22,6 +23,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use tracing_appender::non_blocking::ErrorCounter;
+
+use crate::outcome::CallOutcome;
 
 /// `org="acme"` for an org of `COBROWSE_ORGS_FILE`; no label at all for a single org, whose
 /// series stay as they always were. Names come from the file, so the label is bounded.
@@ -42,9 +45,15 @@ pub struct CallLabels {
     #[prometheus(flatten)]
     pub org: OrgLabel,
     /// `started`, `failed`, or `already_active` (no start: the conversation has a session).
-    pub outcome: &'static str,
+    pub outcome: CallOutcome,
     /// The flat reply's `errorCode`, `""` on success.
     pub error_code: &'static str,
+}
+
+impl EncodeLabelValue for CallOutcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        self.as_str().encode(encoder)
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -286,15 +295,14 @@ impl Metrics {
         metrics
     }
 
-    /// Counts one answered call by its outcome (`started`, `failed`, `already_active`) and
-    /// its `errorCode`'s name (`""` when started). Names, not types, so metrics depend on
-    /// nothing they count.
-    pub fn count_call(&self, outcome: &'static str, error_code: &'static str) {
+    /// Counts one answered call by its outcome and its `errorCode`'s name (`""` when
+    /// started).
+    pub fn count_call(&self, outcome: CallOutcome, error_code: &'static str) {
         self.count_call_of(OrgLabel(None), outcome, error_code);
     }
 
     /// [`Metrics::count_call`] for a call of `org`.
-    pub fn count_call_of(&self, org: OrgLabel, outcome: &'static str, error_code: &'static str) {
+    pub fn count_call_of(&self, org: OrgLabel, outcome: CallOutcome, error_code: &'static str) {
         self.calls
             .get_or_create(&CallLabels {
                 org,
@@ -311,9 +319,9 @@ impl Metrics {
     pub fn list_calls(
         &self,
         org: OrgLabel,
-        codes: impl IntoIterator<Item = (&'static str, &'static str)>,
+        codes: impl IntoIterator<Item = (CallOutcome, &'static str)>,
     ) {
-        let started = std::iter::once(("started", ""));
+        let started = std::iter::once((CallOutcome::Started, ""));
         for (outcome, error_code) in started.chain(codes) {
             drop(self.calls.get_or_create(&CallLabels {
                 org,

@@ -8,13 +8,15 @@
 
 use actix_web::http::StatusCode;
 
+use super::CallOutcome;
+
 /// Generates [`ErrorCode`] and its answers from the rows below. A row is the variant (with
 /// its doc comment), then its columns: the stable name, the HTTP status, the call outcome and
 /// whether it is decided before the contract.
 macro_rules! error_codes {
     ($(
         $(#[$doc:meta])*
-        $code:ident, $name:literal, $status:ident, $outcome:literal, $before_contract:literal;
+        $code:ident, $name:literal, $status:ident, $outcome:ident, $before_contract:literal;
     )*) => {
         /// Stable, machine-readable failure codes. Flows branch on these names: never rename one.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,13 +46,12 @@ macro_rules! error_codes {
                 }
             }
 
-            /// How `calls_total` and the log line name a call that ended with this code:
-            /// `failed`, or `already_active` for the one code that is not a failure (nothing
-            /// was started because the customer has a session), so an alert on failures
-            /// leaves it out.
-            pub fn outcome(self) -> &'static str {
+            /// What became of a call that ended with this code: `Failed`, or `AlreadyActive`
+            /// for the one code that is not a failure (nothing was started because the
+            /// customer has a session), so an alert on failures leaves it out.
+            pub fn outcome(self) -> CallOutcome {
                 match self {
-                    $(ErrorCode::$code => $outcome,)*
+                    $(ErrorCode::$code => CallOutcome::$outcome,)*
                 }
             }
 
@@ -68,46 +69,46 @@ macro_rules! error_codes {
 
 // The order of the rows is the order of `ALL` and of docs/errors.md.
 error_codes! {
-//  code                     name                         status in `status` mode  outcome           before contract
+//  code                     name                         status in `status` mode  outcome         before contract
     /// The body matched JSON but not the input contract, or a value could not be parsed.
-    InvalidInput,            "INVALID_INPUT",             BAD_REQUEST,             "failed",         false;
+    InvalidInput,            "INVALID_INPUT",             BAD_REQUEST,             Failed,          false;
     /// The inbound credential was missing or wrong.
-    Unauthorized,            "UNAUTHORIZED",              UNAUTHORIZED,            "failed",         true;
+    Unauthorized,            "UNAUTHORIZED",              UNAUTHORIZED,            Failed,          true;
     /// The body was not JSON, or not a JSON object.
-    MalformedRequest,        "MALFORMED_REQUEST",         BAD_REQUEST,             "failed",         true;
+    MalformedRequest,        "MALFORMED_REQUEST",         BAD_REQUEST,             Failed,          true;
     /// The body was larger than the service accepts.
-    PayloadTooLarge,         "PAYLOAD_TOO_LARGE",         PAYLOAD_TOO_LARGE,       "failed",         true;
+    PayloadTooLarge,         "PAYLOAD_TOO_LARGE",         PAYLOAD_TOO_LARGE,       Failed,          true;
     /// The request did not declare a JSON content type.
-    UnsupportedMediaType,    "UNSUPPORTED_MEDIA_TYPE",    UNSUPPORTED_MEDIA_TYPE,  "failed",         true;
+    UnsupportedMediaType,    "UNSUPPORTED_MEDIA_TYPE",    UNSUPPORTED_MEDIA_TYPE,  Failed,          true;
     /// No route matches the method and path.
-    UnknownRoute,            "UNKNOWN_ROUTE",             NOT_FOUND,               "failed",         true;
+    UnknownRoute,            "UNKNOWN_ROUTE",             NOT_FOUND,               Failed,          true;
     /// Genesys refused the OAuth client credentials or the access token.
-    GenesysAuthFailed,       "GENESYS_AUTH_FAILED",       BAD_GATEWAY,             "failed",         false;
+    GenesysAuthFailed,       "GENESYS_AUTH_FAILED",       BAD_GATEWAY,             Failed,          false;
     /// The OAuth client lacks the permission to start cobrowse.
-    MissingPermission,       "MISSING_PERMISSION",        FORBIDDEN,               "failed",         false;
+    MissingPermission,       "MISSING_PERMISSION",        FORBIDDEN,               Failed,          false;
     /// Genesys does not know the conversation.
-    ConversationNotFound,    "CONVERSATION_NOT_FOUND",    NOT_FOUND,               "failed",         false;
+    ConversationNotFound,    "CONVERSATION_NOT_FOUND",    NOT_FOUND,               Failed,          false;
     /// No agent (or not the given agent) is connected to the conversation.
-    AgentNotConnected,       "AGENT_NOT_CONNECTED",       CONFLICT,                "failed",         false;
+    AgentNotConnected,       "AGENT_NOT_CONNECTED",       CONFLICT,                Failed,          false;
     /// Every participant has left the conversation.
-    ConversationEnded,       "CONVERSATION_ENDED",        GONE,                    "failed",         false;
+    ConversationEnded,       "CONVERSATION_ENDED",        GONE,                    Failed,          false;
     /// The conversation already shows a cobrowse session offered or under way: no start was
     /// sent. Not a failure: the customer has a session.
-    CobrowseAlreadyActive,   "COBROWSE_ALREADY_ACTIVE",   CONFLICT,                "already_active", false;
+    CobrowseAlreadyActive,   "COBROWSE_ALREADY_ACTIVE",   CONFLICT,                AlreadyActive,   false;
     /// Genesys refused the request for another reason (other 4xx).
-    RejectedByGenesys,       "REJECTED_BY_GENESYS",       UNPROCESSABLE_ENTITY,    "failed",         false;
+    RejectedByGenesys,       "REJECTED_BY_GENESYS",       UNPROCESSABLE_ENTITY,    Failed,          false;
     /// Genesys kept answering 429 until the time budget ran out.
-    RateLimited,             "RATE_LIMITED",              TOO_MANY_REQUESTS,       "failed",         false;
+    RateLimited,             "RATE_LIMITED",              TOO_MANY_REQUESTS,       Failed,          false;
     /// Genesys answered 5xx or could not be reached.
-    GenesysUnavailable,      "GENESYS_UNAVAILABLE",       SERVICE_UNAVAILABLE,     "failed",         false;
+    GenesysUnavailable,      "GENESYS_UNAVAILABLE",       SERVICE_UNAVAILABLE,     Failed,          false;
     /// Genesys did not answer within the time budget.
-    UpstreamTimeout,         "UPSTREAM_TIMEOUT",          GATEWAY_TIMEOUT,         "failed",         false;
+    UpstreamTimeout,         "UPSTREAM_TIMEOUT",          GATEWAY_TIMEOUT,         Failed,          false;
     /// Genesys answered something that is not the documented response.
-    InvalidUpstreamResponse, "INVALID_UPSTREAM_RESPONSE", BAD_GATEWAY,             "failed",         false;
+    InvalidUpstreamResponse, "INVALID_UPSTREAM_RESPONSE", BAD_GATEWAY,             Failed,          false;
     /// This instance already serves `COBROWSE_MAX_IN_FLIGHT` calls.
-    Overloaded,              "OVERLOADED",                SERVICE_UNAVAILABLE,     "failed",         false;
+    Overloaded,              "OVERLOADED",                SERVICE_UNAVAILABLE,     Failed,          false;
     /// The client did not send its request in time.
-    RequestTimeout,          "REQUEST_TIMEOUT",           REQUEST_TIMEOUT,         "failed",         true;
+    RequestTimeout,          "REQUEST_TIMEOUT",           REQUEST_TIMEOUT,         Failed,          true;
 }
 
 #[cfg(test)]
