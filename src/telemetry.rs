@@ -180,3 +180,117 @@ pub fn log_call(
         CallOutcome::Failed => call_line!(Level::WARN, field::display(reply.error_code)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::test::TestRequest;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::genesys::StartedSession;
+    use crate::outcome::{Echo, ErrorCode, Failure};
+
+    #[derive(Clone, Default)]
+    struct Written(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Written {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The lines of a started, an already-active and a failed call, in `format`.
+    fn call_lines(format: LogFormat) -> Vec<String> {
+        let written = Written::default();
+        let writer = written.clone();
+        let builder = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone());
+        let log = || {
+            let request = TestRequest::default()
+                .peer_addr(([10, 1, 2, 3], 4567).into())
+                .to_http_request();
+            let session = StartedSession::default();
+            let reply = FlatReply::success("r1", Echo::default(), session, false);
+            log_call(&reply, CallOutcome::Started, &request, None, Instant::now());
+            for code in [ErrorCode::CobrowseAlreadyActive, ErrorCode::InvalidInput] {
+                let reply = FlatReply::failure("r2", Echo::default(), Failure::local(code, "why"));
+                log_call(&reply, code.outcome(), &request, None, Instant::now());
+            }
+        };
+        match format {
+            LogFormat::Json => {
+                let json = builder.json().flatten_event(true).finish();
+                tracing::subscriber::with_default(json, log);
+            }
+            LogFormat::Pretty => tracing::subscriber::with_default(builder.compact().finish(), log),
+        }
+        let text = String::from_utf8(written.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn each_outcome_logs_its_level_and_fields() {
+        let lines: Vec<Value> = call_lines(LogFormat::Json)
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let common = [
+            "timestamp",
+            "level",
+            "target",
+            "message",
+            "request_id",
+            "conversation_id",
+            "outcome",
+            "error_code",
+            "upstream_status",
+            "correlation_id",
+            "latency_ms",
+        ];
+        let expected: [(&str, &str, &[&str]); 3] = [
+            ("INFO", "started", &[]),
+            ("INFO", "already_active", &["error_message"]),
+            ("WARN", "failed", &["peer", "error_message"]),
+        ];
+        assert_eq!(lines.len(), expected.len());
+        for (line, (level, outcome, extra)) in lines.iter().zip(expected) {
+            let fields: BTreeSet<&str> = line
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str())
+                .collect();
+            let want: BTreeSet<&str> = common.iter().chain(extra).copied().collect();
+            assert_eq!(fields, want, "{line}");
+            assert_eq!(line["level"], level);
+            assert_eq!(line["outcome"], outcome);
+            assert_eq!(line["message"], "cobrowse call");
+        }
+        assert_eq!(lines[0]["error_code"], "");
+        assert_eq!(lines[2]["peer"], "10.1.2.3");
+    }
+
+    #[test]
+    fn a_readable_line_shows_a_started_calls_empty_code() {
+        let lines = call_lines(LogFormat::Pretty);
+        assert!(
+            lines[0].contains(r#" outcome="started" error_code="" "#),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[2].contains(" error_code=INVALID_INPUT "),
+            "{}",
+            lines[2]
+        );
+    }
+}
