@@ -27,10 +27,11 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use tokio::time::Instant;
 
+use tracing::{Level, field};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
-use crate::outcome::FlatReply;
+use crate::outcome::{CallOutcome, FlatReply};
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -137,54 +138,159 @@ pub fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResp
 
 /// The call's one log line: what an operator needs to find it and to ask Genesys about it.
 /// `outcome` is the one `calls_total` counts it under: `started` and `already_active` (no
-/// start, the customer has a session) are `info`, `failed` is `warn`. `org` is the call's org
-/// in a many-org deployment (no field at all for one org).
+/// start, the customer has a session) are `info`, `failed` is `warn` and names the caller's
+/// address. `org` is the call's org in a many-org deployment (no field at all for one org).
 pub fn log_call(
     reply: &FlatReply,
-    outcome: &'static str,
+    outcome: CallOutcome,
     request: &HttpRequest,
     org: Option<&str>,
     started: Instant,
 ) {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if reply.success {
-        tracing::info!(
-            org,
-            request_id = %reply.request_id,
-            conversation_id = %reply.conversation_id,
-            outcome,
-            error_code = "",
-            upstream_status = reply.upstream_status,
-            correlation_id = %reply.correlation_id,
-            latency_ms,
-            "cobrowse call"
+    let connection = (outcome == CallOutcome::Failed).then(|| request.connection_info());
+    let peer = connection
+        .as_ref()
+        .map(|info| info.peer_addr().unwrap_or_default());
+    let error_message = (!reply.success).then_some(field::display(&reply.error_message));
+    // One list of fields for every call: a field that is `None` is left out of the line. The
+    // level of an event is fixed where it is written, hence one event per level below.
+    macro_rules! call_line {
+        ($level:expr, $error_code:expr) => {
+            tracing::event!(
+                $level,
+                org,
+                request_id = %reply.request_id,
+                conversation_id = %reply.conversation_id,
+                outcome = outcome.as_str(),
+                error_code = $error_code,
+                upstream_status = reply.upstream_status,
+                correlation_id = %reply.correlation_id,
+                latency_ms,
+                peer,
+                error_message,
+                "cobrowse call"
+            )
+        };
+    }
+    match outcome {
+        // Written as a string, so a readable line shows `error_code=""` rather than nothing.
+        CallOutcome::Started => call_line!(Level::INFO, ""),
+        CallOutcome::AlreadyActive => call_line!(Level::INFO, field::display(reply.error_code)),
+        CallOutcome::Failed => call_line!(Level::WARN, field::display(reply.error_code)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::test::TestRequest;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::genesys::StartedSession;
+    use crate::outcome::{Echo, ErrorCode, Failure};
+
+    #[derive(Clone, Default)]
+    struct Written(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Written {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The lines of a started, an already-active and a failed call, in `format`.
+    fn call_lines(format: LogFormat) -> Vec<String> {
+        let written = Written::default();
+        let writer = written.clone();
+        let builder = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone());
+        let log = || {
+            let request = TestRequest::default()
+                .peer_addr(([10, 1, 2, 3], 4567).into())
+                .to_http_request();
+            let session = StartedSession::default();
+            let reply = FlatReply::success("r1", Echo::default(), session, false);
+            log_call(&reply, CallOutcome::Started, &request, None, Instant::now());
+            for code in [ErrorCode::CobrowseAlreadyActive, ErrorCode::InvalidInput] {
+                let reply = FlatReply::failure("r2", Echo::default(), Failure::local(code, "why"));
+                log_call(&reply, code.outcome(), &request, None, Instant::now());
+            }
+        };
+        match format {
+            LogFormat::Json => {
+                let json = builder.json().flatten_event(true).finish();
+                tracing::subscriber::with_default(json, log);
+            }
+            LogFormat::Pretty => tracing::subscriber::with_default(builder.compact().finish(), log),
+        }
+        let text = String::from_utf8(written.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn each_outcome_logs_its_level_and_fields() {
+        let lines: Vec<Value> = call_lines(LogFormat::Json)
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let common = [
+            "timestamp",
+            "level",
+            "target",
+            "message",
+            "request_id",
+            "conversation_id",
+            "outcome",
+            "error_code",
+            "upstream_status",
+            "correlation_id",
+            "latency_ms",
+        ];
+        let expected: [(&str, &str, &[&str]); 3] = [
+            ("INFO", "started", &[]),
+            ("INFO", "already_active", &["error_message"]),
+            ("WARN", "failed", &["peer", "error_message"]),
+        ];
+        assert_eq!(lines.len(), expected.len());
+        for (line, (level, outcome, extra)) in lines.iter().zip(expected) {
+            let fields: BTreeSet<&str> = line
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str())
+                .collect();
+            let want: BTreeSet<&str> = common.iter().chain(extra).copied().collect();
+            assert_eq!(fields, want, "{line}");
+            assert_eq!(line["level"], level);
+            assert_eq!(line["outcome"], outcome);
+            assert_eq!(line["message"], "cobrowse call");
+        }
+        assert_eq!(lines[0]["error_code"], "");
+        assert_eq!(lines[2]["peer"], "10.1.2.3");
+    }
+
+    #[test]
+    fn a_readable_line_shows_a_started_calls_empty_code() {
+        let lines = call_lines(LogFormat::Pretty);
+        assert!(
+            lines[0].contains(r#" outcome="started" error_code="" "#),
+            "{}",
+            lines[0]
         );
-    } else if outcome != "failed" {
-        tracing::info!(
-            org,
-            request_id = %reply.request_id,
-            conversation_id = %reply.conversation_id,
-            outcome,
-            error_code = %reply.error_code,
-            upstream_status = reply.upstream_status,
-            correlation_id = %reply.correlation_id,
-            latency_ms,
-            error_message = %reply.error_message,
-            "cobrowse call"
-        );
-    } else {
-        tracing::warn!(
-            org,
-            request_id = %reply.request_id,
-            conversation_id = %reply.conversation_id,
-            outcome,
-            error_code = %reply.error_code,
-            upstream_status = reply.upstream_status,
-            correlation_id = %reply.correlation_id,
-            latency_ms,
-            peer = request.connection_info().peer_addr().unwrap_or_default(),
-            error_message = %reply.error_message,
-            "cobrowse call"
+        assert!(
+            lines[2].contains(" error_code=INVALID_INPUT "),
+            "{}",
+            lines[2]
         );
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use cobrowse_proxy::config::variable_names;
 use cobrowse_proxy::metrics::{Metrics, OperationLabels};
-use cobrowse_proxy::outcome::ErrorCode;
+use cobrowse_proxy::outcome::{CallOutcome, ErrorCode};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -64,7 +64,7 @@ fn every_metric_is_documented() {
     let operations = page("docs/operations.md");
     let metrics = Metrics::default();
     // A family is listed once it has a label set.
-    metrics.count_call("started", "");
+    metrics.count_call(CallOutcome::Started, "");
     metrics.set_request_body(None, "empty");
     let token = OperationLabels { operation: "token" };
     metrics.genesys_latency.get_or_create(&token).observe(0.1);

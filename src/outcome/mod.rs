@@ -4,8 +4,9 @@
 //! Every answer the endpoint gives, success or failure, is a [`FlatReply`]: one flat JSON
 //! object whose fields are always present, so an Architect flow can map each one onto a
 //! variable without nested paths. Every failure is a [`Failure`] carrying an [`ErrorCode`]
-//! (`code.rs`: its stable name and its status); what a Genesys error means, and the words a
-//! flow designer reads about it, are decided in `from_genesys.rs`.
+//! (`code.rs`: one table row per code, with its stable name, its status, its [`CallOutcome`]
+//! and whether it is decided before the contract); what a Genesys error means, and the words
+//! a flow designer reads about it, are decided in `from_genesys.rs`.
 
 mod code;
 mod from_genesys;
@@ -35,6 +36,29 @@ impl ErrorMode {
             _ if code.is_before_contract() => code.status(),
             ErrorMode::Status => code.status(),
             ErrorMode::Inline => StatusCode::OK,
+        }
+    }
+}
+
+/// What became of a call, as `calls_total` counts it and its log line names it.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// A session was started, or one started earlier handed out again.
+    Started,
+    /// The call failed; its reply carries the [`ErrorCode`].
+    Failed,
+    /// Nothing was started because the conversation already has a session: not a failure.
+    AlreadyActive,
+}
+
+impl CallOutcome {
+    /// The name in the `outcome` label and log field. Alerts, dashboards and log queries match
+    /// these names: never rename one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Started => "started",
+            CallOutcome::Failed => "failed",
+            CallOutcome::AlreadyActive => "already_active",
         }
     }
 }

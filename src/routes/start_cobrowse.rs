@@ -17,7 +17,7 @@ use tokio::time::{Instant, timeout};
 use super::AppState;
 use crate::domain::StartRequest;
 use crate::metrics::{InFlight, OrgLabel};
-use crate::outcome::{Echo, ErrorCode, Failure, FlatReply};
+use crate::outcome::{CallOutcome, Echo, ErrorCode, Failure, FlatReply};
 use crate::reuse;
 use crate::telemetry::{log_call, request_id, with_request_id};
 
@@ -38,7 +38,7 @@ pub async fn start_cobrowse(
     let (status, outcome, reply) = match result {
         Ok((session, reused)) => (
             StatusCode::OK,
-            "started",
+            CallOutcome::Started,
             FlatReply::success(&request_id, echo, session, reused),
         ),
         Err(failure) => (

@@ -62,7 +62,7 @@ async fn every_failure_is_listed_at_zero_before_the_first_call() {
     for code in cobrowse_proxy::outcome::ErrorCode::ALL {
         let series = format!(
             r#"cobrowse_proxy_calls_total{{outcome="{}",error_code="{}"}}"#,
-            code.outcome(),
+            code.outcome().as_str(),
             code.as_str()
         );
         assert_eq!(value_of(&metrics, &series), 0.0, "{series}");

@@ -179,7 +179,7 @@ fn what_to_do() -> BTreeMap<&'static str, String> {
     ErrorCode::ALL
         .iter()
         // A live session that prevented a start is no failure: nothing to page anyone about.
-        .filter(|code| code.outcome() == "failed")
+        .filter(|code| code.outcome().as_str() == "failed")
         .map(|code| {
             let row = errors
                 .lines()
@@ -202,7 +202,7 @@ fn codes_alerted_on(expr: &str) -> BTreeSet<&'static str> {
     let failed_only = selector.contains(r#"outcome="failed""#);
     let all: Vec<&'static str> = ErrorCode::ALL
         .iter()
-        .filter(|code| !failed_only || code.outcome() == "failed")
+        .filter(|code| !failed_only || code.outcome().as_str() == "failed")
         .map(|code| code.as_str())
         .collect();
     let listed = |value: &str| -> BTreeSet<&'static str> {

@@ -1,0 +1,58 @@
+//! The label sets of the service's metrics. Every label value is a `'static` name (an org's
+//! from the orgs file, or one of a fixed few), so recording a call allocates nothing and the
+//! number of series stays bounded.
+
+use prometheus_client::encoding::{
+    EncodeLabel, EncodeLabelSet, EncodeLabelValue, LabelSetEncoder, LabelValueEncoder,
+};
+
+use crate::outcome::CallOutcome;
+
+/// `org="acme"` for an org of `COBROWSE_ORGS_FILE`; no label at all for a single org, whose
+/// series stay as they always were. Names come from the file, so the label is bounded.
+#[derive(Clone, Copy, Debug, Default, Hash, PartialEq, Eq)]
+pub struct OrgLabel(pub Option<&'static str>);
+
+impl EncodeLabelSet for OrgLabel {
+    fn encode(&self, encoder: &mut LabelSetEncoder) -> Result<(), std::fmt::Error> {
+        match self.0 {
+            Some(org) => ("org", org).encode(encoder.encode_label()),
+            None => Ok(()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    #[prometheus(flatten)]
+    pub org: OrgLabel,
+    /// `started`, `failed`, or `already_active` (no start: the conversation has a session).
+    pub outcome: CallOutcome,
+    /// The flat reply's `errorCode`, `""` on success.
+    pub error_code: &'static str,
+}
+
+impl EncodeLabelValue for CallOutcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        self.as_str().encode(encoder)
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestBodyLabels {
+    #[prometheus(flatten)]
+    pub org: OrgLabel,
+    /// `agent-payload` or `empty`.
+    pub mode: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    /// `token`, `conversation` or `cobrowse`.
+    pub operation: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct VersionLabels {
+    pub(super) version: &'static str,
+}
