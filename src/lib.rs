@@ -1,8 +1,12 @@
 //! cobrowse-proxy: a Genesys Cloud Web Services Data Action endpoint that starts a cobrowse
 //! session on a conversation.
 //!
-//! The request path follows the module list: `routes` -> `contract` -> `domain` ->
-//! `genesys` -> `outcome`. Data flows one way along it. `export` (the data action an admin
+//! The request path: `routes` -> `orgs` (the org whose credential the call carries, found by
+//! `inbound_auth`) -> `contract` -> `domain` -> the org's `reuse` (a session started moments
+//! ago, or a start) -> the org's `genesys` client -> `outcome` -> the flat reply. Data flows
+//! one way along it. `config` builds the [`config::Deployment`] (shared settings and a set of
+//! orgs, one unnamed org for the environment) that `startup` turns into a running server;
+//! `metrics` and `telemetry` count and log along the way. `export` (the data action an admin
 //! imports, built from `contract`), `healthcheck` (the container's probe) and `doctor` (the
 //! admin's check of the Genesys set-up, through `genesys::admin`) stand beside it.
 

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let _logs = telemetry::init(deployment.log_format);
+            let _logs = telemetry::init(deployment.shared.log_format);
             runtime().block_on(async {
                 match Application::build(&deployment) {
                     Ok(application) => served(application.run_until_stopped().await),

@@ -18,7 +18,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::config::{Deployment, GenesysAccess, OrgDefaults, OrgSettings};
+use crate::config::{Deployment, GenesysAccess, OrgDefaults, OrgSettings, SharedSettings};
 use crate::doctor::MADE_UP_PREFIX;
 use crate::domain::CobrowseType;
 use crate::export::{self, ActionOptions};
@@ -152,7 +152,7 @@ impl Sandbox {
             },
             default_cobrowse_type: defaults.default_cobrowse_type,
         };
-        let deployment = Deployment {
+        let shared = SharedSettings {
             listen,
             tls: None,
             client_timeout: Duration::from_secs(5),
@@ -162,6 +162,9 @@ impl Sandbox {
             redis_url: None,
             error_mode: ErrorMode::Inline,
             log_format: LogFormat::Pretty,
+        };
+        let deployment = Deployment {
+            shared,
             defaults,
             orgs: vec![org],
             orgs_file: None,

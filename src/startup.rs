@@ -69,10 +69,10 @@ impl Application {
         });
         let builder = OrgBuilder::new(
             deployment.defaults.upstream_timeout,
-            redis_store(deployment.redis_url.as_ref())?,
-            deployment.reuse_window,
+            redis_store(deployment.shared.redis_url.as_ref())?,
+            deployment.shared.reuse_window,
             metrics.clone(),
-            deployment.max_in_flight,
+            deployment.shared.max_in_flight,
             orgs_file.is_some(),
         );
         let orgs = Orgs::new(&deployment.orgs, orgs_file, &deployment.defaults, builder);
@@ -92,8 +92,8 @@ impl Application {
         metrics: Arc<Metrics>,
     ) -> Result<Self, StartError> {
         let listener =
-            TcpListener::bind(deployment.listen).map_err(|source| StartError::Listen {
-                address: deployment.listen,
+            TcpListener::bind(deployment.shared.listen).map_err(|source| StartError::Listen {
+                address: deployment.shared.listen,
                 source,
             })?;
         let port = listener.local_addr()?.port();
@@ -104,16 +104,16 @@ impl Application {
         );
         let defaults = &deployment.defaults;
         metrics.set_limits(
-            deployment.max_in_flight,
+            deployment.shared.max_in_flight,
             defaults.requests_per_minute.map_or(0, |n| n.get()),
             defaults.upstream_timeout,
         );
         let state = web::Data::new(AppState {
             contract: Contract::compile(),
             orgs,
-            error_mode: deployment.error_mode,
-            client_timeout: deployment.client_timeout,
-            in_flight: Arc::new(Semaphore::new(deployment.max_in_flight)),
+            error_mode: deployment.shared.error_mode,
+            client_timeout: deployment.shared.client_timeout,
+            in_flight: Arc::new(Semaphore::new(deployment.shared.max_in_flight)),
             metrics,
         });
         let watch = deployment.orgs_file.is_some().then(|| {
@@ -145,19 +145,19 @@ impl Application {
         // actix would stop at once on SIGINT; `run_until_stopped` stops gracefully on both.
         .disable_signals()
         // Slow-loris clients lose their connection rather than holding a worker.
-        .client_request_timeout(deployment.client_timeout)
+        .client_request_timeout(deployment.shared.client_timeout)
         .shutdown_timeout(grace.as_secs().max(1));
-        let server = match &deployment.tls {
+        let server = match &deployment.shared.tls {
             Some(tls) => server.listen_rustls_0_23(listener, (*tls.0).clone())?,
             None => server.listen(listener)?,
         }
         .run();
-        let scheme = if deployment.tls.is_some() {
+        let scheme = if deployment.shared.tls.is_some() {
             "https"
         } else {
             "http"
         };
-        tracing::info!(address = %deployment.listen, port, scheme, "cobrowse-proxy listening");
+        tracing::info!(address = %deployment.shared.listen, port, scheme, "cobrowse-proxy listening");
         Ok(Application {
             port,
             server,

@@ -1,7 +1,8 @@
 //! `COBROWSE_ORGS_FILE`: the environment's side (the file's own rules are tested in
-//! `orgs::file`).
+//! `config::orgs_file`).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::*;
 use crate::genesys::RequestBody;

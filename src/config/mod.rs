@@ -1,4 +1,6 @@
-//! `COBROWSE_*` environment variables turned into typed [`Settings`], once, at start-up.
+//! `COBROWSE_*` environment variables (and `COBROWSE_ORGS_FILE` when set) turned into one
+//! typed [`Deployment`], once, at start-up: the settings the server shares, and the orgs it
+//! serves. Without an orgs file the environment's org is a set of one, with no name.
 //!
 //! Every variable is read as an optional string (`envy`) and then parsed by its type's own
 //! `FromStr` (or a range rule here), so that a misconfigured deployment fails before binding
@@ -7,8 +9,11 @@
 //! `""`), and unknown `COBROWSE_*` names are refused so a typo is never silently ignored. Other
 //! variables are never looked at, whatever they hold; one of ours that is not UTF-8 text is a
 //! problem that names it and never shows its value.
-//! The rules of a group of settings live with the code that uses them: inbound credentials in
-//! `inbound_auth`, regions and base URLs in `genesys::region`, certificates in `tls`.
+//!
+//! `env` reads the variables; `shared` the settings every org shares; `org` an org's settings,
+//! by one set of rules over either source (the environment, or an org's table that
+//! `orgs_file` reads); region names and base URLs are `genesys::region`'s, certificates
+//! `tls`'s.
 
 mod env;
 pub mod org;
@@ -16,21 +21,13 @@ pub mod orgs_file;
 mod shared;
 
 use std::ffi::OsString;
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 pub use env::variable_names;
 use env::{NOT_TEXT, RawEnv, flag, ours, parse_with, set};
 pub use org::{GenesysAccess, OrgDefaults, OrgKey, OrgSettings};
 pub use orgs_file::Version;
-use shared::globals;
-
-use secrecy::SecretString;
-
-use crate::outcome::ErrorMode;
-use crate::telemetry::LogFormat;
-use crate::tls::TlsConfig;
+pub use shared::SharedSettings;
 
 /// The prefix of every variable this service reads.
 pub const PREFIX: &str = "COBROWSE_";
@@ -51,19 +48,7 @@ const RENAMED: [(&str, &str); 1] = [(
 /// environment's org is a set of one, with no name; `COBROWSE_ORGS_FILE` names many.
 #[derive(Debug)]
 pub struct Deployment {
-    pub listen: SocketAddr,
-    /// Serve HTTPS directly when set (`COBROWSE_TLS_CERT`/`COBROWSE_TLS_KEY`).
-    pub tls: Option<TlsConfig>,
-    /// How long a client may take to send its request head and body.
-    pub client_timeout: Duration,
-    /// Calls served at once; more are answered `OVERLOADED` at once.
-    pub max_in_flight: usize,
-    pub error_mode: ErrorMode,
-    pub log_format: LogFormat,
-    /// How long a started session is handed out again to the same start; zero turns it off.
-    pub reuse_window: Duration,
-    /// The shared reuse store (`redis://` or `rediss://`, checked); `None`: this process's memory.
-    pub redis_url: Option<SecretString>,
+    pub shared: SharedSettings,
     /// What an org leaves unset (the environment's org takes them whole), also for the orgs
     /// file read again.
     pub defaults: OrgDefaults,
@@ -146,21 +131,21 @@ impl Deployment {
         }
         let p = &mut problems;
         let file = set(&raw.orgs_file).map(PathBuf::from);
-        let (orgs, g) = match &file {
+        let (orgs, shared, defaults) = match &file {
             None => {
                 // Read even when AUTH_DISABLED is invalid, so that every credential problem
                 // is named at once.
                 let disabled = parse_with(p, "AUTH_DISABLED", &raw.auth_disabled, "false", flag);
-                let g = globals(p, &raw);
-                let own = g.defaults.clone();
+                let (shared, defaults) = shared::read(p, &raw);
+                let own = defaults.clone();
                 let org = org::read(&raw, p, own, Some(disabled.unwrap_or(false)));
                 let orgs = disabled.and(org).map(|org| (vec![org], None));
-                (orgs, g)
+                (orgs, shared, defaults)
             }
             Some(file) => {
                 refuse_one_org_variables(p, &raw);
-                let g = globals(p, &raw);
-                let orgs = g.defaults.as_ref().and_then(|defaults| {
+                let (shared, defaults) = shared::read(p, &raw);
+                let orgs = defaults.as_ref().and_then(|defaults| {
                     orgs_file::read(file, defaults)
                         .map_err(|file_problems| {
                             p.extend(
@@ -175,21 +160,14 @@ impl Deployment {
                             (orgs, Some(OrgsFile { path, version }))
                         })
                 });
-                (orgs, g)
+                (orgs, shared, defaults)
             }
         };
         let deployment = (|| {
             let (orgs, orgs_file) = orgs?;
             Some(Deployment {
-                listen: g.listen?,
-                tls: g.tls?,
-                client_timeout: g.client_timeout?,
-                max_in_flight: g.max_in_flight?,
-                error_mode: g.error_mode?,
-                log_format: g.log_format?,
-                reuse_window: g.reuse_window?,
-                redis_url: g.redis_url,
-                defaults: g.defaults?,
+                shared: shared?,
+                defaults: defaults?,
                 orgs,
                 orgs_file,
             })

@@ -14,22 +14,32 @@ use crate::reuse::redis;
 use crate::telemetry::LogFormat;
 use crate::tls::{self, TlsConfig};
 
-/// The settings every org shares, read in one order whatever the deployment.
-/// A field is `None` when its variable is invalid (a problem says why).
-pub(super) struct Globals {
-    pub(super) listen: Option<SocketAddr>,
-    /// `COBROWSE_UPSTREAM_TIMEOUT_MS` and the settings an org may override.
-    pub(super) defaults: Option<OrgDefaults>,
-    pub(super) error_mode: Option<ErrorMode>,
-    pub(super) log_format: Option<LogFormat>,
-    pub(super) max_in_flight: Option<usize>,
-    pub(super) client_timeout: Option<Duration>,
-    pub(super) reuse_window: Option<Duration>,
-    pub(super) redis_url: Option<SecretString>,
-    pub(super) tls: Option<Option<TlsConfig>>,
+/// What the server and every org share. Add a deployment-wide setting here: a field, its
+/// rule in [`read`], and its variable in `env::RawEnv`.
+#[derive(Debug)]
+pub struct SharedSettings {
+    pub listen: SocketAddr,
+    /// Serve HTTPS directly when set (`COBROWSE_TLS_CERT`/`COBROWSE_TLS_KEY`).
+    pub tls: Option<TlsConfig>,
+    /// How long a client may take to send its request head and body.
+    pub client_timeout: Duration,
+    /// Calls served at once; more are answered `OVERLOADED` at once.
+    pub max_in_flight: usize,
+    pub error_mode: ErrorMode,
+    pub log_format: LogFormat,
+    /// How long a started session is handed out again to the same start; zero turns it off.
+    pub reuse_window: Duration,
+    /// The shared reuse store (`redis://` or `rediss://`, checked); `None`: this process's memory.
+    pub redis_url: Option<SecretString>,
 }
 
-pub(super) fn globals(p: &mut Vec<String>, raw: &RawEnv) -> Globals {
+/// Reads the shared settings, and what an org leaves unset (`COBROWSE_UPSTREAM_TIMEOUT_MS`
+/// and the settings an org may override), in one order whatever the deployment; each is
+/// `None` when a variable of it is invalid (a problem says why).
+pub(super) fn read(
+    p: &mut Vec<String>,
+    raw: &RawEnv,
+) -> (Option<SharedSettings>, Option<OrgDefaults>) {
     let listen = parse_with(p, "LISTEN", &raw.listen, DEFAULT_LISTEN, |v| {
         v.parse::<SocketAddr>()
             .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
@@ -89,15 +99,17 @@ pub(super) fn globals(p: &mut Vec<String>, raw: &RawEnv) -> Globals {
             .ok()
     };
 
-    Globals {
-        listen,
-        defaults,
-        error_mode,
-        log_format,
-        max_in_flight,
-        client_timeout,
-        reuse_window,
-        redis_url,
-        tls,
-    }
+    let shared = (|| {
+        Some(SharedSettings {
+            listen: listen?,
+            tls: tls?,
+            client_timeout: client_timeout?,
+            max_in_flight: max_in_flight?,
+            error_mode: error_mode?,
+            log_format: log_format?,
+            reuse_window: reuse_window?,
+            redis_url,
+        })
+    })();
+    (shared, defaults)
 }

@@ -2,6 +2,10 @@
 
 use super::*;
 use std::num::NonZeroU32;
+use std::time::Duration;
+
+use crate::outcome::ErrorMode;
+use crate::telemetry::LogFormat;
 
 use crate::domain::CobrowseType;
 use crate::genesys::RequestBody;
@@ -28,15 +32,15 @@ fn minimal() -> Vec<(&'static str, &'static str)> {
 #[test]
 fn defaults_fill_everything_else() {
     let s = Deployment::from_vars(vars(&minimal())).unwrap();
-    assert_eq!(s.listen, "0.0.0.0:8080".parse().unwrap());
+    assert_eq!(s.shared.listen, "0.0.0.0:8080".parse().unwrap());
     assert_eq!(s.orgs[0].genesys.api_url, "https://api.mypurecloud.ie");
     assert_eq!(s.orgs[0].genesys.login_url, "https://login.mypurecloud.ie");
     assert_eq!(s.orgs[0].genesys.upstream_timeout, Duration::from_secs(10));
     assert_eq!(s.orgs[0].default_cobrowse_type, CobrowseType::View);
     assert_eq!(s.orgs[0].genesys.request_body, RequestBody::Auto);
     assert!(!s.orgs[0].genesys.verify_agent);
-    assert_eq!(s.error_mode, ErrorMode::Inline);
-    assert_eq!(s.log_format, LogFormat::Json);
+    assert_eq!(s.shared.error_mode, ErrorMode::Inline);
+    assert_eq!(s.shared.log_format, LogFormat::Json);
     assert_eq!(s.orgs[0].genesys.client_secret.expose_secret(), "s3cret");
 }
 
@@ -134,10 +138,10 @@ fn a_bearer_token_alone_is_enough_and_next_values_need_a_current_one() {
 #[test]
 fn limits_have_sane_defaults_and_zero_turns_the_rate_limit_off() {
     let s = Deployment::from_vars(vars(&minimal())).unwrap();
-    assert_eq!(s.max_in_flight, 100);
+    assert_eq!(s.shared.max_in_flight, 100);
     assert_eq!(s.orgs[0].genesys.requests_per_minute, NonZeroU32::new(300));
-    assert_eq!(s.client_timeout, Duration::from_secs(5));
-    assert!(s.tls.is_none());
+    assert_eq!(s.shared.client_timeout, Duration::from_secs(5));
+    assert!(s.shared.tls.is_none());
     let mut pairs = minimal();
     pairs.push(("GENESYS_REQUESTS_PER_MINUTE", "0"));
     pairs.push(("MAX_IN_FLIGHT", "0"));
@@ -168,8 +172,8 @@ fn the_redis_url_is_checked_and_its_password_never_shown() {
         "rediss://cobrowse:r3dis-pw@redis.example:6380/2",
     ));
     let s = Deployment::from_vars(vars(&pairs)).unwrap();
-    assert_eq!(s.reuse_window, Duration::from_secs(30));
-    assert!(s.redis_url.is_some());
+    assert_eq!(s.shared.reuse_window, Duration::from_secs(30));
+    assert!(s.shared.redis_url.is_some());
     assert!(!format!("{s:?}").contains("r3dis-pw"), "{s:?}");
     for wrong in [
         "http://:r3dis-pw@redis:6379",
@@ -197,7 +201,7 @@ fn empty_values_count_as_unset() {
     pairs.push(("ERROR_MODE", ""));
     pairs.push(("GENESYS_API_URL", " "));
     let s = Deployment::from_vars(vars(&pairs)).unwrap();
-    assert_eq!(s.error_mode, ErrorMode::Inline);
+    assert_eq!(s.shared.error_mode, ErrorMode::Inline);
     assert_eq!(s.orgs[0].genesys.api_url, "https://api.mypurecloud.ie");
 }
 

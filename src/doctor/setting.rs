@@ -3,7 +3,7 @@
 //! org of `COBROWSE_ORGS_FILE`.
 
 /// A setting doctor may tell the admin to change; each has a variable and a key in the orgs
-/// file (`crate::orgs::file::KEYS`).
+/// file (`crate::config::OrgKey`).
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Setting {
     Region,

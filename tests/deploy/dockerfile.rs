@@ -33,7 +33,7 @@ fn instruction<'a>(stage: &'a [String], keyword: &str) -> &'a str {
 #[test]
 fn the_image_exposes_the_port_the_service_listens_on() {
     let stage = runtime_stage();
-    let port = default_settings().listen.port().to_string();
+    let port = default_settings().shared.listen.port().to_string();
     assert_eq!(instruction(&stage, "EXPOSE"), port);
 }
 

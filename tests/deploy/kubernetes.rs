@@ -80,7 +80,7 @@ fn the_container_port_and_probes_are_the_services() {
     let manifests = manifests();
     let deployment = of_kind(&manifests, "Deployment");
     let container = container(&deployment);
-    let port = u64::from(default_settings().listen.port());
+    let port = u64::from(default_settings().shared.listen.port());
     let container_port = resolve_port(&Value::from("http"), container);
     assert_eq!(
         container_port, port,
@@ -112,7 +112,7 @@ fn the_service_the_autoscaler_and_the_budget_find_the_pods() {
     for port in service["spec"]["ports"].as_array().unwrap() {
         assert_eq!(
             resolve_port(&port["targetPort"], container(&deployment)),
-            u64::from(default_settings().listen.port()),
+            u64::from(default_settings().shared.listen.port()),
             "the Service's targetPort is not the container's"
         );
     }
