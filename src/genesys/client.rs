@@ -24,7 +24,7 @@ use super::token::TokenCache;
 use super::transport::{Transport, answer_floor};
 use crate::domain::ConversationId;
 use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
-pub use agent::AgentChoice;
+pub use agent::{ActiveSession, AgentChoice};
 pub use start::StartedSession;
 
 pub struct GenesysClient {

@@ -7,8 +7,8 @@ use reqwest::header::ACCEPT;
 use tokio::time::Instant;
 
 use super::GenesysClient;
-use crate::domain::{AgentId, StartRequest};
-use crate::genesys::conversation::{AgentPresence, Conversation};
+use crate::domain::{AgentId, ConversationId, StartRequest};
+use crate::genesys::conversation::{AgentPresence, Conversation, LiveCobrowse};
 use crate::genesys::error::{GenesysError, Operation, Problem};
 
 /// The agent a start is for.
@@ -19,12 +19,42 @@ pub struct AgentChoice {
     pub resolved: bool,
     /// The media the agent is connected on (`call`, `message`, ...); `""` when not looked up.
     pub media_type: String,
-    /// The conversation shows a cobrowse session offered or under way: the answer to give in
-    /// place of a start (`COBROWSE_ALREADY_ACTIVE`). `None` when it shows none, and when the
-    /// conversation was not read.
-    pub already_active: Option<GenesysError>,
+    /// The conversation shows a cobrowse session offered or under way: no start is sent.
+    /// `None` when it shows none, and when the conversation was not read.
+    pub already_active: Option<ActiveSession>,
     /// The conversation was read to choose or check the agent: one Genesys request was sent.
     pub looked_up: bool,
+}
+
+/// A cobrowse session the conversation shows offered or under way. Not a failure: the
+/// customer has a session, and the flow is told so (`COBROWSE_ALREADY_ACTIVE`) in place of a
+/// start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveSession {
+    pub conversation_id: ConversationId,
+    /// Its state and `cobrowseSessionId`.
+    pub session: LiveCobrowse,
+    /// The status and correlation id of the conversation read that showed it.
+    pub status: u16,
+    pub correlation_id: String,
+}
+
+/// The answer in place of a start goes where a start's answer goes: `reuse` (which hands out
+/// a session this service remembers first) takes a start's `GenesysError`, and
+/// `crate::outcome` words every code, this one included.
+impl From<ActiveSession> for GenesysError {
+    fn from(active: ActiveSession) -> Self {
+        GenesysError {
+            operation: Operation::ReadConversation,
+            problem: Problem::CobrowseLive(active.session),
+            status: active.status,
+            correlation_id: active.correlation_id,
+            // The words for COBROWSE_ALREADY_ACTIVE name no retries.
+            retries: 0,
+            conversation_id: Some(active.conversation_id),
+            after_lookup: false,
+        }
+    }
 }
 
 impl GenesysClient {
@@ -88,9 +118,12 @@ impl GenesysClient {
                 agent_id,
                 resolved: given.is_none(),
                 media_type,
-                already_active: conversation
-                    .live_cobrowse()
-                    .map(|live| failed(Problem::CobrowseLive(live))),
+                already_active: conversation.live_cobrowse().map(|session| ActiveSession {
+                    conversation_id,
+                    session,
+                    status: reply.status,
+                    correlation_id: reply.correlation_id.clone(),
+                }),
                 looked_up: true,
             }),
             (AgentPresence::Ended, _) => Err(failed(Problem::ConversationEnded)),
