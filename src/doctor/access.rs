@@ -62,11 +62,14 @@ pub(super) fn trouble(
         ),
         Problem::Broken(why) => (
             format!("{asked}: the connection failed mid-request ({why})."),
-            "Check the network path to Genesys (proxies, TLS inspection), then run doctor again.".to_owned(),
+            "Check the network path to Genesys (proxies, TLS inspection), then run doctor again."
+                .to_owned(),
         ),
         Problem::Timeout | Problem::OutOfTime => (
             format!("{asked}: no answer within COBROWSE_UPSTREAM_TIMEOUT_MS."),
-            "Check the network path to Genesys, then run doctor again; the service would time out the same way.".to_owned(),
+            "Check the network path to Genesys, then run doctor again; the service would time out \
+             the same way."
+                .to_owned(),
         ),
         Problem::Throttled => (
             format!(
@@ -76,9 +79,7 @@ pub(super) fn trouble(
             "Run doctor again in a few seconds.".to_owned(),
         ),
         Problem::TooLarge | Problem::Unreadable => (
-            format!(
-                "{asked}: the answer ({status}) is not what Genesys answers.{correlation}"
-            ),
+            format!("{asked}: the answer ({status}) is not what Genesys answers.{correlation}"),
             api_url_hint.clone(),
         ),
         Problem::AgentNotConnected { .. }
@@ -90,13 +91,22 @@ pub(super) fn trouble(
         Problem::Refused { .. } => match status {
             401 => (
                 format!(
-                    "{asked}: the Platform API answered 401{said} to the token the login service had just issued.{correlation}"
+                    "{asked}: the Platform API answered 401{said} to the token the login service \
+                     had just issued.{correlation}"
                 ),
-                format!("{api_url} and {login_url} must be the same region's (unset both to use {region}'s); check the OAuth client is active."),
+                format!(
+                    "{api_url} and {login_url} must be the same region's (unset both to use \
+                     {region}'s); check the OAuth client is active."
+                ),
             ),
             429 => (
-                format!("{asked}: Genesys answered 429{said}: it is rate limiting this OAuth client.{correlation}"),
-                "Run doctor again in a minute; other services sharing the OAuth client may be sending too much.".to_owned(),
+                format!(
+                    "{asked}: Genesys answered 429{said}: it is rate limiting this OAuth \
+                     client.{correlation}"
+                ),
+                "Run doctor again in a minute; other services sharing the OAuth client may be \
+                 sending too much."
+                    .to_owned(),
             ),
             500..=599 => (
                 format!("{asked}: Genesys answered {status}{said}.{correlation}"),
@@ -291,7 +301,10 @@ pub(super) async fn read_permission(
                 )
             } else {
                 Check::ok(READ_PERMISSION, refused).with_note(format!(
-                    "needed only by flows that leave agentId blank (the service then reads the conversation to find the connected agent): such starts fail with MISSING_PERMISSION. If any flow does, {give}; otherwise have every flow pass agentId."
+                    "needed only by flows that leave agentId blank (the service then reads the \
+                     conversation to find the connected agent): such starts fail with \
+                     MISSING_PERMISSION. If any flow does, {give}; otherwise have every flow pass \
+                     agentId."
                 ))
             }
         }

@@ -158,13 +158,17 @@ pub(super) async fn data_action(
     let mut todo = Vec::new();
     if contract_differs {
         todo.push(format!(
-            "Re-export the action (`{}`) and import it again in place of this one (or paste the schemas into its Setup > Contracts), publish it, then republish every flow that calls it: a flow keeps the contract it was published with.",
+            "Re-export the action (`{}`) and import it again in place of this one (or paste the \
+             schemas into its Setup > Contracts), publish it, then republish every flow that \
+             calls it: a flow keeps the contract it was published with.",
             export_command(name, url)
         ));
     }
     if url_differs && let Some(url) = url {
         todo.push(format!(
-            "Set the action's request URL to {} (Setup > Configuration, or re-export with --url {} and import again) and publish it; if the action's URL is the right one, run doctor with that --url instead.",
+            "Set the action's request URL to {} (Setup > Configuration, or re-export with --url \
+             {} and import again) and publish it; if the action's URL is the right one, run \
+             doctor with that --url instead.",
             url.start, url.base
         ));
     }

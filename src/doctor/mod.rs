@@ -130,7 +130,8 @@ pub async fn run(
         None => Check::skip(
             SERVICE_URL,
             "not checked: no --url given.",
-            "Pass --url with the service's public https base URL (as in the data action) to check that it answers from here and that the action calls it.",
+            "Pass --url with the service's public https base URL (as in the data action) to check \
+             that it answers from here and that the action calls it.",
         ),
         Some(url) => healthz(&url.base).await,
     });
@@ -240,7 +241,10 @@ mod tests {
     fn permissions_are_named_as_genesys_named_them() {
         let refused = Problem::Refused {
             code: "missing.any.permissions".into(),
-            message: "Unable to perform the requested action. You must have at least one of the following permissions assigned: [conversation:cobrowse:add, conversation:cobrowseVoice:add]".into(),
+            message: "Unable to perform the requested action. You must have at least one of the \
+                      following permissions assigned: [conversation:cobrowse:add, \
+                      conversation:cobrowseVoice:add]"
+                .into(),
         };
         assert_eq!(
             permissions_named(&refused),

@@ -144,9 +144,11 @@ impl Sandbox {
         }
         let genesys = &self.genesys_url;
         text.push_str(&format!(
-            "\nCheck the set-up as an admin would an org's, with doctor (every check answers ok):\n\n  \
+            "\nCheck the set-up as an admin would an org's, with doctor \
+             (every check answers ok):\n\n  \
              COBROWSE_GENESYS_API_URL={genesys} COBROWSE_GENESYS_LOGIN_URL={genesys} \\\n    \
-             COBROWSE_GENESYS_CLIENT_ID={DEMO_CLIENT_ID} COBROWSE_GENESYS_CLIENT_SECRET={DEMO_CLIENT_SECRET} \\\n    \
+             COBROWSE_GENESYS_CLIENT_ID={DEMO_CLIENT_ID} \
+             COBROWSE_GENESYS_CLIENT_SECRET={DEMO_CLIENT_SECRET} \\\n    \
              COBROWSE_AUTH_USERNAME={DEMO_USERNAME} COBROWSE_AUTH_PASSWORD={DEMO_PASSWORD} \\\n    \
              {} doctor --url {service} --allow-http\n\n\
              Stop with Ctrl-C.\n",
