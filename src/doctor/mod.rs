@@ -10,15 +10,16 @@
 //! `GET /healthz` from here. A check that cannot run because an earlier one failed is `skip`.
 //!
 //! `crate::genesys::admin` sends the requests and reports what Genesys answered; every word an
-//! admin reads about it, and what to do, is here: `access.rs` for the token, the org and the
-//! permissions, `action.rs` for the registered data action, `service_url.rs` for the service's
-//! URL. `orgs.rs` chooses the orgs to check, and `report.rs` prints the checks. Nothing printed
-//! carries a secret: the client secret, the inbound credentials and the access token are never
-//! part of a check.
+//! admin reads about it, and what to do, is here: `access.rs` for the token and the org,
+//! `permissions.rs` for the permissions, `action.rs` for the registered data action,
+//! `service_url.rs` for the service's URL. `orgs.rs` chooses the orgs to check, and
+//! `report.rs` prints the checks. Nothing printed carries a secret: the client secret, the
+//! inbound credentials and the access token are never part of a check.
 
 mod access;
 mod action;
 mod orgs;
+mod permissions;
 mod report;
 mod service_url;
 mod setting;
@@ -32,9 +33,10 @@ use crate::export::{self, ExportError};
 use crate::genesys::GenesysSettings;
 use crate::genesys::admin::Admin;
 use crate::genesys::region::REGIONS;
-use access::{org, read_permission, start_permission, token};
+use access::{org, token};
 use action::data_action;
 use orgs::{Chosen, chosen};
+use permissions::{read_permission, start_permission};
 pub use report::{Check, Format, Report, Status};
 use service_url::{ServiceUrl, healthz, service_url};
 use setting::{SetIn, Setting};
@@ -231,8 +233,8 @@ fn region_of(login_url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::access::permissions_named;
     use super::action::{same_url, schema_differences};
+    use super::permissions::permissions_named;
     use super::*;
     use crate::genesys::Problem;
     use serde_json::json;
