@@ -1,4 +1,6 @@
-//! The check of the registered data action.
+//! The `data-action` check: a published data action of the `--action-name` has this binary's
+//! input and success contracts and, with `--url`, calls the service's start URL. What differs
+//! is named, with the `export-action` command that makes the action to import.
 
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! What doctor prints: each check with its verdict, and the report of every check, as lines
-//! of text or as one JSON array (`--format`). The checks themselves are in `access.rs`,
-//! `action.rs` and `service_url.rs`; `run` puts them in order.
+//! of text or as one JSON array (`--format`). The other files of `doctor` make the checks, and
+//! `run` puts them in order.
 
 use std::fmt;
 
