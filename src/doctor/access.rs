@@ -1,8 +1,9 @@
-//! The checks of what the OAuth client is and may do: a token, the org, the permissions.
+//! The checks of who the OAuth client is: a token from the login service, and the org it
+//! belongs to. Here too are the words for a failure any of doctor's requests can meet
+//! ([`trouble`]), which every check uses.
 
 use super::setting::{SetIn, Setting};
-use super::{Check, ORG, READ_PERMISSION, START_PERMISSION, TOKEN, region_of};
-use crate::domain::{AgentId, ConversationId};
+use super::{Check, ORG, TOKEN, region_of};
 use crate::genesys::admin::Admin;
 use crate::genesys::{GenesysError, GenesysSettings, Problem};
 use crate::outcome::genesys_said as said;
@@ -14,26 +15,6 @@ pub(super) fn correlation(error: &GenesysError) -> String {
     } else {
         format!(" Correlation id: {}.", error.correlation_id)
     }
-}
-
-/// The permission names (`conversation:cobrowse:add`) in Genesys's words, in order.
-pub(super) fn permissions_named(problem: &Problem) -> Vec<String> {
-    let Problem::Refused { message, code } = problem else {
-        return Vec::new();
-    };
-    let mut found: Vec<String> = Vec::new();
-    for word in format!("{code} {message}")
-        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '*' | '-')))
-    {
-        let parts: Vec<&str> = word.split(':').collect();
-        if parts.len() == 3
-            && parts.iter().all(|p| !p.is_empty())
-            && !found.iter().any(|f| f == word)
-        {
-            found.push(word.to_owned());
-        }
-    }
-    found
 }
 
 /// A failure any request can meet: no answer, an answer that is not Genesys's, a status that
@@ -62,11 +43,14 @@ pub(super) fn trouble(
         ),
         Problem::Broken(why) => (
             format!("{asked}: the connection failed mid-request ({why})."),
-            "Check the network path to Genesys (proxies, TLS inspection), then run doctor again.".to_owned(),
+            "Check the network path to Genesys (proxies, TLS inspection), then run doctor again."
+                .to_owned(),
         ),
         Problem::Timeout | Problem::OutOfTime => (
             format!("{asked}: no answer within COBROWSE_UPSTREAM_TIMEOUT_MS."),
-            "Check the network path to Genesys, then run doctor again; the service would time out the same way.".to_owned(),
+            "Check the network path to Genesys, then run doctor again; the service would time out \
+             the same way."
+                .to_owned(),
         ),
         Problem::Throttled => (
             format!(
@@ -76,9 +60,7 @@ pub(super) fn trouble(
             "Run doctor again in a few seconds.".to_owned(),
         ),
         Problem::TooLarge | Problem::Unreadable => (
-            format!(
-                "{asked}: the answer ({status}) is not what Genesys answers.{correlation}"
-            ),
+            format!("{asked}: the answer ({status}) is not what Genesys answers.{correlation}"),
             api_url_hint.clone(),
         ),
         Problem::AgentNotConnected { .. }
@@ -90,13 +72,22 @@ pub(super) fn trouble(
         Problem::Refused { .. } => match status {
             401 => (
                 format!(
-                    "{asked}: the Platform API answered 401{said} to the token the login service had just issued.{correlation}"
+                    "{asked}: the Platform API answered 401{said} to the token the login service \
+                     had just issued.{correlation}"
                 ),
-                format!("{api_url} and {login_url} must be the same region's (unset both to use {region}'s); check the OAuth client is active."),
+                format!(
+                    "{api_url} and {login_url} must be the same region's (unset both to use \
+                     {region}'s); check the OAuth client is active."
+                ),
             ),
             429 => (
-                format!("{asked}: Genesys answered 429{said}: it is rate limiting this OAuth client.{correlation}"),
-                "Run doctor again in a minute; other services sharing the OAuth client may be sending too much.".to_owned(),
+                format!(
+                    "{asked}: Genesys answered 429{said}: it is rate limiting this OAuth \
+                     client.{correlation}"
+                ),
+                "Run doctor again in a minute; other services sharing the OAuth client may be \
+                 sending too much."
+                    .to_owned(),
             ),
             500..=599 => (
                 format!("{asked}: Genesys answered {status}{said}.{correlation}"),
@@ -180,133 +171,6 @@ pub(super) async fn org(admin: &Admin, genesys: &GenesysSettings, set_in: SetIn<
             )
         }
         Err(error) => trouble(ORG, "GET /api/v2/tokens/me", &error, set_in),
-    }
-}
-
-pub(super) const START_PERMISSIONS: &str =
-    "conversation:cobrowse:add (messaging) and/or conversation:cobrowseVoice:add (voice)";
-
-pub(super) async fn start_permission(
-    admin: &Admin,
-    nowhere: ConversationId,
-    nobody: AgentId,
-    set_in: SetIn<'_>,
-) -> Check {
-    let asked = format!("starting cobrowse on conversation {nowhere}, which doctor made up");
-    match admin.try_start_cobrowse(nowhere, nobody).await {
-        Err(error) if matches!(error.problem, Problem::Refused { .. }) && error.status == 404 => {
-            Check::ok(
-                START_PERMISSION,
-                format!(
-                    "the OAuth client may start cobrowse: Genesys answered 404 to {asked}, so it holds conversation:cobrowse:add or conversation:cobrowseVoice:add. Nothing was started."
-                ),
-            )
-        }
-        Err(error) if matches!(error.problem, Problem::Refused { .. }) && error.status == 403 => {
-            let named = permissions_named(&error.problem);
-            let give = if named.is_empty() {
-                START_PERMISSIONS.to_owned()
-            } else {
-                format!("{} (as Genesys named them)", named.join(" / "))
-            };
-            Check::fail(
-                START_PERMISSION,
-                format!(
-                    "the OAuth client may not start cobrowse: Genesys answered 403{} to {asked}.{}",
-                    said(&error.problem),
-                    correlation(&error)
-                ),
-                format!(
-                    "Give the OAuth client's role {give} in Admin > Roles / Permissions, then run doctor again."
-                ),
-            )
-        }
-        Err(error)
-            if matches!(error.problem, Problem::Refused { .. })
-                && matches!(error.status, 400 | 415 | 422) =>
-        {
-            Check::fail(
-                START_PERMISSION,
-                format!(
-                    "Genesys answered {}{} to {asked}, where 404 (permission held) or 403 (missing) was expected.{}",
-                    error.status,
-                    said(&error.problem),
-                    correlation(&error)
-                ),
-                format!(
-                    "Genesys refused the request itself, as it would the service's: if it names the body, try {} (the form the published SDK sends).",
-                    set_in.assignment(Setting::RequestBody, "empty")
-                ),
-            )
-        }
-        Err(error) => trouble(START_PERMISSION, &asked, &error, set_in),
-        Ok(status) => Check::fail(
-            START_PERMISSION,
-            format!(
-                "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
-            ),
-            format!(
-                "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
-                set_in.name(Setting::ApiUrl),
-                set_in.name(Setting::Region)
-            ),
-        ),
-    }
-}
-
-pub(super) async fn read_permission(
-    admin: &Admin,
-    genesys: &GenesysSettings,
-    nowhere: ConversationId,
-    set_in: SetIn<'_>,
-) -> Check {
-    let asked = format!("reading conversation {nowhere}, which doctor made up");
-    let give = "give the OAuth client's role conversation:communication:view in Admin > Roles / Permissions";
-    match admin.try_read_conversation(nowhere).await {
-        Err(error) if matches!(error.problem, Problem::Refused { .. }) && error.status == 404 => {
-            Check::ok(
-                READ_PERMISSION,
-                format!(
-                    "the OAuth client may read conversations (conversation:communication:view): Genesys answered 404 to {asked}. Flows may leave agentId blank to use the connected agent."
-                ),
-            )
-        }
-        Err(error) if matches!(error.problem, Problem::Refused { .. }) && error.status == 403 => {
-            let refused = format!(
-                "the OAuth client may not read conversations: Genesys answered 403{} to {asked}.{}",
-                said(&error.problem),
-                correlation(&error)
-            );
-            if genesys.verify_agent {
-                Check::fail(
-                    READ_PERMISSION,
-                    format!(
-                        "{refused} {} is on, so every start reads the conversation first and would fail with MISSING_PERMISSION.",
-                        set_in.name(Setting::VerifyAgent)
-                    ),
-                    format!(
-                        "{give}, or set {}.",
-                        set_in.assignment(Setting::VerifyAgent, "false")
-                    ),
-                )
-            } else {
-                Check::ok(READ_PERMISSION, refused).with_note(format!(
-                    "needed only by flows that leave agentId blank (the service then reads the conversation to find the connected agent): such starts fail with MISSING_PERMISSION. If any flow does, {give}; otherwise have every flow pass agentId."
-                ))
-            }
-        }
-        Err(error) => trouble(READ_PERMISSION, &asked, &error, set_in),
-        Ok(status) => Check::fail(
-            READ_PERMISSION,
-            format!(
-                "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
-            ),
-            format!(
-                "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
-                set_in.name(Setting::ApiUrl),
-                set_in.name(Setting::Region)
-            ),
-        ),
     }
 }
 

@@ -1,20 +1,17 @@
-//! The checks of the registered data action and of the service's own URL.
-
-use std::time::Duration;
+//! The `data-action` check: a published data action of the `--action-name` has this binary's
+//! input and success contracts and, with `--url`, calls the service's start URL. What differs
+//! is named, with the `export-action` command that makes the action to import.
 
 use serde_json::Value;
 
 use super::access::{is_forbidden, trouble};
+use super::service_url::ServiceUrl;
 use super::setting::SetIn;
-use super::{Check, DATA_ACTION, SERVICE_URL, ServiceUrl};
+use super::{Check, DATA_ACTION};
 use crate::export;
 use crate::genesys::GenesysError;
 use crate::genesys::admin::{Action, Admin};
-use crate::genesys::transport::{MAX_ANSWER_BYTES, describe};
 use crate::outcome::genesys_said as said;
-
-/// How long the service's `/healthz` may take to answer.
-const HEALTHZ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `export-action` command that makes the action to import.
 pub(super) fn export_command(name: &str, url: Option<&ServiceUrl>) -> String {
@@ -163,13 +160,17 @@ pub(super) async fn data_action(
     let mut todo = Vec::new();
     if contract_differs {
         todo.push(format!(
-            "Re-export the action (`{}`) and import it again in place of this one (or paste the schemas into its Setup > Contracts), publish it, then republish every flow that calls it: a flow keeps the contract it was published with.",
+            "Re-export the action (`{}`) and import it again in place of this one (or paste the \
+             schemas into its Setup > Contracts), publish it, then republish every flow that \
+             calls it: a flow keeps the contract it was published with.",
             export_command(name, url)
         ));
     }
     if url_differs && let Some(url) = url {
         todo.push(format!(
-            "Set the action's request URL to {} (Setup > Configuration, or re-export with --url {} and import again) and publish it; if the action's URL is the right one, run doctor with that --url instead.",
+            "Set the action's request URL to {} (Setup > Configuration, or re-export with --url \
+             {} and import again) and publish it; if the action's URL is the right one, run \
+             doctor with that --url instead.",
             url.start, url.base
         ));
     }
@@ -250,93 +251,5 @@ pub(super) fn same_url(found: &str, expected: &str) -> bool {
     match (url::Url::parse(found.trim()), url::Url::parse(expected)) {
         (Ok(found), Ok(expected)) => found == expected,
         _ => found.trim() == expected,
-    }
-}
-
-/// `GET <base>/healthz`, from here: DNS, the TLS certificate and routing to the service. No
-/// redirect is followed (the data action must reach the service at this URL itself), and no
-/// more of the answer is read than Genesys's answers may hold.
-pub(super) async fn healthz(base: &str) -> Check {
-    let url = format!("{base}/healthz");
-    // reqwest is built without a bundled crypto provider; installing twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = match reqwest::Client::builder()
-        .timeout(HEALTHZ_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("cobrowse-proxy-doctor/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
-        Ok(client) => client,
-        Err(error) => {
-            return Check::fail(
-                SERVICE_URL,
-                format!("GET {url}: no HTTP client ({})", describe(error)),
-                "Run doctor again.",
-            );
-        }
-    };
-    let reach = "Check that the host name resolves from here, that its TLS certificate is valid for it and signed by a public CA (Genesys accepts no other), and that the ingress or load balancer routes it to the cobrowse-proxy service.";
-    let mut response = match client.get(&url).send().await {
-        Ok(response) => response,
-        Err(error) => {
-            let why = if error.is_timeout() {
-                format!("no answer within {} s", HEALTHZ_TIMEOUT.as_secs())
-            } else {
-                describe(error)
-            };
-            return Check::fail(SERVICE_URL, format!("GET {url}: {why}."), reach);
-        }
-    };
-    let status = response.status().as_u16();
-    if (300..400).contains(&status) {
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned())
-            .unwrap_or_default();
-        return Check::fail(
-            SERVICE_URL,
-            format!(
-                "GET {url} answered {status}, a redirect (to {location:?}), which doctor does not follow."
-            ),
-            "Pass --url the base URL at which the service itself answers, and give the data action that URL: a redirect on the way to the service is no place for a start's POST.",
-        );
-    }
-    // Read in pieces, up to the cap: an endless or huge answer is not cobrowse-proxy's.
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if body.len() + chunk.len() > MAX_ANSWER_BYTES => {
-                return Check::fail(
-                    SERVICE_URL,
-                    format!(
-                        "GET {url} answered {status} with a body over {MAX_ANSWER_BYTES} bytes, not as cobrowse-proxy does ({{\"status\":\"ok\"}}); doctor read no further."
-                    ),
-                    "Route the URL to the cobrowse-proxy service, not to another application.",
-                );
-            }
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) => break,
-            // A body cut short is not the service's answer either.
-            Err(_) => {
-                body.clear();
-                break;
-            }
-        }
-    }
-    let is_ours = serde_json::from_slice::<Value>(&body).is_ok_and(|body| body["status"] == "ok");
-    match (status, is_ours) {
-        (200, true) => Check::ok(
-            SERVICE_URL,
-            format!("GET {url} answered 200 from here: DNS, TLS and routing reach the service."),
-        ),
-        (200, false) => Check::fail(
-            SERVICE_URL,
-            format!(
-                "GET {url} answered 200, but not as cobrowse-proxy does ({{\"status\":\"ok\"}})."
-            ),
-            "Route the URL to the cobrowse-proxy service, not to another application.",
-        ),
-        (status, _) => Check::fail(SERVICE_URL, format!("GET {url} answered {status}."), reach),
     }
 }

@@ -10,30 +10,35 @@
 //! `GET /healthz` from here. A check that cannot run because an earlier one failed is `skip`.
 //!
 //! `crate::genesys::admin` sends the requests and reports what Genesys answered; every word an
-//! admin reads about it, and what to do, is here: `access.rs` for the token, the org and the
-//! permissions, `action.rs` for the registered data action and the service's URL. Nothing printed carries a secret: the client
-//! secret, the inbound credentials and the access token are never part of a check.
+//! admin reads about it, and what to do, is here: `access.rs` for the token and the org,
+//! `permissions.rs` for the permissions, `action.rs` for the registered data action,
+//! `service_url.rs` for the service's URL. `orgs.rs` chooses the orgs to check, and
+//! `report.rs` prints the checks. Nothing printed carries a secret: the client secret, the
+//! inbound credentials and the access token are never part of a check.
 
 mod access;
 mod action;
+mod orgs;
+mod permissions;
+mod report;
+mod service_url;
 mod setting;
 
-use std::fmt;
-
 use futures_util::StreamExt;
-use serde::Serialize;
 use uuid::Uuid;
 
-use crate::config::{ConfigError, Deployment, OrgSettings, PREFIX};
+use crate::config::{ConfigError, Deployment, PREFIX};
 use crate::domain::{AgentId, ConversationId};
-use crate::export::{self, ActionOptions, ExportError};
+use crate::export::{self, ExportError};
 use crate::genesys::GenesysSettings;
 use crate::genesys::admin::Admin;
 use crate::genesys::region::REGIONS;
-use crate::routes::START_PATH;
-use crate::telemetry::one_line;
-use access::{org, read_permission, start_permission, token};
-use action::{data_action, healthz};
+use access::{org, token};
+use action::data_action;
+use orgs::{Chosen, chosen};
+use permissions::{read_permission, start_permission};
+pub use report::{Check, Format, Report, Status};
+use service_url::{ServiceUrl, healthz, service_url};
 use setting::{SetIn, Setting};
 
 /// The check names, as printed and in `--format json`'s `check` field.
@@ -56,9 +61,6 @@ pub const MADE_UP_PREFIX: &str = "00000000-0000-4000-8000-";
 /// at a time (orgs of one region share them).
 const ORGS_AT_ONCE: usize = 8;
 
-/// How many org names a problem with `--org` lists before "and N more".
-const NAMES_SHOWN: usize = 20;
-
 /// What the admin asked for.
 #[derive(clap::Args, Clone, Debug)]
 pub struct DoctorOptions {
@@ -80,161 +82,6 @@ pub struct DoctorOptions {
     /// [orgs.NAME]). Without it, every org of the file is checked.
     #[arg(long, value_name = "NAME")]
     pub org: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
-
-/// A check's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Status {
-    #[serde(rename = "ok")]
-    Ok,
-    #[serde(rename = "FAIL")]
-    Fail,
-    #[serde(rename = "skip")]
-    Skip,
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(match self {
-            Status::Ok => "ok",
-            Status::Fail => "FAIL",
-            Status::Skip => "skip",
-        })
-    }
-}
-
-/// One check: the org it is about (with an orgs file; `None` for the one org of the
-/// environment and for checks of the whole deployment), its name, verdict, what was checked
-/// and found, and what to do (`""` when nothing; on an `ok`, a note).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Check {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub org: Option<String>,
-    pub check: &'static str,
-    pub status: Status,
-    pub detail: String,
-    pub todo: String,
-}
-
-impl Check {
-    fn ok(check: &'static str, detail: impl Into<String>) -> Self {
-        Check {
-            org: None,
-            check,
-            status: Status::Ok,
-            detail: detail.into(),
-            todo: String::new(),
-        }
-    }
-
-    fn fail(check: &'static str, detail: impl Into<String>, todo: impl Into<String>) -> Self {
-        Check {
-            org: None,
-            check,
-            status: Status::Fail,
-            detail: detail.into(),
-            todo: todo.into(),
-        }
-    }
-
-    fn skip(check: &'static str, detail: impl Into<String>, todo: impl Into<String>) -> Self {
-        Check {
-            org: None,
-            check,
-            status: Status::Skip,
-            detail: detail.into(),
-            todo: todo.into(),
-        }
-    }
-
-    fn with_note(mut self, note: impl Into<String>) -> Self {
-        self.todo = note.into();
-        self
-    }
-}
-
-impl fmt::Display for Check {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:<4} {}: {}", self.status, self.check, self.detail)?;
-        match (self.status, self.todo.is_empty()) {
-            (_, true) => Ok(()),
-            (Status::Ok, false) => write!(f, " Note: {}", self.todo),
-            (_, false) => write!(f, " What to do: {}", self.todo),
-        }
-    }
-}
-
-/// Every check, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Report {
-    pub checks: Vec<Check>,
-}
-
-impl Report {
-    /// No check failed (skips do not fail the run).
-    pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.status != Status::Fail)
-    }
-
-    /// The report as printed: a line per check, or one JSON array; ends with a newline. In
-    /// text, each line is escaped as log lines are: whatever Genesys or the service answered
-    /// (an org's name, an error message), one check is one line. An org of an orgs file is a
-    /// block: its table's name (`[orgs.acme]`) on a line, then its checks, indented.
-    pub fn render(&self, format: Format) -> String {
-        match format {
-            Format::Text => {
-                let mut text = String::new();
-                let mut block: Option<&str> = None;
-                for check in &self.checks {
-                    let org = check.org.as_deref();
-                    if let Some(name) = org.filter(|_| org != block) {
-                        text.push_str(&format!("[orgs.{name}]\n"));
-                    }
-                    block = org;
-                    let indent = if org.is_some() { "  " } else { "" };
-                    text.push_str(&format!("{indent}{}\n", one_line(&check.to_string())));
-                }
-                text
-            }
-            Format::Json => {
-                let mut text =
-                    serde_json::to_string_pretty(&self.checks).expect("checks serialize");
-                text.push('\n');
-                text
-            }
-        }
-    }
-}
-
-/// The service's URL as the admin gave it: its base and the start URL the action must call.
-struct ServiceUrl {
-    base: String,
-    start: String,
-}
-
-/// The `--url` refused the way `export-action` refuses it (not https, a path, credentials...).
-fn service_url(options: &DoctorOptions) -> Result<Option<ServiceUrl>, ExportError> {
-    let Some(url) = &options.url else {
-        return Ok(None);
-    };
-    let mut action_options = ActionOptions::for_url(url);
-    action_options.allow_http = options.allow_http;
-    let action = export::export_action(&action_options)?;
-    let start = action["config"]["request"]["requestUrlTemplate"]
-        .as_str()
-        .expect("the exported action has a request URL")
-        .to_owned();
-    let base = start
-        .strip_suffix(START_PATH)
-        .expect("the exported URL ends in the start path")
-        .to_owned();
-    Ok(Some(ServiceUrl { base, start }))
 }
 
 /// Runs every check. `Err` only when `--url` is not one the service could be reached at: the
@@ -285,82 +132,12 @@ pub async fn run(
         None => Check::skip(
             SERVICE_URL,
             "not checked: no --url given.",
-            "Pass --url with the service's public https base URL (as in the data action) to check that it answers from here and that the action calls it.",
+            "Pass --url with the service's public https base URL (as in the data action) to check \
+             that it answers from here and that the action calls it.",
         ),
         Some(url) => healthz(&url.base).await,
     });
     Ok(Report { checks })
-}
-
-/// What doctor checks: the one org of the environment, or the orgs of the file (every one,
-/// or the one `--org` names), by name.
-enum Chosen {
-    OneOrg(GenesysSettings),
-    Orgs {
-        /// The `configuration` check's finding.
-        summary: String,
-        orgs: Vec<(String, GenesysSettings)>,
-    },
-}
-
-/// The deployment's orgs `--org` leaves to check, or the failed `configuration` check.
-fn chosen(deployment: Result<Deployment, ConfigError>, org: Option<&str>) -> Result<Chosen, Check> {
-    let unusable = |problems: &[String]| {
-        Check::fail(
-            CONFIGURATION,
-            format!(
-                "the {PREFIX}* settings are not usable: {}.",
-                problems.join("; ")
-            ),
-            "Fix every problem named: `serve` refuses to start with this configuration too.",
-        )
-    };
-    let deployment = deployment.map_err(|e| unusable(&e.problems))?;
-    match (deployment.orgs_file, org) {
-        (None, None) => Ok(Chosen::OneOrg(
-            deployment.orgs.into_iter().next().expect("one org").genesys,
-        )),
-        (None, Some(org)) => Err(Check::fail(
-            CONFIGURATION,
-            format!(
-                "--org names org {org:?} of an orgs file, but {PREFIX}ORGS_FILE is not set: this deployment serves one org, from the {PREFIX}GENESYS_* variables."
-            ),
-            "Run doctor without --org.",
-        )),
-        (Some(file), wanted) => {
-            let orgs = deployment.orgs;
-            let file = file.path.display();
-            let all = orgs.len();
-            let name = |o: &OrgSettings| o.name.clone().unwrap_or_default();
-            let names: Vec<String> = orgs.iter().map(name).collect();
-            let orgs: Vec<(String, GenesysSettings)> = orgs
-                .into_iter()
-                .filter(|o| wanted.is_none_or(|w| w == name(o)))
-                .map(|o| (name(&o), o.genesys))
-                .collect();
-            let summary = match wanted {
-                None => format!(
-                    "the {PREFIX}* settings and {PREFIX}ORGS_FILE {file} are usable: {all} org{}, each checked below.",
-                    if all == 1 { "" } else { "s" }
-                ),
-                Some(org) if !orgs.is_empty() => format!(
-                    "the {PREFIX}* settings and {PREFIX}ORGS_FILE {file} are usable; --org checks org {org} of its {all}."
-                ),
-                Some(org) => {
-                    let mut shown = names[..all.min(NAMES_SHOWN)].join(", ");
-                    if all > NAMES_SHOWN {
-                        shown.push_str(&format!(" and {} more", all - NAMES_SHOWN));
-                    }
-                    return Err(Check::fail(
-                        CONFIGURATION,
-                        format!("{PREFIX}ORGS_FILE {file} has no org {org:?}; its orgs: {shown}."),
-                        "Pass --org with an org's name as in its [orgs.NAME] table, or leave --org out to check every org.",
-                    ));
-                }
-            };
-            Ok(Chosen::Orgs { summary, orgs })
-        }
-    }
 }
 
 /// Genesys in the region, its URLs, and whether a start first reads the conversation.
@@ -456,8 +233,8 @@ fn region_of(login_url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::access::permissions_named;
     use super::action::{same_url, schema_differences};
+    use super::permissions::permissions_named;
     use super::*;
     use crate::genesys::Problem;
     use serde_json::json;
@@ -466,7 +243,10 @@ mod tests {
     fn permissions_are_named_as_genesys_named_them() {
         let refused = Problem::Refused {
             code: "missing.any.permissions".into(),
-            message: "Unable to perform the requested action. You must have at least one of the following permissions assigned: [conversation:cobrowse:add, conversation:cobrowseVoice:add]".into(),
+            message: "Unable to perform the requested action. You must have at least one of the \
+                      following permissions assigned: [conversation:cobrowse:add, \
+                      conversation:cobrowseVoice:add]"
+                .into(),
         };
         assert_eq!(
             permissions_named(&refused),

@@ -134,7 +134,11 @@ pub fn check_url(url: &str) -> Result<redis::Client, String> {
     let scheme_ok = url.starts_with("redis://") || url.starts_with("rediss://");
     match redis::Client::open(url) {
         Ok(client) if scheme_ok => Ok(client),
-        _ => Err("must be a redis:// or rediss:// URL such as redis://:password@redis:6379/0 (user, password and database optional)".to_owned()),
+        _ => Err(
+            "must be a redis:// or rediss:// URL such as redis://:password@redis:6379/0 (user, \
+             password and database optional)"
+                .to_owned(),
+        ),
     }
 }
 

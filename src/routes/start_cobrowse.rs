@@ -121,7 +121,7 @@ async fn handle(
     // service remembers, or one under way, is still handed out first by `reuse`.
     let start = async move {
         match agent.already_active {
-            Some(active) => Err(active),
+            Some(active) => Err(active.into()),
             None => {
                 let started = genesys
                     .start_cobrowse(&start, agent.agent_id, deadline)

@@ -1,0 +1,198 @@
+//! `cobrowse-proxy sandbox`: the real service wired to a simulated Genesys on loopback.
+//!
+//! A flow designer can try every output without an org: the simulated login service issues
+//! tokens to a fixed demo client, and the simulated API starts a fake session for any
+//! conversation id except the special ones in [`SPECIAL_CONVERSATIONS`], which fail the way
+//! Genesys does. An admin can try `doctor` on it too: the simulated API says whose token it
+//! is, has the data action `export-action` makes for the sandbox's URL, and knows no
+//! conversation among the ids doctor makes up. The sandbox's settings are built here in code
+//! and never read from the environment, and `serve` never builds them, so a production
+//! `serve` cannot end up on it.
+//!
+//! This file starts both and prints how to try them; `simulated.rs` is the simulated Genesys
+//! (its login service, token and data action requests), and `conversations.rs` the special
+//! conversation ids with what the simulated API answers on each.
+
+mod conversations;
+mod simulated;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::config::{Deployment, GenesysAccess, OrgDefaults, OrgSettings, SharedSettings};
+use crate::domain::CobrowseType;
+use crate::genesys::RequestBody;
+use crate::inbound_auth::{BasicAuth, InboundAuth};
+use crate::outcome::ErrorMode;
+use crate::startup::{Application, StartError};
+use crate::telemetry::LogFormat;
+pub use conversations::{
+    CONSULT, CONSULT_BY_LATER, CONSULTED_AGENT, ENDED, FORBIDDEN, LIVE_COBROWSE, MONITORED,
+    NO_AGENT, NOT_FOUND, RATE_LIMITED, SANDBOX_AGENT, SLOW, SPECIAL_CONVERSATIONS, SUPERVISOR,
+    UNAVAILABLE,
+};
+
+/// The inbound Basic credential the sandbox accepts.
+pub const DEMO_USERNAME: &str = "demo";
+pub const DEMO_PASSWORD: &str = "demo-password";
+const DEMO_CLIENT_ID: &str = "sandbox-client";
+const DEMO_CLIENT_SECRET: &str = "sandbox-secret";
+const DEMO_TOKEN: &str = "sandbox-access-token";
+/// Short, so the slow case answers within seconds.
+const SANDBOX_BUDGET: Duration = Duration::from_secs(3);
+
+/// A running sandbox: the service and its simulated Genesys.
+pub struct Sandbox {
+    pub application: Application,
+    genesys: actix_web::dev::Server,
+    /// `http://127.0.0.1:port` of the simulated Genesys (its login service and its API).
+    genesys_url: String,
+    /// `http://address:port` of the service.
+    service_url: String,
+}
+
+/// `sandbox --listen`: an address on the loopback interface, where the demo credentials
+/// face no network.
+pub fn loopback(address: &str) -> Result<SocketAddr, String> {
+    let what = "the sandbox serves on loopback only: an address in 127.0.0.0/8 (such as 127.0.0.1:8080) or [::1] with a port, where no other host reaches its demo credentials";
+    match address.parse::<SocketAddr>() {
+        Ok(address) if address.ip().is_loopback() => Ok(address),
+        _ => Err(format!("{what}; not {address}")),
+    }
+}
+
+impl Sandbox {
+    /// Starts the simulated Genesys on a free loopback port and builds the service on
+    /// `listen`, which must be a loopback address (see [`loopback`]).
+    pub fn start(listen: SocketAddr) -> Result<Self, StartError> {
+        loopback(&listen.to_string())
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let genesys_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let defaults = OrgDefaults {
+            upstream_timeout: SANDBOX_BUDGET,
+            requests_per_minute: None,
+            request_body: RequestBody::AgentPayload,
+            // So the agent-presence cases show whether or not the flow passes agentId.
+            verify_agent: true,
+            default_cobrowse_type: CobrowseType::View,
+        };
+        let org = OrgSettings {
+            name: None,
+            genesys: defaults.genesys(GenesysAccess {
+                api_url: genesys_url.clone(),
+                login_url: genesys_url.clone(),
+                client_id: DEMO_CLIENT_ID.to_owned(),
+                client_secret: SecretString::from(DEMO_CLIENT_SECRET),
+            }),
+            inbound_auth: InboundAuth::Required {
+                basic: Some(BasicAuth {
+                    username: DEMO_USERNAME.to_owned(),
+                    passwords: vec![SecretString::from(DEMO_PASSWORD)],
+                }),
+                bearer_tokens: Vec::new(),
+            },
+            default_cobrowse_type: defaults.default_cobrowse_type,
+        };
+        let shared = SharedSettings {
+            listen,
+            tls: None,
+            client_timeout: Duration::from_secs(5),
+            max_in_flight: 100,
+            // As deployed: a second identical start shows `reused: true`.
+            reuse_window: Duration::from_secs(30),
+            redis_url: None,
+            error_mode: ErrorMode::Inline,
+            log_format: LogFormat::Pretty,
+        };
+        let deployment = Deployment {
+            shared,
+            defaults,
+            orgs: vec![org],
+            orgs_file: None,
+        };
+        let application = Application::build(&deployment)?;
+        let service_url = format!(
+            "http://{}",
+            SocketAddr::new(listen.ip(), application.port())
+        );
+        let genesys = simulated::serve(listener, &service_url)?;
+        Ok(Sandbox {
+            application,
+            genesys,
+            genesys_url,
+            service_url,
+        })
+    }
+
+    /// Serves until SIGTERM/SIGINT, then stops the simulated Genesys too.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        let genesys_handle = self.genesys.handle();
+        tokio::spawn(self.genesys);
+        let result = self.application.run_until_stopped().await;
+        genesys_handle.stop(true).await;
+        result
+    }
+
+    /// What the sandbox prints at start: a `curl` that starts a session, the special
+    /// conversation ids, and a `doctor` line that checks the sandbox as an admin would an org.
+    pub fn instructions(&self) -> String {
+        let service = &self.service_url;
+        let mut text = format!(
+            "\ncobrowse-proxy sandbox: the service on {service}, talking to a simulated Genesys.\n\
+             Start a cobrowse session:\n\n  \
+             curl -s -u {DEMO_USERNAME}:{DEMO_PASSWORD} -H 'Content-Type: application/json' \\\n    \
+             -d '{{\"conversationId\":\"5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60\",\"agentId\":\"{SANDBOX_AGENT}\",\"cobrowseType\":\"view\"}}' \\\n    \
+             {service}/v1/cobrowse/start\n\n\
+             Send it again within 30 s: the same session comes back, with \"reused\": true.\n\n\
+             These conversation ids show a failure, or a call the agent shares:\n"
+        );
+        for (id, what) in SPECIAL_CONVERSATIONS {
+            text.push_str(&format!("  {id}  {what}\n"));
+        }
+        let genesys = &self.genesys_url;
+        text.push_str(&format!(
+            "\nCheck the set-up as an admin would an org's, with doctor \
+             (every check answers ok):\n\n  \
+             COBROWSE_GENESYS_API_URL={genesys} COBROWSE_GENESYS_LOGIN_URL={genesys} \\\n    \
+             COBROWSE_GENESYS_CLIENT_ID={DEMO_CLIENT_ID} \
+             COBROWSE_GENESYS_CLIENT_SECRET={DEMO_CLIENT_SECRET} \\\n    \
+             COBROWSE_AUTH_USERNAME={DEMO_USERNAME} COBROWSE_AUTH_PASSWORD={DEMO_PASSWORD} \\\n    \
+             {} doctor --url {service} --allow-http\n\n\
+             Stop with Ctrl-C.\n",
+            this_binary()
+        ));
+        text
+    }
+}
+
+/// How a shell runs this binary: `cobrowse-proxy` when that is the one PATH finds, otherwise
+/// its path (from a clone, the `target/...` file `cargo run` built), quoted for the shell.
+fn this_binary() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "cobrowse-proxy".to_owned();
+    };
+    let same_file = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|dir| dir.join("cobrowse-proxy"))
+        .find(|candidate| candidate.is_file());
+    if on_path.is_some_and(|found| same_file(&found, &exe)) {
+        return "cobrowse-proxy".to_owned();
+    }
+    let path = exe.to_string_lossy();
+    if path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+    {
+        path.into_owned()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
+}
