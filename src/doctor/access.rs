@@ -2,8 +2,9 @@
 //! belongs to. Here too are the words for a failure any of doctor's requests can meet
 //! ([`trouble`]), which every check uses.
 
-use super::setting::{SetIn, Setting};
+use super::setting::SetIn;
 use super::{Check, ORG, TOKEN, region_of};
+use crate::config::OrgKey;
 use crate::genesys::admin::Admin;
 use crate::genesys::{GenesysError, GenesysSettings, Problem};
 use crate::outcome::genesys_said as said;
@@ -29,9 +30,9 @@ pub(super) fn trouble(
     let said = said(&error.problem);
     let correlation = correlation(error);
     let (api_url, login_url, region) = (
-        set_in.name(Setting::ApiUrl),
-        set_in.name(Setting::LoginUrl),
-        set_in.name(Setting::Region),
+        set_in.name(OrgKey::ApiUrl),
+        set_in.name(OrgKey::LoginUrl),
+        set_in.name(OrgKey::Region),
     );
     let api_url_hint = format!(
         "Check that {api_url} and {login_url} point at Genesys (or unset them to use {region}'s)."
@@ -55,7 +56,7 @@ pub(super) fn trouble(
         Problem::Throttled => (
             format!(
                 "{asked}: held back by {}.",
-                set_in.name(Setting::RequestsPerMinute)
+                set_in.name(OrgKey::RequestsPerMinute)
             ),
             "Run doctor again in a few seconds.".to_owned(),
         ),
@@ -127,9 +128,9 @@ pub(super) async fn token(admin: &Admin, genesys: &GenesysSettings, set_in: SetI
             ),
             format!(
                 "Check {} and {} (Admin > Integrations > OAuth), that the OAuth client's grant type is Client Credentials, and that it belongs to an org in {region}; for an org in another region set {} to that region.",
-                set_in.name(Setting::ClientId),
-                set_in.name(Setting::ClientSecret),
-                set_in.name(Setting::Region),
+                set_in.name(OrgKey::ClientId),
+                set_in.name(OrgKey::ClientSecret),
+                set_in.name(OrgKey::Region),
             ),
         ),
         (Problem::Unreadable, _) => Check::fail(
@@ -140,8 +141,8 @@ pub(super) async fn token(admin: &Admin, genesys: &GenesysSettings, set_in: SetI
             ),
             format!(
                 "Point {} at a Genesys login service, or unset it to use {}'s.",
-                set_in.name(Setting::LoginUrl),
-                set_in.name(Setting::Region)
+                set_in.name(OrgKey::LoginUrl),
+                set_in.name(OrgKey::Region)
             ),
         ),
         _ => trouble(

@@ -27,6 +27,7 @@ mod setting;
 use futures_util::StreamExt;
 use uuid::Uuid;
 
+use crate::config::OrgKey;
 use crate::config::{ConfigError, Deployment, PREFIX};
 use crate::domain::{AgentId, ConversationId};
 use crate::export::{self, ExportError};
@@ -39,7 +40,7 @@ use orgs::{Chosen, chosen};
 use permissions::{read_permission, start_permission};
 pub use report::{Check, Format, Report, Status};
 use service_url::{ServiceUrl, healthz, service_url};
-use setting::{SetIn, Setting};
+use setting::SetIn;
 
 /// The check names, as printed and in `--format json`'s `check` field.
 pub const CONFIGURATION: &str = "configuration";
@@ -148,7 +149,7 @@ fn configuration(genesys: &GenesysSettings, set_in: SetIn) -> String {
         region_of(&genesys.login_url),
         genesys.api_url,
         genesys.login_url,
-        set_in.name(Setting::VerifyAgent),
+        set_in.name(OrgKey::VerifyAgent),
     )
 }
 

@@ -5,8 +5,9 @@
 //! fails the check only when every start does (`verify_agent` on).
 
 use super::access::{correlation, trouble};
-use super::setting::{SetIn, Setting};
+use super::setting::SetIn;
 use super::{Check, READ_PERMISSION, START_PERMISSION};
+use crate::config::OrgKey;
 use crate::domain::{AgentId, ConversationId};
 use crate::genesys::admin::Admin;
 use crate::genesys::{GenesysSettings, Problem};
@@ -84,7 +85,7 @@ pub(super) async fn start_permission(
                 ),
                 format!(
                     "Genesys refused the request itself, as it would the service's: if it names the body, try {} (the form the published SDK sends).",
-                    set_in.assignment(Setting::RequestBody, "empty")
+                    set_in.assignment(OrgKey::RequestBody, "empty")
                 ),
             )
         }
@@ -96,8 +97,8 @@ pub(super) async fn start_permission(
             ),
             format!(
                 "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
-                set_in.name(Setting::ApiUrl),
-                set_in.name(Setting::Region)
+                set_in.name(OrgKey::ApiUrl),
+                set_in.name(OrgKey::Region)
             ),
         ),
     }
@@ -131,11 +132,11 @@ pub(super) async fn read_permission(
                     READ_PERMISSION,
                     format!(
                         "{refused} {} is on, so every start reads the conversation first and would fail with MISSING_PERMISSION.",
-                        set_in.name(Setting::VerifyAgent)
+                        set_in.name(OrgKey::VerifyAgent)
                     ),
                     format!(
                         "{give}, or set {}.",
-                        set_in.assignment(Setting::VerifyAgent, "false")
+                        set_in.assignment(OrgKey::VerifyAgent, "false")
                     ),
                 )
             } else {
@@ -155,8 +156,8 @@ pub(super) async fn read_permission(
             ),
             format!(
                 "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
-                set_in.name(Setting::ApiUrl),
-                set_in.name(Setting::Region)
+                set_in.name(OrgKey::ApiUrl),
+                set_in.name(OrgKey::Region)
             ),
         ),
     }

@@ -103,3 +103,25 @@ pub trait OrgSource {
     /// `true` or `false`.
     fn flag(&self, problems: &mut Vec<String>, key: OrgKey) -> Read<bool>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table's names are written by hand beside `RawEnv`'s fields: a variable that is not
+    /// one of them would name, in a problem, a variable that is never read.
+    #[test]
+    fn every_setting_is_a_key_of_the_orgs_file_and_a_variable_of_the_service() {
+        let variables = crate::config::variable_names();
+        let keys = crate::config::orgs_file::keys();
+        for setting in OrgKey::ALL {
+            assert!(keys.contains(&setting.key()), "{setting:?}");
+            assert!(
+                variables
+                    .iter()
+                    .any(|v| *v == format!("{}{}", crate::config::PREFIX, setting.variable())),
+                "{setting:?}"
+            );
+        }
+    }
+}
