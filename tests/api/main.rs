@@ -23,7 +23,6 @@ mod prometheus_server;
 mod real_conversations;
 mod redirects;
 mod redis_relay;
-mod redis_server;
 mod request_body;
 mod retries;
 mod reuse;

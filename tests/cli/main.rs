@@ -18,10 +18,6 @@ mod environment;
 mod logs;
 mod orgs_reload;
 mod redis_value;
-// The API tests' real Redis; this crate does not stop and restart it.
-#[allow(dead_code)]
-#[path = "../api/redis_server.rs"]
-mod redis_server;
 mod sandbox;
 mod stalled_log;
 mod unique_keys;

@@ -9,7 +9,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::http;
-use crate::redis_server::{self, RedisServer};
+use crate::common::redis_server::{self, RedisServer};
 use crate::{AGENT, PASSWORD, borrowed, events, genesys, start, vars};
 
 /// The conversation whose session key holds the huge value.

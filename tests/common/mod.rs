@@ -1,11 +1,13 @@
 //! What every test crate shares: the HTTP client, the settings the service cannot start
 //! without, Genesys's token reply, the cobrowse starts Genesys received, an address nothing
-//! serves, a self-signed certificate, and the skip of a test whose program is missing
-//! (`tool`). Each crate includes this file as its own `common` module.
+//! serves, a self-signed certificate, a real Redis (`redis_server`), and the skip of a test
+//! whose program is missing (`tool`). Each crate includes this file as its own `common`
+//! module.
 
 // Not every crate uses every helper.
 #![allow(dead_code)]
 
+pub mod redis_server;
 pub mod tool;
 
 use std::path::PathBuf;
