@@ -19,7 +19,7 @@ mod hostile;
 #[path = "doctor/orgs.rs"]
 mod orgs;
 
-use common::{Genesys, Unreachable, is_start, prefixed, required_vars, token_reply};
+use common::{DOCTOR_CHECKS, Genesys, Unreachable, is_start, prefixed, required_vars, token_reply};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_cobrowse-proxy");
 const CLIENT_ID: &str = "doctor-client-id";
@@ -39,16 +39,6 @@ const RENAMED_ACTION_ID: &str = "custom_-_3f1e2d3c-4b5a-4d6e-8f70-000000000003";
 const INTEGRATION_ID: &str = "8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d";
 /// A conversation that exists in the org: doctor must never touch it.
 const REAL_CONVERSATION: &str = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
-
-const CHECKS: [&str; 7] = [
-    "configuration",
-    "token",
-    "org",
-    "start-permission",
-    "read-permission",
-    "data-action",
-    "service-url",
-];
 
 /// What one run of `cobrowse-proxy doctor` did.
 struct Run {
@@ -88,8 +78,8 @@ impl Run {
     /// Every check printed, in order, one line each, and nothing else.
     fn verdicts(&self) -> Vec<String> {
         let lines: Vec<&str> = self.stdout.lines().collect();
-        assert_eq!(lines.len(), CHECKS.len(), "{}", self.stdout);
-        for (line, check) in lines.iter().zip(CHECKS) {
+        assert_eq!(lines.len(), DOCTOR_CHECKS.len(), "{}", self.stdout);
+        for (line, check) in lines.iter().zip(DOCTOR_CHECKS) {
             assert_eq!(
                 line.split_whitespace().nth(1),
                 Some(format!("{check}:").as_str()),
@@ -512,7 +502,7 @@ async fn json_prints_the_same_checks_as_one_array() {
         .iter()
         .map(|c| c["check"].as_str().unwrap())
         .collect();
-    assert_eq!(names, CHECKS);
+    assert_eq!(names, DOCTOR_CHECKS);
     for (check, verdict) in checks.iter().zip(text.verdicts()) {
         assert_eq!(check["status"], verdict.as_str());
         assert!(check["detail"].as_str().is_some_and(|d| !d.is_empty()));

@@ -1,8 +1,8 @@
 //! What every test crate shares: the HTTP client, the settings the service cannot start
-//! without, Genesys's token reply, the cobrowse starts Genesys received, an address nothing
-//! serves, a self-signed certificate, a real Redis (`redis_server`), and the skip of a test
-//! whose program is missing (`tool`). Each crate includes this file as its own `common`
-//! module.
+//! without, the checks doctor prints, Genesys's token reply, the cobrowse starts Genesys
+//! received, an address nothing serves, a self-signed certificate, a real Redis
+//! (`redis_server`), and the skip of a test whose program is missing (`tool`). Each crate
+//! includes this file as its own `common` module.
 
 // Not every crate uses every helper.
 #![allow(dead_code)]
@@ -15,6 +15,19 @@ use std::path::PathBuf;
 use cobrowse_proxy::config::{ConfigError, Settings};
 use serde_json::json;
 use wiremock::{MockServer, Request, ResponseTemplate};
+
+/// The checks `cobrowse-proxy doctor` prints, in the order it prints them. Written out rather
+/// than taken from the library: they are what an admin reads and a script matches, so a
+/// renamed or reordered check must fail a test.
+pub const DOCTOR_CHECKS: [&str; 7] = [
+    "configuration",
+    "token",
+    "org",
+    "start-permission",
+    "read-permission",
+    "data-action",
+    "service-url",
+];
 
 /// A test client; reqwest is built without a bundled crypto provider, so install ours.
 pub fn http() -> reqwest::Client {

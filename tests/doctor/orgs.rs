@@ -8,15 +8,16 @@ use serde_json::{Value, json};
 use wiremock::matchers::{path, path_regex};
 use wiremock::{MockServer, ResponseTemplate};
 
+use super::common::DOCTOR_CHECKS;
 use super::{
-    ACCESS_TOKEN, CHECKS, CLIENT_SECRET, PASSWORD, Run, answer, doctor, healthy_org,
-    missing_permissions, received, service, started_on, token_info, vars,
+    ACCESS_TOKEN, CLIENT_SECRET, PASSWORD, Run, answer, doctor, healthy_org, missing_permissions,
+    received, service, started_on, token_info, vars,
 };
 
 const GLOBEX_NAME: &str = "Globex Care US";
 const GLOBEX_ID: &str = "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 /// The checks of an org's block, in order: every check but the deployment's `service-url`.
-const ORG_CHECKS: &[&str] = CHECKS.split_at(CHECKS.len() - 1).0;
+const ORG_CHECKS: &[&str] = DOCTOR_CHECKS.split_at(DOCTOR_CHECKS.len() - 1).0;
 
 /// A file with `acme` and `globex` at their Genesys, each with `extra` lines of its own. The
 /// secrets hold the ones `doctor()` looks for in what was printed.
