@@ -11,7 +11,8 @@ use tokio::net::TcpListener;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{answer, doctor, genesys_error, healthy_org, received, token_info, vars};
+use crate::genesys::{genesys_error, healthy_org, token_info};
+use crate::harness::{answer, doctor, received, vars};
 
 /// A service URL whose `/healthz` answers 200 with a 256 MiB body, written until the reader
 /// goes away; how many bytes of it were written.
@@ -101,7 +102,7 @@ async fn a_healthz_that_redirects_is_not_followed() {
 
 #[tokio::test]
 async fn whatever_genesys_says_each_check_is_one_line() {
-    let service = super::service().await;
+    let service = crate::harness::service().await;
     let genesys = healthy_org(&service.uri()).await;
     let mut info = token_info();
     info["organization"]["id"] =

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::{path, path_regex};
 use wiremock::{MockServer, ResponseTemplate};
 
-use super::common::DOCTOR_CHECKS;
-use super::{
-    ACCESS_TOKEN, CLIENT_SECRET, PASSWORD, Run, answer, doctor, healthy_org, missing_permissions,
-    received, service, started_on, token_info, vars,
+use crate::common::DOCTOR_CHECKS;
+use crate::genesys::{healthy_org, missing_permissions, token_info};
+use crate::harness::{
+    ACCESS_TOKEN, CLIENT_SECRET, PASSWORD, Run, answer, doctor, received, service, started_on, vars,
 };
 
 const GLOBEX_NAME: &str = "Globex Care US";
@@ -165,7 +165,7 @@ async fn every_org_of_the_file_is_a_block_of_its_own_checked_against_its_own_gen
         run.stdout
     );
     for (org, genesys, name) in [
-        ("acme", &acme, super::ORG_NAME),
+        ("acme", &acme, crate::genesys::ORG_NAME),
         ("globex", &globex, GLOBEX_NAME),
     ] {
         let checks = blocks.org(org);
