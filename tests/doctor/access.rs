@@ -1,21 +1,18 @@
 //! What doctor needs before it can ask Genesys anything: a usable configuration, a token
 //! from the login service, and the org that token belongs to.
 
-use serde_json::json;
-use wiremock::ResponseTemplate;
 use wiremock::matchers::path;
 
 use crate::common::Unreachable;
-use crate::genesys::{genesys_error, healthy_org};
-use crate::harness::{answer, doctor, received, service, started_on, vars};
+use crate::genesys::{answer, genesys_error, received, refuse_client, started_on};
+use crate::harness::{PUBLIC_URL, Scenario, doctor};
 
 #[tokio::test]
 async fn an_unusable_configuration_fails_naming_every_problem_and_asks_genesys_nothing() {
-    let service = service().await;
-    let genesys = healthy_org(&service.uri()).await;
-    let mut vars = vars(&genesys.uri(), &[("UPSTREAM_TIMEOUT_MS", "0")]);
+    let scenario = Scenario::healthy().await;
+    let mut vars = scenario.vars(&[("UPSTREAM_TIMEOUT_MS", "0")]);
     vars.retain(|(name, _)| name != "GENESYS_CLIENT_SECRET");
-    let run = doctor(vars, &["--url", &service.uri(), "--allow-http"]).await;
+    let run = doctor(vars, &["--url", &scenario.url, "--allow-http"]).await;
     assert_eq!(run.code, Some(1));
     run.assert(
         "configuration",
@@ -37,26 +34,16 @@ async fn an_unusable_configuration_fails_naming_every_problem_and_asks_genesys_n
     }
     run.assert("service-url", "ok", &[]);
     assert!(
-        received(&genesys).await.is_empty(),
+        received(&scenario.genesys).await.is_empty(),
         "Genesys was asked nothing"
     );
 }
 
 #[tokio::test]
 async fn a_refused_oauth_client_fails_naming_the_variables_the_grant_and_the_region() {
-    let service = service().await;
-    let genesys = healthy_org(&service.uri()).await;
-    answer(
-        &genesys,
-        path("/oauth/token"),
-        ResponseTemplate::new(401).set_body_json(json!({
-            "error": "invalid_client",
-            "description": "authentication failed",
-            "error_description": "authentication failed"
-        })),
-    )
-    .await;
-    let run = doctor(vars(&genesys.uri(), &[]), &[]).await;
+    let scenario = Scenario::healthy().await;
+    refuse_client(&scenario.genesys, "authentication failed").await;
+    let run = scenario.doctor(&[], &[]).await;
     assert_eq!(run.code, Some(1));
     run.assert(
         "token",
@@ -66,25 +53,23 @@ async fn a_refused_oauth_client_fails_naming_the_variables_the_grant_and_the_reg
             "COBROWSE_GENESYS_CLIENT_ID",
             "COBROWSE_GENESYS_CLIENT_SECRET",
             "Client Credentials",
-            &format!("region of {}", genesys.uri()),
+            &format!("region of {}", scenario.genesys.uri()),
             "COBROWSE_GENESYS_REGION",
         ],
     );
     for check in ["org", "start-permission", "read-permission", "data-action"] {
         run.assert(check, "skip", &["needs a token"]);
     }
-    assert!(started_on(&genesys).await.is_empty());
+    assert!(started_on(&scenario.genesys).await.is_empty());
 }
 
 #[tokio::test]
 async fn a_login_service_out_of_reach_fails_the_token_check() {
     let nowhere = Unreachable::reserve();
-    let genesys = healthy_org("https://cobrowse.example.com").await;
-    let run = doctor(
-        vars(&genesys.uri(), &[("GENESYS_LOGIN_URL", &nowhere.url())]),
-        &[],
-    )
-    .await;
+    let scenario = Scenario::calling(PUBLIC_URL).await;
+    let run = scenario
+        .doctor(&[("GENESYS_LOGIN_URL", &nowhere.url())], &[])
+        .await;
     assert_eq!(run.code, Some(1));
     run.assert("token", "FAIL", &[&nowhere.url(), "no connection", "DNS"]);
     run.assert("org", "skip", &[]);
@@ -92,14 +77,14 @@ async fn a_login_service_out_of_reach_fails_the_token_check() {
 
 #[tokio::test]
 async fn a_token_the_api_refuses_fails_the_org_check_and_skips_the_rest() {
-    let genesys = healthy_org("https://cobrowse.example.com").await;
+    let scenario = Scenario::calling(PUBLIC_URL).await;
     answer(
-        &genesys,
+        &scenario.genesys,
         path("/api/v2/tokens/me"),
         genesys_error(401, "bad.credentials", "Invalid login credentials."),
     )
     .await;
-    let run = doctor(vars(&genesys.uri(), &[]), &[]).await;
+    let run = scenario.doctor(&[], &[]).await;
     assert_eq!(run.code, Some(1));
     run.assert("token", "ok", &[]);
     run.assert(
@@ -116,5 +101,5 @@ async fn a_token_the_api_refuses_fails_the_org_check_and_skips_the_rest() {
     for check in ["start-permission", "read-permission", "data-action"] {
         run.assert(check, "skip", &["org"]);
     }
-    assert!(started_on(&genesys).await.is_empty());
+    assert!(started_on(&scenario.genesys).await.is_empty());
 }

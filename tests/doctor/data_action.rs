@@ -6,26 +6,22 @@ use wiremock::ResponseTemplate;
 use wiremock::matchers::path;
 
 use crate::genesys::{
-    ACTION_ID, OLD_ACTION_ID, RENAMED_ACTION_ID, action_as_stored, healthy_org, listing,
+    ACTION_ID, OLD_ACTION_ID, RENAMED_ACTION_ID, action_as_stored, answer, listing,
     missing_permissions, mount_action, mount_actions,
 };
-use crate::harness::{answer, doctor, service, vars};
+use crate::harness::{PUBLIC_URL, Scenario, service};
 
 #[tokio::test]
 async fn an_action_never_imported_fails_saying_how_to_import_it() {
-    let genesys = healthy_org("https://cobrowse.example.com").await;
-    let old = action_as_stored(
-        OLD_ACTION_ID,
-        "Start cobrowse (old)",
-        "https://cobrowse.example.com",
-    );
+    let scenario = Scenario::calling(PUBLIC_URL).await;
+    let old = action_as_stored(OLD_ACTION_ID, "Start cobrowse (old)", PUBLIC_URL);
     answer(
-        &genesys,
+        &scenario.genesys,
         path("/api/v2/integrations/actions"),
         ResponseTemplate::new(200).set_body_json(listing(vec![old])),
     )
     .await;
-    let run = doctor(vars(&genesys.uri(), &[]), &[]).await;
+    let run = scenario.doctor(&[], &[]).await;
     assert_eq!(run.code, Some(1));
     run.assert(
         "data-action",
@@ -43,9 +39,8 @@ async fn an_action_never_imported_fails_saying_how_to_import_it() {
 
 #[tokio::test]
 async fn an_action_with_an_old_contract_fails_saying_to_reimport_and_republish() {
-    let service = service().await;
-    let genesys = healthy_org(&service.uri()).await;
-    let mut stale = action_as_stored(ACTION_ID, "Start cobrowse", &service.uri());
+    let scenario = Scenario::healthy().await;
+    let mut stale = action_as_stored(ACTION_ID, "Start cobrowse", &scenario.url);
     let success = &mut stale["contract"]["output"]["successSchema"];
     success["properties"]
         .as_object_mut()
@@ -53,16 +48,12 @@ async fn an_action_with_an_old_contract_fails_saying_to_reimport_and_republish()
         .remove("mediaType");
     success["required"] = json!(["success", "errorCode"]);
     answer(
-        &genesys,
+        &scenario.genesys,
         path(format!("/api/v2/integrations/actions/{ACTION_ID}")),
         ResponseTemplate::new(200).set_body_json(stale),
     )
     .await;
-    let run = doctor(
-        vars(&genesys.uri(), &[]),
-        &["--url", &service.uri(), "--allow-http"],
-    )
-    .await;
+    let run = scenario.doctor_on_url(&[], &[]).await;
     assert_eq!(run.code, Some(1));
     let line = run.assert(
         "data-action",
@@ -84,12 +75,10 @@ async fn an_action_with_an_old_contract_fails_saying_to_reimport_and_republish()
 #[tokio::test]
 async fn an_action_calling_another_url_fails_naming_both() {
     let service = service().await;
-    let genesys = healthy_org("https://old-host.example.com").await;
-    let run = doctor(
-        vars(&genesys.uri(), &[]),
-        &["--url", &service.uri(), "--allow-http"],
-    )
-    .await;
+    let scenario = Scenario::calling("https://old-host.example.com").await;
+    let run = scenario
+        .doctor(&[], &["--url", &service.uri(), "--allow-http"])
+        .await;
     assert_eq!(run.code, Some(1));
     run.assert(
         "data-action",
@@ -104,14 +93,14 @@ async fn an_action_calling_another_url_fails_naming_both() {
 
 #[tokio::test]
 async fn without_the_right_to_read_actions_the_action_is_skipped_naming_the_permission() {
-    let genesys = healthy_org("https://cobrowse.example.com").await;
+    let scenario = Scenario::calling(PUBLIC_URL).await;
     answer(
-        &genesys,
+        &scenario.genesys,
         path("/api/v2/integrations/actions"),
         missing_permissions("integrations:action:view"),
     )
     .await;
-    let run = doctor(vars(&genesys.uri(), &[]), &[]).await;
+    let run = scenario.doctor(&[], &[]).await;
     assert_eq!(run.code, Some(0), "a skip fails nothing:\n{}", run.stdout);
     run.assert(
         "data-action",
@@ -127,19 +116,13 @@ async fn without_the_right_to_read_actions_the_action_is_skipped_naming_the_perm
 
 #[tokio::test]
 async fn another_action_name_is_looked_up_by_that_name() {
-    let genesys = healthy_org("https://cobrowse.example.com").await;
-    let renamed = action_as_stored(
-        RENAMED_ACTION_ID,
-        "Cobrowse now",
-        "https://cobrowse.example.com",
-    );
-    mount_actions(&genesys, "Cobrowse now", vec![renamed.clone()]).await;
-    mount_action(&genesys, renamed).await;
-    let run = doctor(
-        vars(&genesys.uri(), &[]),
-        &["--action-name", "Cobrowse now"],
-    )
-    .await;
+    let scenario = Scenario::calling(PUBLIC_URL).await;
+    let renamed = action_as_stored(RENAMED_ACTION_ID, "Cobrowse now", PUBLIC_URL);
+    mount_actions(&scenario.genesys, "Cobrowse now", vec![renamed.clone()]).await;
+    mount_action(&scenario.genesys, renamed).await;
+    let run = scenario
+        .doctor(&[], &["--action-name", "Cobrowse now"])
+        .await;
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     run.assert(
         "data-action",

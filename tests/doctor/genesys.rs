@@ -1,13 +1,14 @@
 //! The Genesys org doctor checks, mocked over HTTP with the published SDK's models
 //! (`TokenInfo`, `ActionEntityListing`, `Action` with its `ActionContract` and `ActionConfig`,
-//! `ErrorBody`): one where everything is set up right, which a test then breaks.
+//! `ErrorBody`): one where everything is set up right, which a test then breaks (`answer`,
+//! `refuse_client`, `withhold_*_permission`), and what it received.
 
 use cobrowse_proxy::export::{ActionOptions, export_action};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::common::token_reply;
+use crate::common::{is_start, token_reply};
 use crate::harness::{ACCESS_TOKEN, CLIENT_ID};
 
 pub const ORG_ID: &str = "6b2a5d1c-0d5e-4c6f-9a1b-2c3d4e5f6a7b";
@@ -167,16 +168,22 @@ pub async fn healthy_org(service: &str) -> MockServer {
         .respond_with(ResponseTemplate::new(200).set_body_json(token_info()))
         .mount(&genesys)
         .await;
-    // Any conversation but a real one is unknown to Genesys; the real one would start a session.
-    Mock::given(method("POST"))
-        .and(path_regex(r"^/api/v2/conversations/[^/]+/cobrowse$"))
-        .respond_with(genesys_error(
-            404,
-            "not.found",
-            "The requested conversation was not found.",
-        ))
-        .mount(&genesys)
-        .await;
+    // Any conversation but a real one is unknown to Genesys, to a start as to a read; the
+    // real one would start a session.
+    for (verb, route) in [
+        ("POST", r"^/api/v2/conversations/[^/]+/cobrowse$"),
+        ("GET", r"^/api/v2/conversations/[^/]+$"),
+    ] {
+        Mock::given(method(verb))
+            .and(path_regex(route))
+            .respond_with(genesys_error(
+                404,
+                "not.found",
+                "The requested conversation was not found.",
+            ))
+            .mount(&genesys)
+            .await;
+    }
     Mock::given(method("POST"))
         .and(path(format!(
             "/api/v2/conversations/{REAL_CONVERSATION}/cobrowse"
@@ -186,15 +193,6 @@ pub async fn healthy_org(service: &str) -> MockServer {
                 .set_body_json(json!({"id": "session-started", "joinCode": "123456"})),
         )
         .with_priority(1)
-        .mount(&genesys)
-        .await;
-    Mock::given(method("GET"))
-        .and(path_regex(r"^/api/v2/conversations/[^/]+$"))
-        .respond_with(genesys_error(
-            404,
-            "not.found",
-            "The requested conversation was not found.",
-        ))
         .mount(&genesys)
         .await;
     let action = action_as_stored(ACTION_ID, "Start cobrowse", service);
@@ -226,4 +224,68 @@ pub async fn mount_action(genesys: &MockServer, action: Value) {
         .with_priority(2)
         .mount(genesys)
         .await;
+}
+
+/// `route` answers `template`, ahead of the healthy org's mocks.
+pub async fn answer(
+    genesys: &MockServer,
+    route: impl wiremock::Match + 'static,
+    template: ResponseTemplate,
+) {
+    Mock::given(route)
+        .respond_with(template)
+        .with_priority(1)
+        .mount(genesys)
+        .await;
+}
+
+/// The login service refuses the OAuth client (`invalid_client`, saying `description`), as
+/// Genesys does once the org has revoked or deleted it.
+pub async fn refuse_client(genesys: &MockServer, description: &str) {
+    answer(
+        genesys,
+        path("/oauth/token"),
+        ResponseTemplate::new(401).set_body_json(json!({
+            "error": "invalid_client",
+            "description": description,
+            "error_description": description
+        })),
+    )
+    .await;
+}
+
+/// The org withholds the permission to start cobrowse from the OAuth client: Genesys
+/// refuses every start, naming the permissions it lacks.
+pub async fn withhold_start_permission(genesys: &MockServer) {
+    answer(
+        genesys,
+        path_regex("/cobrowse$"),
+        missing_permissions("conversation:cobrowse:add, conversation:cobrowseVoice:add"),
+    )
+    .await;
+}
+
+/// The org withholds the permission to read conversations from the OAuth client.
+pub async fn withhold_read_permission(genesys: &MockServer) {
+    answer(
+        genesys,
+        path_regex(r"^/api/v2/conversations/[^/]+$"),
+        missing_permissions("conversation:communication:view"),
+    )
+    .await;
+}
+
+/// Every request `genesys` received.
+pub async fn received(genesys: &MockServer) -> Vec<Request> {
+    genesys.received_requests().await.unwrap()
+}
+
+/// The conversation ids doctor sent cobrowse starts to.
+pub async fn started_on(genesys: &MockServer) -> Vec<String> {
+    received(genesys)
+        .await
+        .iter()
+        .filter(|r| is_start(r))
+        .map(|r| r.url.path().split('/').nth(4).unwrap().to_owned())
+        .collect()
 }

@@ -1,14 +1,15 @@
 //! How a doctor test runs `cobrowse-proxy doctor`: the deployment's variables, the binary run
-//! with only them in its environment, and what it printed, read check by check (`Run`).
-//! Every run is checked for secrets in what it printed.
+//! with only them in its environment, and what it printed, read check by check (`Run`);
+//! what it runs against (`Scenario`): the mocked Genesys org and the service's URL. Every
+//! run is checked for secrets in what it printed.
 
 use std::process::Command;
 
 use serde_json::json;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{DOCTOR_CHECKS, Genesys, is_start, prefixed, required_vars};
+use crate::common::{DOCTOR_CHECKS, Genesys, prefixed, required_vars};
 use crate::genesys::healthy_org;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_cobrowse-proxy");
@@ -19,6 +20,8 @@ pub const USERNAME: &str = "genesys-integration";
 pub const PASSWORD: &str = "inbound-password-DOCTOR-MUST-NOT-PRINT";
 pub const BEARER_TOKEN: &str = "inbound-bearer-DOCTOR-MUST-NOT-PRINT";
 pub const SECRETS: [&str; 4] = [CLIENT_SECRET, ACCESS_TOKEN, PASSWORD, BEARER_TOKEN];
+/// The service's public URL, where the org's action calls it and doctor is not asked to look.
+pub const PUBLIC_URL: &str = "https://cobrowse.example.com";
 
 /// What one run of `cobrowse-proxy doctor` did.
 pub struct Run {
@@ -122,19 +125,6 @@ pub async fn doctor(vars: Vec<(String, String)>, args: &[&str]) -> Run {
     run
 }
 
-/// `route` answers `template`, ahead of the healthy org's mocks.
-pub async fn answer(
-    genesys: &MockServer,
-    route: impl wiremock::Match + 'static,
-    template: ResponseTemplate,
-) {
-    Mock::given(route)
-        .respond_with(template)
-        .with_priority(1)
-        .mount(genesys)
-        .await;
-}
-
 /// The service, answering `GET /healthz` as cobrowse-proxy does.
 pub async fn service() -> MockServer {
     let service = MockServer::start().await;
@@ -146,28 +136,54 @@ pub async fn service() -> MockServer {
     service
 }
 
-pub async fn received(genesys: &MockServer) -> Vec<Request> {
-    genesys.received_requests().await.unwrap()
+/// What doctor checks: a healthy Genesys org (`genesys.rs`) whose data action calls `url`,
+/// with the deployment's variables pointing at it. A test breaks the org with
+/// [`answer`](crate::genesys::answer) before it runs doctor.
+pub struct Scenario {
+    pub genesys: MockServer,
+    /// The service URL the org's action calls, and the one [`Scenario::doctor_on_url`] checks.
+    pub url: String,
+    /// The service this scenario started at `url`, held so that it answers while it lives.
+    _service: Option<MockServer>,
 }
 
-/// The conversation ids doctor sent cobrowse starts to.
-pub async fn started_on(genesys: &MockServer) -> Vec<String> {
-    received(genesys)
-        .await
-        .iter()
-        .filter(|r| is_start(r))
-        .map(|r| r.url.path().split('/').nth(4).unwrap().to_owned())
-        .collect()
-}
+impl Scenario {
+    /// Everything set up right: the service answering `/healthz`, and the org's action
+    /// calling it.
+    pub async fn healthy() -> Self {
+        let service = service().await;
+        let url = service.uri();
+        Scenario {
+            genesys: healthy_org(&url).await,
+            url,
+            _service: Some(service),
+        }
+    }
 
-/// Doctor against a healthy org and a service that answers, with `--url` and `extra` args.
-pub async fn healthy_run(overrides: &[(&str, &str)], extra: &[&str]) -> (Run, MockServer) {
-    let service = service().await;
-    let genesys = healthy_org(&service.uri()).await;
-    let url = service.uri();
-    let mut args = vec!["--url", &url, "--allow-http"];
-    args.extend(extra);
-    let run = doctor(vars(&genesys.uri(), overrides), &args).await;
-    drop(service);
-    (run, genesys)
+    /// The org's action calls `url`, where this scenario serves nothing: a public URL doctor
+    /// is not asked to reach, or a server the test runs itself.
+    pub async fn calling(url: &str) -> Self {
+        Scenario {
+            genesys: healthy_org(url).await,
+            url: url.to_owned(),
+            _service: None,
+        }
+    }
+
+    /// The deployment's variables against this org, then `overrides`.
+    pub fn vars(&self, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
+        vars(&self.genesys.uri(), overrides)
+    }
+
+    /// `doctor args` against this org, the deployment's variables with `overrides`.
+    pub async fn doctor(&self, overrides: &[(&str, &str)], args: &[&str]) -> Run {
+        doctor(self.vars(overrides), args).await
+    }
+
+    /// `doctor --url <url> --allow-http extra`: the service URL checked as well.
+    pub async fn doctor_on_url(&self, overrides: &[(&str, &str)], extra: &[&str]) -> Run {
+        let mut args = vec!["--url", self.url.as_str(), "--allow-http"];
+        args.extend(extra);
+        self.doctor(overrides, &args).await
+    }
 }

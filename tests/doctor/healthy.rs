@@ -7,19 +7,14 @@ use wiremock::Request;
 
 use crate::common::is_start;
 use crate::genesys::{
-    ACTION_ID, OAUTH_CLIENT_NAME, ORG_ID, ORG_NAME, REAL_CONVERSATION, healthy_org,
+    ACTION_ID, OAUTH_CLIENT_NAME, ORG_ID, ORG_NAME, REAL_CONVERSATION, received, started_on,
 };
-use crate::harness::{doctor, received, service, started_on, vars};
+use crate::harness::Scenario;
 
 #[tokio::test]
 async fn a_healthy_set_up_passes_every_check_and_starts_nothing() {
-    let service = service().await;
-    let genesys = healthy_org(&service.uri()).await;
-    let run = doctor(
-        vars(&genesys.uri(), &[]),
-        &["--url", &service.uri(), "--allow-http"],
-    )
-    .await;
+    let scenario = Scenario::healthy().await;
+    let run = scenario.doctor_on_url(&[], &[]).await;
     assert_eq!(run.verdicts(), ["ok"; 7], "{}", run.stdout);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     run.assert("org", "ok", &[ORG_NAME, ORG_ID, OAUTH_CLIENT_NAME]);
@@ -36,16 +31,12 @@ async fn a_healthy_set_up_passes_every_check_and_starts_nothing() {
     run.assert(
         "data-action",
         "ok",
-        &[ACTION_ID, &format!("{}/v1/cobrowse/start", service.uri())],
+        &[ACTION_ID, &format!("{}/v1/cobrowse/start", scenario.url)],
     );
-    run.assert(
-        "service-url",
-        "ok",
-        &[&format!("{}/healthz", service.uri())],
-    );
+    run.assert("service-url", "ok", &[&format!("{}/healthz", scenario.url)]);
 
     // One start, on a conversation no one has: a fresh random id, which Genesys did not know.
-    let requests = received(&genesys).await;
+    let requests = received(&scenario.genesys).await;
     let starts: Vec<&Request> = requests.iter().filter(|r| is_start(r)).collect();
     assert_eq!(starts.len(), 1, "exactly one cobrowse request");
     let probe = starts[0].url.path().split('/').nth(4).unwrap().to_owned();
@@ -81,15 +72,13 @@ async fn a_healthy_set_up_passes_every_check_and_starts_nothing() {
     );
 
     // Another run makes up another id, and sends no body when the service sends none.
-    doctor(
-        vars(&genesys.uri(), &[("REQUEST_BODY", "empty")]),
-        &["--url", &service.uri(), "--allow-http"],
-    )
-    .await;
-    let ids = started_on(&genesys).await;
+    scenario
+        .doctor_on_url(&[("REQUEST_BODY", "empty")], &[])
+        .await;
+    let ids = started_on(&scenario.genesys).await;
     assert_eq!(ids.len(), 2);
     assert_ne!(ids[0], ids[1], "each run makes up its own conversation id");
-    let second = received(&genesys)
+    let second = received(&scenario.genesys)
         .await
         .into_iter()
         .filter(is_start)

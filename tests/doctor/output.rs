@@ -2,17 +2,24 @@
 //! in either, whatever fails.
 
 use serde_json::Value;
-use wiremock::matchers::{path, path_regex};
+use wiremock::matchers::path;
 
 use crate::common::DOCTOR_CHECKS;
-use crate::genesys::{ORG_NAME, genesys_error, healthy_org, missing_permissions};
-use crate::harness::{answer, doctor, healthy_run, vars};
+use crate::genesys::{
+    ORG_NAME, answer, genesys_error, withhold_read_permission, withhold_start_permission,
+};
+use crate::harness::{PUBLIC_URL, Scenario};
 
 #[tokio::test]
 async fn json_prints_the_same_checks_as_one_array() {
-    let (text, _genesys) = healthy_run(&[("VERIFY_AGENT", "true")], &[]).await;
-    let (json_run, _genesys) =
-        healthy_run(&[("VERIFY_AGENT", "true")], &["--format", "json"]).await;
+    let text = Scenario::healthy()
+        .await
+        .doctor_on_url(&[("VERIFY_AGENT", "true")], &[])
+        .await;
+    let json_run = Scenario::healthy()
+        .await
+        .doctor_on_url(&[("VERIFY_AGENT", "true")], &["--format", "json"])
+        .await;
     assert_eq!(json_run.code, Some(0));
     let checks: Value = serde_json::from_str(&json_run.stdout).expect("one JSON document");
     let checks = checks.as_array().expect("an array");
@@ -33,29 +40,19 @@ async fn json_prints_the_same_checks_as_one_array() {
 #[tokio::test]
 async fn neither_format_prints_a_secret_whatever_fails() {
     // `doctor()` asserts it of every run; here every Genesys check that can fail does.
-    let genesys = healthy_org("https://cobrowse.example.com").await;
+    let scenario = Scenario::calling(PUBLIC_URL).await;
+    withhold_start_permission(&scenario.genesys).await;
+    withhold_read_permission(&scenario.genesys).await;
     answer(
-        &genesys,
-        path_regex("/cobrowse$"),
-        missing_permissions("conversation:cobrowse:add, conversation:cobrowseVoice:add"),
-    )
-    .await;
-    answer(
-        &genesys,
-        path_regex(r"^/api/v2/conversations/[^/]+$"),
-        missing_permissions("conversation:communication:view"),
-    )
-    .await;
-    answer(
-        &genesys,
+        &scenario.genesys,
         path("/api/v2/integrations/actions"),
         genesys_error(400, "bad.request", "Malformed request"),
     )
     .await;
     let overrides = [("VERIFY_AGENT", "true")];
-    let text = doctor(vars(&genesys.uri(), &overrides), &[]).await;
+    let text = scenario.doctor(&overrides, &[]).await;
     assert_eq!(text.code, Some(1));
-    let json_run = doctor(vars(&genesys.uri(), &overrides), &["--format", "json"]).await;
+    let json_run = scenario.doctor(&overrides, &["--format", "json"]).await;
     assert_eq!(json_run.code, Some(1));
     let checks: Value = serde_json::from_str(&json_run.stdout).unwrap();
     let failed: Vec<&str> = checks

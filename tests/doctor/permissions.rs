@@ -1,21 +1,14 @@
 //! The permissions the service's OAuth client needs: starting cobrowse, and reading
 //! conversations when agents are verified.
 
-use wiremock::matchers::path_regex;
-
-use crate::genesys::{healthy_org, missing_permissions};
-use crate::harness::{answer, doctor, vars};
+use crate::genesys::{withhold_read_permission, withhold_start_permission};
+use crate::harness::{PUBLIC_URL, Scenario};
 
 #[tokio::test]
 async fn a_client_without_the_cobrowse_permission_fails_naming_what_genesys_named() {
-    let genesys = healthy_org("https://cobrowse.example.com").await;
-    answer(
-        &genesys,
-        path_regex("/cobrowse$"),
-        missing_permissions("conversation:cobrowse:add, conversation:cobrowseVoice:add"),
-    )
-    .await;
-    let run = doctor(vars(&genesys.uri(), &[]), &[]).await;
+    let scenario = Scenario::calling(PUBLIC_URL).await;
+    withhold_start_permission(&scenario.genesys).await;
+    let run = scenario.doctor(&[], &[]).await;
     assert_eq!(run.code, Some(1));
     let line = run.assert(
         "start-permission",
@@ -37,15 +30,10 @@ async fn a_client_without_the_cobrowse_permission_fails_naming_what_genesys_name
 
 #[tokio::test]
 async fn without_the_read_permission_verify_agent_fails_and_otherwise_a_note_says_who_needs_it() {
-    let genesys = healthy_org("https://cobrowse.example.com").await;
-    answer(
-        &genesys,
-        path_regex(r"^/api/v2/conversations/[^/]+$"),
-        missing_permissions("conversation:communication:view"),
-    )
-    .await;
+    let scenario = Scenario::calling(PUBLIC_URL).await;
+    withhold_read_permission(&scenario.genesys).await;
 
-    let verifying = doctor(vars(&genesys.uri(), &[("VERIFY_AGENT", "true")]), &[]).await;
+    let verifying = scenario.doctor(&[("VERIFY_AGENT", "true")], &[]).await;
     assert_eq!(verifying.code, Some(1));
     verifying.assert(
         "read-permission",
@@ -57,7 +45,7 @@ async fn without_the_read_permission_verify_agent_fails_and_otherwise_a_note_say
         ],
     );
 
-    let passing_agents = doctor(vars(&genesys.uri(), &[]), &[]).await;
+    let passing_agents = scenario.doctor(&[], &[]).await;
     assert_eq!(passing_agents.code, Some(0), "{}", passing_agents.stdout);
     passing_agents.assert(
         "read-permission",
