@@ -6,7 +6,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::http;
-use crate::{CLIENT_SECRET, borrowed, command, events, spawn, start_session, vars};
+use crate::harness::{CLIENT_SECRET, borrowed, command, events, spawn, start_session, vars};
 
 /// At `debug`, a token Genesys refuses and a readiness probe that fails for it: each line
 /// names every key once (a second `message` would make jq and Python keep only one of the
@@ -79,7 +79,7 @@ async fn send_hostile_starts(port: u16) -> Vec<(String, String)> {
         let value = format!("x\u{1b}[2K{line_break}{FORGED}");
         let reply: Value = http
             .post(&url)
-            .basic_auth("genesys", Some(crate::PASSWORD))
+            .basic_auth("genesys", Some(crate::harness::PASSWORD))
             .header("X-Request-Id", &request_id)
             .json(&json!({"conversationId": value}))
             .send()

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{
+use crate::harness::{
     CLIENT_SECRET, PASSWORD, Running, borrowed, events, genesys, signal, start, start_session,
 };
 
@@ -189,10 +189,10 @@ async fn a_refused_secret_is_one_error_line_even_when_another_key_of_it_changes(
         "certificate 2",
     );
     wait_for(&running, "reloaded the orgs file", 1);
-    let reply: Value = crate::http()
+    let reply: Value = crate::common::http()
         .post(&url)
         .basic_auth("genesys", Some(next))
-        .json(&serde_json::json!({"conversationId": crate::CONVERSATION, "agentId": crate::AGENT}))
+        .json(&serde_json::json!({"conversationId": crate::harness::CONVERSATION, "agentId": crate::harness::AGENT}))
         .send()
         .await
         .unwrap()

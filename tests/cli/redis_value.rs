@@ -10,7 +10,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::http;
 use crate::common::redis_server::{self, RedisServer};
-use crate::{AGENT, PASSWORD, borrowed, events, genesys, start, vars};
+use crate::harness::{AGENT, PASSWORD, borrowed, events, genesys, start, vars};
 
 /// The conversation whose session key holds the huge value.
 const SPOILT: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";

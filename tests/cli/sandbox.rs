@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::common::DOCTOR_CHECKS;
-use crate::{command, exited_within, output_within, signal};
+use crate::harness::{command, exited_within, output_within, signal};
 
 /// `sandbox` with `args`, nothing else in its environment (no PATH either, so it names itself
 /// by its path); returns the child and what it printed up to its last instruction.
