@@ -10,8 +10,8 @@ use wiremock::{Mock, ResponseTemplate};
 
 use crate::common::{self, http};
 use crate::harness::{
-    ACCESS_TOKEN, AGENT, CLIENT_SECRET, CONVERSATION, PASSWORD, borrowed, events, genesys, start,
-    start_session, vars,
+    ACCESS_TOKEN, AGENT, CLIENT_SECRET, CONVERSATION, PASSWORD, borrowed, events, genesys, reply,
+    start, start_request, start_session, vars,
 };
 
 #[tokio::test]
@@ -20,29 +20,25 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
     let vars = vars(&genesys);
     let running = start(&borrowed(&vars));
     let http = http();
-    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+    let url = running.start_url();
     let ok = start_session(&url).await;
     assert_eq!(ok["success"], true, "{ok}");
     // A wrong password and a guessed bearer token, which must not be logged either.
-    http.post(&url)
-        .basic_auth("genesys", Some("guess-SHOULD-NOT-LEAK"))
-        .json(&json!({"conversationId": CONVERSATION}))
+    let guess = json!({"conversationId": CONVERSATION});
+    start_request(&url, "guess-SHOULD-NOT-LEAK", &guess)
         .send()
         .await
         .unwrap();
     http.post(&url)
         .bearer_auth("bearer-guess-SHOULD-NOT-LEAK")
-        .json(&json!({"conversationId": CONVERSATION}))
+        .json(&guess)
         .send()
         .await
         .unwrap();
 
     // Anyone can send any path: the unknown-route line quotes only the start of it.
     let long_path = format!("/{}", "x".repeat(5000));
-    http.get(format!("http://127.0.0.1:{}{long_path}", running.port))
-        .send()
-        .await
-        .unwrap();
+    http.get(running.url(&long_path)).send().await.unwrap();
 
     let (status, stderr, lines) = running.stop("TERM");
     assert_eq!(status.code(), Some(0));
@@ -96,19 +92,12 @@ async fn a_start_a_live_session_prevented_is_logged_at_info_not_as_a_failure() {
         .await;
     let vars = vars(&genesys);
     let running = start(&borrowed(&vars));
-    let reply: Value = http()
-        .post(format!(
-            "http://127.0.0.1:{}/v1/cobrowse/start",
-            running.port
-        ))
-        .basic_auth("genesys", Some(PASSWORD))
-        .json(&json!({"conversationId": CONVERSATION}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply = reply(start_request(
+        &running.start_url(),
+        PASSWORD,
+        &json!({"conversationId": CONVERSATION}),
+    ))
+    .await;
     assert_eq!(reply["errorCode"], "COBROWSE_ALREADY_ACTIVE", "{reply}");
 
     let (_, _, lines) = running.stop("TERM");
@@ -139,7 +128,7 @@ async fn an_unreachable_redis_is_one_warning_and_never_its_password() {
     let mut vars = vars(&genesys);
     vars.push(("REDIS_URL", redis_url));
     let running = start(&borrowed(&vars));
-    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+    let url = running.start_url();
     for _ in 0..3 {
         let reply = start_session(&url).await;
         assert_eq!(reply["success"], true, "starts work without Redis: {reply}");

@@ -1,6 +1,6 @@
 //! How a CLI test runs the binary: with only the variables it names, `serve` started and its
 //! stdout collected (`Running`), stopped by a signal, its log lines read as strict JSON; a
-//! Genesys for it to call, and a start posted to it as Genesys's integration does.
+//! Genesys for it to call, and a start posted to it as Genesys's data action does.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -54,6 +54,16 @@ impl Running {
             events(&lines).for_each(drop);
         }
         (output.status, stderr, lines)
+    }
+
+    /// The service's URL for `path` (`/metrics`, ...).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Where Genesys's data action posts a start.
+    pub fn start_url(&self) -> String {
+        self.url("/v1/cobrowse/start")
     }
 }
 
@@ -200,16 +210,26 @@ pub fn borrowed<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'
     vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
-/// Starts a session through the service at `url` with the right credential; its reply.
-pub async fn start_session(url: &str) -> Value {
+/// A start posted to `url` as Genesys's data action posts it: `body`, with Basic `genesys`
+/// and `password` (the right one or not). A test adds headers before it sends it.
+pub fn start_request(url: &str, password: &str, body: &Value) -> reqwest::RequestBuilder {
     http()
         .post(url)
-        .basic_auth("genesys", Some(PASSWORD))
-        .json(&json!({"conversationId": CONVERSATION, "agentId": AGENT}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .basic_auth("genesys", Some(password))
+        .json(body)
+}
+
+/// Sends `request`; the service's reply, JSON whatever the outcome.
+pub async fn reply(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// The start a flow sends for `conversation` and the tests' agent.
+pub fn start_input(conversation: &str) -> Value {
+    json!({"conversationId": conversation, "agentId": AGENT})
+}
+
+/// Starts a session through the service at `url` with the right credential; its reply.
+pub async fn start_session(url: &str) -> Value {
+    reply(start_request(url, PASSWORD, &start_input(CONVERSATION))).await
 }
