@@ -27,6 +27,7 @@ mod request_body;
 mod retries;
 mod reuse;
 mod reuse_latency;
+mod revoked_client;
 mod sandbox;
 mod skips;
 mod start;
