@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{Genesys, http, prefixed, required_vars, token_reply};
+use crate::common::{Genesys, genesys_issuing, http, prefixed, required_vars};
 use crate::unique_keys;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_cobrowse-proxy");
@@ -143,13 +143,10 @@ pub fn signal(child: &Child, signal: &str) {
     assert!(status.success());
 }
 
+/// A Genesys that issues the service a token and starts every session, `delay` after it is
+/// asked.
 pub async fn genesys(delay: Duration) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_reply(ACCESS_TOKEN, 86_400))
-        .mount(&server)
-        .await;
+    let server = genesys_issuing(ACCESS_TOKEN).await;
     Mock::given(method("POST"))
         .and(path_regex("/cobrowse$"))
         .respond_with(

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::common::{is_start, token_reply};
+use crate::common::{genesys_issuing, is_start};
 use crate::harness::{ACCESS_TOKEN, CLIENT_ID};
 
 pub const ORG_ID: &str = "6b2a5d1c-0d5e-4c6f-9a1b-2c3d4e5f6a7b";
@@ -157,12 +157,7 @@ pub fn missing_permissions(permissions: &str) -> ResponseTemplate {
 /// A Genesys org where everything is set up right, and the service at `service` (whose URL
 /// the action calls).
 pub async fn healthy_org(service: &str) -> MockServer {
-    let genesys = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(token_reply(ACCESS_TOKEN, 86_400))
-        .mount(&genesys)
-        .await;
+    let genesys = genesys_issuing(ACCESS_TOKEN).await;
     Mock::given(method("GET"))
         .and(path("/api/v2/tokens/me"))
         .respond_with(ResponseTemplate::new(200).set_body_json(token_info()))
