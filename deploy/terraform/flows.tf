@@ -14,7 +14,7 @@
 #
 # The Archy files hold {{placeholders}} for every name that differs per org; `substitutions`
 # fills them (the provider replaces the text before publishing), and
-# tests/deploy/terraform.rs fails when a placeholder has no substitution or the reverse.
+# tests/deploy/terraform/flows.rs fails when a placeholder has no substitution or the reverse.
 
 data "genesyscloud_routing_queue" "cobrowse" {
   name = var.queue_name

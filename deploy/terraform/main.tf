@@ -4,9 +4,9 @@
 # trigger that call the action once an agent has answered.
 #
 # The action is what `cobrowse-proxy export-action --credential <credential_type>` prints
-# (deploy/genesys/ holds the basic one), field for field; tests/deploy/terraform.rs fails
-# when the two differ. The templates are Velocity, which Genesys renders: HCL would read a
-# bare "${" as its own interpolation, so every literal "${" is written "$${".
+# (deploy/genesys/ holds the basic one), field for field; tests/deploy/terraform/action.rs
+# fails when the two differ. The templates are Velocity, which Genesys renders: HCL would
+# read a bare "${" as its own interpolation, so every literal "${" is written "$${".
 
 locals {
   # The two credential types the service accepts. Basic Auth: Genesys sends the

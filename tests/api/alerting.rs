@@ -4,8 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use wiremock::ResponseTemplate;
+use serde_json::Value;
 
 use crate::helpers::*;
 use crate::many_orgs::TwoOrgs;
@@ -98,17 +97,8 @@ async fn prometheus_stays_quiet_while_starts_succeed_and_pages_when_genesys_refu
         "alerts while every start succeeds"
     );
 
-    // The org revokes the OAuth client: the API refuses the token and the login service the
-    // client, so every start fails with GENESYS_AUTH_FAILED.
-    app.genesys.reset().await;
-    app.mount_login(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
-        .await;
-    app.mount_cobrowse(genesys_error(
-        401,
-        "bad.credentials",
-        "Invalid login credentials.",
-    ))
-    .await;
+    // The org revokes the OAuth client: every start fails with GENESYS_AUTH_FAILED.
+    app.revoke_client().await;
     let until = Instant::now() + Duration::from_secs(20);
     let firing = loop {
         let reply = flat_reply(app.start(&valid_input()).await).await;

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::common::redis_server::{self, RedisServer};
 use crate::common::{http, is_start, token_reply};
 use crate::helpers::{
     AGENT, CONVERSATION, assert_fits_output_contract, spawn_deployment, valid_input,
 };
-use crate::redis_server::{self, RedisServer};
 
 /// Two orgs' Genesys, and the service serving both.
 pub struct TwoOrgs {

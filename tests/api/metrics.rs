@@ -4,9 +4,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
-use wiremock::ResponseTemplate;
-
 use crate::helpers::*;
 
 /// The value of `series` (name and labels, exactly as exposed) in a `/metrics` page.
@@ -93,16 +90,7 @@ async fn token_valid_says_whether_a_token_is_held() {
     app.start(&valid_input()).await;
     assert_eq!(valid(app.metrics().await), 1.0);
 
-    // The org revokes the client: the API refuses the token, the login service the client.
-    app.genesys.reset().await;
-    app.mount_login(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
-        .await;
-    app.mount_cobrowse(genesys_error(
-        401,
-        "bad.credentials",
-        "Invalid login credentials.",
-    ))
-    .await;
+    app.revoke_client().await;
     let reply = flat_reply(app.start(&valid_input()).await).await;
     assert_eq!(reply["errorCode"], "GENESYS_AUTH_FAILED", "{reply}");
     let metrics = app.metrics().await;

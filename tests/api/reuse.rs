@@ -6,8 +6,8 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
+use crate::common::redis_server::{self, RedisServer};
 use crate::helpers::*;
-use crate::redis_server::{self, RedisServer};
 
 const WINDOW: (&str, &str) = ("REUSE_WINDOW_MS", "30000");
 

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
+use crate::common::redis_server::{self, RedisServer};
 use crate::helpers::*;
 use crate::redis_relay::RedisRelay;
-use crate::redis_server::{self, RedisServer};
 
 const WINDOW: (&str, &str) = ("REUSE_WINDOW_MS", "30000");
 

@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
 use crate::common;
-use crate::{borrowed, command, output_within, spawn, start, vars_at};
+use crate::harness::{borrowed, command, output_within, spawn, start, vars_at};
 
 /// The image's HEALTHCHECK where there is no ingress: the service serves HTTPS with a
 /// certificate for its public name, and the check, run with the same environment, asks it

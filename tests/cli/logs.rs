@@ -6,7 +6,10 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::http;
-use crate::{CLIENT_SECRET, borrowed, command, events, spawn, start_session, vars};
+use crate::harness::{
+    CLIENT_SECRET, PASSWORD, Running, borrowed, command, events, reply, spawn, start_request,
+    start_session, vars,
+};
 
 /// At `debug`, a token Genesys refuses and a readiness probe that fails for it: each line
 /// names every key once (a second `message` would make jq and Python keep only one of the
@@ -29,10 +32,9 @@ async fn json_lines_of_a_token_failure_and_a_failed_probe_name_each_key_once() {
     let mut debug = command(&borrowed(&vars));
     debug.env("RUST_LOG", "debug");
     let running = spawn(debug);
-    let base = format!("http://127.0.0.1:{}", running.port);
-    let reply = start_session(&format!("{base}/v1/cobrowse/start")).await;
+    let reply = start_session(&running.start_url()).await;
     assert_eq!(reply["success"], false, "{reply}");
-    let probe = http().get(format!("{base}/readyz")).send().await.unwrap();
+    let probe = http().get(running.url("/readyz")).send().await.unwrap();
     assert_eq!(probe.status(), 503);
 
     // `stop` parses every line strictly: a repeated key fails the test there.
@@ -70,24 +72,17 @@ const FORGED: &str = "2026-11-25T10:00:00.000000Z  INFO cobrowse_proxy: FORGED";
 
 /// Sends one start per break, its `conversationId` a forged record behind the break (and an
 /// erase-line escape sequence), each with its own request id; the ids and values sent.
-async fn send_hostile_starts(port: u16) -> Vec<(String, String)> {
-    let http = http();
-    let url = format!("http://127.0.0.1:{port}/v1/cobrowse/start");
+async fn send_hostile_starts(running: &Running) -> Vec<(String, String)> {
+    let url = running.start_url();
     let mut sent = Vec::new();
     for (i, line_break) in BREAKS.iter().enumerate() {
         let request_id = format!("hostile-{i}");
         let value = format!("x\u{1b}[2K{line_break}{FORGED}");
-        let reply: Value = http
-            .post(&url)
-            .basic_auth("genesys", Some(crate::PASSWORD))
-            .header("X-Request-Id", &request_id)
-            .json(&json!({"conversationId": value}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let reply = reply(
+            start_request(&url, PASSWORD, &json!({"conversationId": value}))
+                .header("X-Request-Id", &request_id),
+        )
+        .await;
         assert_eq!(reply["requestId"], *request_id, "{reply}");
         assert_eq!(reply["errorCode"], "INVALID_INPUT", "{reply}");
         sent.push((request_id, value));
@@ -108,7 +103,7 @@ async fn pretty_lines_keep_a_line_break_from_an_input_inside_its_record() {
     let mut vars = vars(&genesys);
     vars.push(("LOG_FORMAT", "pretty".to_owned()));
     let running = spawn(command(&borrowed(&vars)));
-    let sent = send_hostile_starts(running.port).await;
+    let sent = send_hostile_starts(&running).await;
     let (status, _, lines) = running.stop("TERM");
     assert_eq!(status.code(), Some(0));
     let stdout = lines.join("\n");
@@ -152,7 +147,7 @@ async fn json_lines_keep_a_line_break_from_an_input_inside_its_record() {
     let genesys = MockServer::start().await;
     let vars = vars(&genesys);
     let running = spawn(command(&borrowed(&vars)));
-    let sent = send_hostile_starts(running.port).await;
+    let sent = send_hostile_starts(&running).await;
     let (_, _, lines) = running.stop("TERM");
     for line in &lines {
         assert!(!line.contains(breaks_a_line), "{line:?}");

@@ -2,12 +2,14 @@
 //! SIGHUP) that names each problem by org and key and never a value, the orgs kept serving,
 //! and a later valid version taken with one `info` line.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{
-    CLIENT_SECRET, PASSWORD, Running, borrowed, events, genesys, signal, start, start_session,
+use crate::harness::{
+    CLIENT_SECRET, CONVERSATION, PASSWORD, Running, borrowed, events, genesys, reply, signal,
+    start, start_input, start_request, start_session,
 };
 
 /// A value the service must never print, under a key it does not know.
@@ -18,6 +20,15 @@ fn orgs(genesys: &str, extra: &str) -> String {
     format!(
         "[orgs.acme]\napi_url = \"{genesys}\"\nlogin_url = \"{genesys}\"\nclient_id = \"client\"\nclient_secret = \"{CLIENT_SECRET}\"\nauth_username = \"genesys\"\nauth_password = \"{PASSWORD}\"\n{extra}"
     )
+}
+
+/// `serve` with `file` as its orgs, and nothing else set.
+fn serve_orgs(file: &Path) -> Running {
+    let vars = vec![
+        ("LISTEN", "127.0.0.1:0".to_owned()),
+        ("ORGS_FILE", file.display().to_string()),
+    ];
+    start(&borrowed(&vars))
 }
 
 /// The log events so far whose message begins with `message`.
@@ -52,12 +63,8 @@ async fn a_refused_file_is_one_error_line_naming_org_and_key_and_the_orgs_keep_s
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("orgs.toml");
     std::fs::write(&file, orgs(&genesys.uri(), "")).unwrap();
-    let vars = vec![
-        ("LISTEN", "127.0.0.1:0".to_owned()),
-        ("ORGS_FILE", file.display().to_string()),
-    ];
-    let running = start(&borrowed(&vars));
-    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+    let running = serve_orgs(&file);
+    let url = running.start_url();
 
     // A new version with a typo'd key holding a value: refused, once, by org and key.
     std::fs::write(
@@ -144,12 +151,8 @@ async fn a_refused_secret_is_one_error_line_even_when_another_key_of_it_changes(
     std::fs::create_dir_all(&dir).unwrap();
     project(&dir, 1, &orgs(&genesys.uri(), ""), "certificate 1");
     std::os::unix::fs::symlink("..data/orgs.toml", dir.join("orgs.toml")).unwrap();
-    let vars = vec![
-        ("LISTEN", "127.0.0.1:0".to_owned()),
-        ("ORGS_FILE", dir.join("orgs.toml").display().to_string()),
-    ];
-    let running = start(&borrowed(&vars));
-    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+    let running = serve_orgs(&dir.join("orgs.toml"));
+    let url = running.start_url();
 
     let refused = orgs(
         &genesys.uri(),
@@ -189,16 +192,7 @@ async fn a_refused_secret_is_one_error_line_even_when_another_key_of_it_changes(
         "certificate 2",
     );
     wait_for(&running, "reloaded the orgs file", 1);
-    let reply: Value = crate::http()
-        .post(&url)
-        .basic_auth("genesys", Some(next))
-        .json(&serde_json::json!({"conversationId": crate::CONVERSATION, "agentId": crate::AGENT}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply = reply(start_request(&url, next, &start_input(CONVERSATION))).await;
     assert_eq!(reply["success"], true, "{reply}");
     assert_eq!(logged(&running, NOT_RELOADED).len(), 1);
 

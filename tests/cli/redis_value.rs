@@ -9,8 +9,10 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::http;
-use crate::redis_server::{self, RedisServer};
-use crate::{AGENT, PASSWORD, borrowed, events, genesys, start, vars};
+use crate::common::redis_server::{self, RedisServer};
+use crate::harness::{
+    PASSWORD, borrowed, events, genesys, reply, start, start_input, start_request, vars,
+};
 
 /// The conversation whose session key holds the huge value.
 const SPOILT: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
@@ -33,16 +35,7 @@ fn peak_memory_kb(pid: u32) -> u64 {
 /// it took.
 async fn start_on(url: &str, conversation: &str) -> (Value, Duration) {
     let began = Instant::now();
-    let reply = http()
-        .post(url)
-        .basic_auth("genesys", Some(PASSWORD))
-        .json(&json!({"conversationId": conversation, "agentId": AGENT}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply = reply(start_request(url, PASSWORD, &start_input(conversation))).await;
     (reply, began.elapsed())
 }
 
@@ -81,7 +74,7 @@ async fn a_huge_value_where_a_session_belongs_is_never_read() {
     let mut vars = vars(&genesys);
     vars.push(("REDIS_URL", redis.url()));
     let running = start(&borrowed(&vars));
-    let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
+    let url = running.start_url();
 
     let (first, _) = start_on(&url, SPOILT).await;
     assert_eq!(first["success"], true, "{first}");
@@ -142,7 +135,7 @@ async fn a_huge_value_where_a_session_belongs_is_never_read() {
         "calls for other conversations slowed down: median {median:?}, slowest {slowest:?}"
     );
     let metrics = http()
-        .get(format!("http://127.0.0.1:{}/metrics", running.port))
+        .get(running.url("/metrics"))
         .send()
         .await
         .unwrap()

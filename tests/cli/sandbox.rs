@@ -7,18 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::{command, exited_within, output_within, signal};
-
-/// The checks doctor prints, in order.
-const CHECKS: [&str; 7] = [
-    "configuration",
-    "token",
-    "org",
-    "start-permission",
-    "read-permission",
-    "data-action",
-    "service-url",
-];
+use crate::common::DOCTOR_CHECKS;
+use crate::harness::{command, exited_within, output_within, signal};
 
 /// `sandbox` with `args`, nothing else in its environment (no PATH either, so it names itself
 /// by its path); returns the child and what it printed up to its last instruction.
@@ -98,8 +88,8 @@ fn the_doctor_line_the_sandbox_prints_passes_every_check_as_printed() {
     let stderr = String::from_utf8_lossy(&doctor.stderr);
     assert_eq!(doctor.status.code(), Some(0), "{line}\n{stdout}{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), CHECKS.len(), "{stdout}");
-    for (line, check) in lines.iter().zip(CHECKS) {
+    assert_eq!(lines.len(), DOCTOR_CHECKS.len(), "{stdout}");
+    for (line, check) in lines.iter().zip(DOCTOR_CHECKS) {
         assert!(line.starts_with(&format!("ok   {check}: ")), "{stdout}");
     }
     // The data action is the one export-action makes for the sandbox's URL.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::common::http;
-use crate::{
+use crate::harness::{
     borrowed, command, events, exited_within, genesys, listening_port, start_session, vars,
 };
 
@@ -85,7 +85,7 @@ async fn a_stalled_log_pipe_never_holds_up_a_call_and_what_it_drops_is_counted()
     );
 
     let mut child = child.0.take().unwrap();
-    crate::signal(&child, "TERM");
+    crate::harness::signal(&child, "TERM");
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
         .await
         .unwrap();
@@ -190,7 +190,7 @@ async fn a_stalled_log_pipe_never_holds_up_the_exit() {
     let (mut child, base, _stdout) = serve_into_a_stalled_pipe(&genesys).await;
     flood(&base).await;
 
-    crate::signal(child.0.as_ref().unwrap(), "TERM");
+    crate::harness::signal(child.0.as_ref().unwrap(), "TERM");
     // Killed (by `Killed`'s drop) if it is still running when the wait is over.
     let exited = tokio::task::spawn_blocking(move || {
         exited_within(child.0.as_mut().unwrap(), Duration::from_secs(10))

@@ -1,18 +1,34 @@
 //! What every test crate shares: the HTTP client, the settings the service cannot start
-//! without, Genesys's token reply, the cobrowse starts Genesys received, an address nothing
-//! serves, a self-signed certificate, and the skip of a test whose program is missing
-//! (`tool`). Each crate includes this file as its own `common` module.
+//! without, the checks doctor prints, Genesys's token reply and a Genesys issuing tokens,
+//! the cobrowse starts Genesys received, an address nothing serves, a self-signed
+//! certificate, a real Redis (`redis_server`), and the skip of a test whose program is
+//! missing (`tool`). Each crate includes this file as its own `common` module.
 
 // Not every crate uses every helper.
 #![allow(dead_code)]
 
+pub mod redis_server;
 pub mod tool;
 
 use std::path::PathBuf;
 
 use cobrowse_proxy::config::{ConfigError, Deployment};
 use serde_json::json;
-use wiremock::{MockServer, Request, ResponseTemplate};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// The checks `cobrowse-proxy doctor` prints, in the order it prints them. Written out rather
+/// than taken from the library: they are what an admin reads and a script matches, so a
+/// renamed or reordered check must fail a test.
+pub const DOCTOR_CHECKS: [&str; 7] = [
+    "configuration",
+    "token",
+    "org",
+    "start-permission",
+    "read-permission",
+    "data-action",
+    "service-url",
+];
 
 /// A test client; reqwest is built without a bundled crypto provider, so install ours.
 pub fn http() -> reqwest::Client {
@@ -88,6 +104,18 @@ pub fn token_reply(access_token: &str, expires_in: u64) -> ResponseTemplate {
         "token_type": "bearer",
         "expires_in": expires_in
     }))
+}
+
+/// A mocked Genesys whose login service issues `access_token`, valid for a day; the test
+/// mounts what its API answers.
+pub async fn genesys_issuing(access_token: &str) -> MockServer {
+    let genesys = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_reply(access_token, 86_400))
+        .mount(&genesys)
+        .await;
+    genesys
 }
 
 /// Whether `request` went to a conversation's cobrowse route, where sessions are started.

@@ -8,9 +8,9 @@ use cobrowse_proxy::contract::{INPUT_SCHEMA, OUTPUT_SCHEMA};
 use cobrowse_proxy::outcome::ErrorCode;
 use serde_json::Value;
 
-use crate::terraform::{
-    Plan, PublishedFlow, QUEUE, TRIGGER, module, placeholders, published_flows, resource,
-};
+use crate::terraform::blocks::{TRIGGER, module, resource};
+use crate::terraform::plan::{Plan, QUEUE};
+use crate::terraform::published::{PublishedFlow, placeholders, published_flows};
 use crate::{exported_action, read};
 
 /// The flow's type (`workflow`, `inboundShortMessage`, ...) and its definition.

@@ -11,7 +11,8 @@ use tokio::net::TcpListener;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{answer, doctor, genesys_error, healthy_org, received, token_info, vars};
+use crate::genesys::{answer, genesys_error, received, token_info};
+use crate::harness::{Scenario, service};
 
 /// A service URL whose `/healthz` answers 200 with a 256 MiB body, written until the reader
 /// goes away; how many bytes of it were written.
@@ -49,8 +50,8 @@ async fn endless_healthz() -> (String, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn a_huge_healthz_answer_is_read_no_further_than_genesys_answers_are() {
     let (url, written) = endless_healthz().await;
-    let genesys = healthy_org(&url).await;
-    let run = doctor(vars(&genesys.uri(), &[]), &["--url", &url, "--allow-http"]).await;
+    let scenario = Scenario::calling(&url).await;
+    let run = scenario.doctor_on_url(&[], &[]).await;
     run.assert(
         "service-url",
         "FAIL",
@@ -67,12 +68,7 @@ async fn a_huge_healthz_answer_is_read_no_further_than_genesys_answers_are() {
 
 #[tokio::test]
 async fn a_healthz_that_redirects_is_not_followed() {
-    let elsewhere = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/healthz"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ok"})))
-        .mount(&elsewhere)
-        .await;
+    let elsewhere = service().await;
     let service = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/healthz"))
@@ -82,12 +78,8 @@ async fn a_healthz_that_redirects_is_not_followed() {
         )
         .mount(&service)
         .await;
-    let genesys = healthy_org(&service.uri()).await;
-    let run = doctor(
-        vars(&genesys.uri(), &[]),
-        &["--url", &service.uri(), "--allow-http"],
-    )
-    .await;
+    let scenario = Scenario::calling(&service.uri()).await;
+    let run = scenario.doctor_on_url(&[], &[]).await;
     run.assert(
         "service-url",
         "FAIL",
@@ -101,19 +93,18 @@ async fn a_healthz_that_redirects_is_not_followed() {
 
 #[tokio::test]
 async fn whatever_genesys_says_each_check_is_one_line() {
-    let service = super::service().await;
-    let genesys = healthy_org(&service.uri()).await;
+    let scenario = Scenario::healthy().await;
     let mut info = token_info();
     info["organization"]["id"] =
         json!("6b2a\nok   start-permission: FORGED\u{2028}ok   read-permission: FORGED\r");
     answer(
-        &genesys,
+        &scenario.genesys,
         path("/api/v2/tokens/me"),
         ResponseTemplate::new(200).set_body_json(info),
     )
     .await;
     answer(
-        &genesys,
+        &scenario.genesys,
         path_regex(r"^/api/v2/conversations/[^/]+/cobrowse$"),
         genesys_error(
             403,
@@ -122,11 +113,7 @@ async fn whatever_genesys_says_each_check_is_one_line() {
         ),
     )
     .await;
-    let run = doctor(
-        vars(&genesys.uri(), &[]),
-        &["--url", &service.uri(), "--allow-http"],
-    )
-    .await;
+    let run = scenario.doctor_on_url(&[], &[]).await;
     // One line per check, in order, each starting with its own verdict.
     let verdicts = run.verdicts();
     assert_eq!(verdicts[3], "FAIL", "{}", run.stdout);

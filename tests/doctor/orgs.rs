@@ -5,18 +5,20 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use wiremock::matchers::{path, path_regex};
+use wiremock::matchers::path;
 use wiremock::{MockServer, ResponseTemplate};
 
-use super::{
-    ACCESS_TOKEN, CHECKS, CLIENT_SECRET, PASSWORD, Run, answer, doctor, healthy_org,
-    missing_permissions, received, service, started_on, token_info, vars,
+use crate::common::DOCTOR_CHECKS;
+use crate::genesys::{
+    ORG_NAME, answer, healthy_org, received, refuse_client, started_on, token_info,
+    withhold_read_permission,
 };
+use crate::harness::{ACCESS_TOKEN, CLIENT_SECRET, PASSWORD, Run, Scenario, doctor, service, vars};
 
 const GLOBEX_NAME: &str = "Globex Care US";
 const GLOBEX_ID: &str = "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 /// The checks of an org's block, in order: every check but the deployment's `service-url`.
-const ORG_CHECKS: &[&str] = CHECKS.split_at(CHECKS.len() - 1).0;
+const ORG_CHECKS: &[&str] = DOCTOR_CHECKS.split_at(DOCTOR_CHECKS.len() - 1).0;
 
 /// A file with `acme` and `globex` at their Genesys, each with `extra` lines of its own. The
 /// secrets hold the ones `doctor()` looks for in what was printed.
@@ -60,19 +62,42 @@ fn orgs_vars(file: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Two healthy orgs: acme is the tests' healthy org, globex the same but another org.
-async fn two_orgs(service: &str) -> (MockServer, MockServer) {
-    let acme = healthy_org(service).await;
-    let globex = healthy_org(service).await;
-    let mut info = token_info();
-    info["organization"] = json!({"id": GLOBEX_ID, "name": GLOBEX_NAME});
-    answer(
-        &globex,
-        path("/api/v2/tokens/me"),
-        ResponseTemplate::new(200).set_body_json(info),
-    )
-    .await;
-    (acme, globex)
+/// Two healthy orgs, each at its own Genesys, their actions calling one service (acme is the
+/// tests' healthy org, globex the same but another org), and the orgs file naming both.
+struct TwoOrgs {
+    service: MockServer,
+    acme: MockServer,
+    globex: MockServer,
+    file: PathBuf,
+}
+
+impl TwoOrgs {
+    /// `test` names the file's folder; `acme_extra` holds lines of acme's own.
+    async fn start(test: &str, acme_extra: &str) -> Self {
+        let service = service().await;
+        let acme = healthy_org(&service.uri()).await;
+        let globex = healthy_org(&service.uri()).await;
+        let mut info = token_info();
+        info["organization"] = json!({"id": GLOBEX_ID, "name": GLOBEX_NAME});
+        answer(
+            &globex,
+            path("/api/v2/tokens/me"),
+            ResponseTemplate::new(200).set_body_json(info),
+        )
+        .await;
+        let file = orgs_file(test, &acme.uri(), &globex.uri(), acme_extra);
+        TwoOrgs {
+            service,
+            acme,
+            globex,
+            file,
+        }
+    }
+
+    /// `doctor args` with the file as the deployment's orgs.
+    async fn doctor(&self, args: &[&str]) -> Run {
+        doctor(orgs_vars(&self.file), args).await
+    }
 }
 
 /// What a run printed: the lines outside any block, and each org's block (its lines without
@@ -143,17 +168,17 @@ async fn token_requests(genesys: &MockServer) -> usize {
 
 #[tokio::test]
 async fn every_org_of_the_file_is_a_block_of_its_own_checked_against_its_own_genesys() {
-    let service = service().await;
-    let (acme, globex) = two_orgs(&service.uri()).await;
-    let file = orgs_file("all", &acme.uri(), &globex.uri(), "");
-    let run = doctor(orgs_vars(&file), &["--url", &service.uri(), "--allow-http"]).await;
+    let orgs = TwoOrgs::start("all", "").await;
+    let run = orgs
+        .doctor(&["--url", &orgs.service.uri(), "--allow-http"])
+        .await;
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     let blocks = Blocks::of(&run);
     assert_eq!(blocks.names(), ["acme", "globex"], "{}", run.stdout);
     assert_eq!(blocks.top.len(), 2, "{}", run.stdout);
     assert!(
         blocks.top[0].starts_with("ok   configuration:")
-            && blocks.top[0].contains(&file.display().to_string())
+            && blocks.top[0].contains(&orgs.file.display().to_string())
             && blocks.top[0].contains("2 orgs"),
         "{}",
         blocks.top[0]
@@ -164,8 +189,8 @@ async fn every_org_of_the_file_is_a_block_of_its_own_checked_against_its_own_gen
         run.stdout
     );
     for (org, genesys, name) in [
-        ("acme", &acme, super::ORG_NAME),
-        ("globex", &globex, GLOBEX_NAME),
+        ("acme", &orgs.acme, ORG_NAME),
+        ("globex", &orgs.globex, GLOBEX_NAME),
     ] {
         let checks = blocks.org(org);
         assert_eq!(verdicts(&checks), ["ok"; 6], "{}", run.stdout);
@@ -183,10 +208,8 @@ async fn every_org_of_the_file_is_a_block_of_its_own_checked_against_its_own_gen
 
 #[tokio::test]
 async fn json_names_the_org_of_each_check() {
-    let service = service().await;
-    let (acme, globex) = two_orgs(&service.uri()).await;
-    let file = orgs_file("json", &acme.uri(), &globex.uri(), "");
-    let run = doctor(orgs_vars(&file), &["--format", "json"]).await;
+    let orgs = TwoOrgs::start("json", "").await;
+    let run = orgs.doctor(&["--format", "json"]).await;
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     let checks: Value = serde_json::from_str(&run.stdout).unwrap();
     let named: Vec<(Option<&str>, &str)> = checks
@@ -205,27 +228,11 @@ async fn json_names_the_org_of_each_check() {
 
 #[tokio::test]
 async fn a_failing_org_fails_its_own_block_naming_its_keys_while_the_others_pass() {
-    let service = service().await;
-    let (acme, globex) = two_orgs(&service.uri()).await;
+    let orgs = TwoOrgs::start("failing", "verify_agent = true").await;
     // globex's OAuth client is refused; acme's cannot read conversations, which it needs.
-    answer(
-        &globex,
-        path("/oauth/token"),
-        ResponseTemplate::new(401).set_body_json(json!({
-            "error": "invalid_client",
-            "description": "client not found",
-            "error_description": "client not found"
-        })),
-    )
-    .await;
-    answer(
-        &acme,
-        path_regex(r"^/api/v2/conversations/[^/]+$"),
-        missing_permissions("conversation:communication:view"),
-    )
-    .await;
-    let file = orgs_file("failing", &acme.uri(), &globex.uri(), "verify_agent = true");
-    let run = doctor(orgs_vars(&file), &[]).await;
+    refuse_client(&orgs.globex, "client not found").await;
+    withhold_read_permission(&orgs.acme).await;
+    let run = orgs.doctor(&[]).await;
     assert_eq!(run.code, Some(1), "{}", run.stdout);
     let blocks = Blocks::of(&run);
 
@@ -269,10 +276,8 @@ async fn a_failing_org_fails_its_own_block_naming_its_keys_while_the_others_pass
 
 #[tokio::test]
 async fn org_checks_that_org_only() {
-    let service = service().await;
-    let (acme, globex) = two_orgs(&service.uri()).await;
-    let file = orgs_file("one", &acme.uri(), &globex.uri(), "");
-    let run = doctor(orgs_vars(&file), &["--org", "globex"]).await;
+    let orgs = TwoOrgs::start("one", "").await;
+    let run = orgs.doctor(&["--org", "globex"]).await;
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     let blocks = Blocks::of(&run);
     assert_eq!(blocks.names(), ["globex"], "{}", run.stdout);
@@ -282,16 +287,17 @@ async fn org_checks_that_org_only() {
         run.stdout
     );
     assert!(blocks.org("globex")["org"].1.contains(GLOBEX_NAME));
-    assert!(received(&acme).await.is_empty(), "acme was asked nothing");
-    assert_eq!(token_requests(&globex).await, 1);
+    assert!(
+        received(&orgs.acme).await.is_empty(),
+        "acme was asked nothing"
+    );
+    assert_eq!(token_requests(&orgs.globex).await, 1);
 }
 
 #[tokio::test]
 async fn an_org_not_in_the_file_fails_the_configuration_naming_the_orgs_and_asks_no_genesys() {
-    let service = service().await;
-    let (acme, globex) = two_orgs(&service.uri()).await;
-    let file = orgs_file("unknown", &acme.uri(), &globex.uri(), "");
-    let run = doctor(orgs_vars(&file), &["--org", "initech"]).await;
+    let orgs = TwoOrgs::start("unknown", "").await;
+    let run = orgs.doctor(&["--org", "initech"]).await;
     assert_eq!(run.code, Some(1), "{}", run.stdout);
     run.assert(
         "configuration",
@@ -307,36 +313,28 @@ async fn an_org_not_in_the_file_fails_the_configuration_naming_the_orgs_and_asks
     ] {
         run.assert(check, "skip", &["usable configuration"]);
     }
-    assert!(received(&acme).await.is_empty());
-    assert!(received(&globex).await.is_empty());
+    assert!(received(&orgs.acme).await.is_empty());
+    assert!(received(&orgs.globex).await.is_empty());
 }
 
 #[tokio::test]
 async fn org_without_an_orgs_file_fails_the_configuration_and_asks_genesys_nothing() {
-    let service = service().await;
-    let genesys = healthy_org(&service.uri()).await;
-    let run = doctor(vars(&genesys.uri(), &[]), &["--org", "acme"]).await;
+    let scenario = Scenario::healthy().await;
+    let run = scenario.doctor(&[], &["--org", "acme"]).await;
     assert_eq!(run.code, Some(1), "{}", run.stdout);
     run.assert(
         "configuration",
         "FAIL",
         &["COBROWSE_ORGS_FILE is not set", "Run doctor without --org"],
     );
-    assert!(received(&genesys).await.is_empty());
+    assert!(received(&scenario.genesys).await.is_empty());
 }
 
 #[tokio::test]
 async fn an_invalid_orgs_file_fails_the_configuration_naming_org_and_key_never_a_value() {
-    let service = service().await;
-    let (acme, globex) = two_orgs(&service.uri()).await;
     // A key the file does not know, holding a secret: named, its value never printed.
-    let file = orgs_file(
-        "invalid",
-        &acme.uri(),
-        &globex.uri(),
-        &format!("client_secert = \"{ACCESS_TOKEN}\""),
-    );
-    let run = doctor(orgs_vars(&file), &[]).await;
+    let orgs = TwoOrgs::start("invalid", &format!("client_secert = \"{ACCESS_TOKEN}\"")).await;
+    let run = orgs.doctor(&[]).await;
     assert_eq!(run.code, Some(1), "{}", run.stdout);
     run.assert(
         "configuration",
@@ -344,6 +342,6 @@ async fn an_invalid_orgs_file_fails_the_configuration_naming_org_and_key_never_a
         &["COBROWSE_ORGS_FILE", "acme", "client_secert", "What to do:"],
     );
     assert!(Blocks::of(&run).orgs.is_empty(), "{}", run.stdout);
-    assert!(received(&acme).await.is_empty());
-    assert!(received(&globex).await.is_empty());
+    assert!(received(&orgs.acme).await.is_empty());
+    assert!(received(&orgs.globex).await.is_empty());
 }

@@ -1,12 +1,13 @@
-//! A real Redis for the reuse tests: Debian's `redis-server`, started on a free loopback
-//! port, nothing saved to disk, stopped when the test drops it.
+//! A real Redis for the tests that need one (session reuse in `api`, a value no session can
+//! be in `cli`): Debian's `redis-server`, started on a free loopback port, nothing saved to
+//! disk, stopped when the test drops it.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::tool;
+use super::tool;
 
 pub struct RedisServer {
     child: Option<Child>,

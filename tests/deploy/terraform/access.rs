@@ -1,0 +1,182 @@
+//! What the module grants: the service's role and OAuth client, what Terraform's own client
+//! needs for the module's look-ups (as the docs name it), and the outputs that hand the
+//! service its client.
+
+use std::collections::BTreeSet;
+
+use hcl::Expression;
+use serde_json::json;
+
+use crate::read;
+use crate::terraform::blocks::{
+    OAUTH_CLIENT, ROLE, address, attribute, blocks, module, nested, nested_all, output, resource,
+};
+use crate::terraform::plan::Plan;
+
+#[test]
+fn the_service_role_holds_exactly_what_the_service_calls() {
+    let body = module();
+    let plan = Plan::new(&body, &[]);
+    let role = resource(&body, ROLE);
+    let mut granted = BTreeSet::new();
+    for policy in nested_all(role, "permission_policies") {
+        let domain = plan.attr(policy, "domain");
+        let entity = plan.attr(policy, "entity_name");
+        for action in plan.attr(policy, "action_set").as_array().unwrap() {
+            granted.insert(format!(
+                "{}:{}:{}",
+                domain.as_str().unwrap(),
+                entity.as_str().unwrap(),
+                action.as_str().unwrap()
+            ));
+        }
+    }
+    let needed: BTreeSet<String> = [
+        // POST .../cobrowse on messaging and on voice interactions.
+        "conversation:cobrowse:add",
+        "conversation:cobrowseVoice:add",
+        // GET /api/v2/conversations/{id}: the connected agent.
+        "conversation:communication:view",
+    ]
+    .map(str::to_owned)
+    .into();
+    assert_eq!(granted, needed);
+    // The manual set-up (docs/registering.md) names the same permissions.
+    let readme = read("docs/registering.md");
+    for permission in &needed {
+        assert!(
+            readme.contains(&format!("`{permission}`")),
+            "docs/registering.md does not name {permission}"
+        );
+    }
+}
+
+/// What each data source the module reads needs of Terraform's OAuth client: the provider's
+/// documentation (1.84.1) gives `genesyscloud_auth_division_home` only the
+/// `authorization`/`authorization:readonly` scopes, and the request it sends,
+/// `GET /api/v2/authorization/divisions/home`, requires no permission; a queue by name needs
+/// `routing:queue:view`.
+const LOOK_UPS: [(&str, &[&str]); 2] = [
+    ("genesyscloud_auth_division_home", &[]),
+    ("genesyscloud_routing_queue", &["routing:queue:view"]),
+];
+
+/// The permissions (`domain:entity:action`) written in backticks in `text`.
+fn permissions_in(text: &str) -> BTreeSet<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|word| {
+            let parts: Vec<&str> = word.split(':').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphabetic()))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_look_ups_terraforms_client_is_given_are_what_the_modules_data_sources_need() {
+    let body = module();
+    let mut needed = BTreeSet::new();
+    for data in blocks(&body, "data") {
+        let kind = data.labels()[0].as_str();
+        let (_, permissions) = LOOK_UPS
+            .iter()
+            .find(|(known, _)| *known == kind)
+            .unwrap_or_else(|| panic!("what does data source {kind} need? Add it to LOOK_UPS"));
+        needed.extend(permissions.iter().map(|p| (*p).to_owned()));
+    }
+    let readme = read("deploy/terraform/README.md");
+    let row = readme
+        .lines()
+        .find(|line| line.starts_with("| the look-ups |"))
+        .expect("deploy/terraform/README.md lists the look-ups' permissions");
+    assert_eq!(
+        permissions_in(row),
+        needed,
+        "deploy/terraform/README.md: {row}"
+    );
+    let guide = read("docs/registering.md");
+    let (_, item) = guide
+        .split_once("\n- look-ups:")
+        .expect("docs/registering.md lists the look-ups' permissions");
+    let item = item.split("\n- ").next().unwrap();
+    assert_eq!(permissions_in(item), needed, "docs/registering.md: {item}");
+}
+
+#[test]
+fn the_service_client_gets_that_role_in_the_chosen_divisions() {
+    let body = module();
+    let client = resource(&body, OAUTH_CLIENT);
+    let plan = Plan::new(&body, &[]);
+    assert_eq!(
+        plan.attr(client, "authorized_grant_type"),
+        "CLIENT-CREDENTIALS"
+    );
+    // Without it the provider keeps the secret to itself and the output is empty.
+    assert_eq!(plan.attr(client, "expose_client_secret"), true);
+
+    let roles = nested(client, "dynamic");
+    assert_eq!(roles.labels()[0].as_str(), "roles");
+    let content = nested(roles, "content");
+    assert_eq!(
+        attribute(content, "role_id").to_string(),
+        address(resource(&body, ROLE), "id")
+    );
+    assert_eq!(attribute(content, "division_id").to_string(), "roles.value");
+
+    // The grants' divisions: the home division unless the admin names others.
+    let divisions = |overrides: &[(&str, hcl::Value)]| {
+        let plan = Plan::new(&body, overrides);
+        plan.eval(&"local.service_division_ids".parse::<Expression>().unwrap())
+    };
+    assert_eq!(
+        divisions(&[]),
+        json!(["data.genesyscloud_auth_division_home.home.id"])
+    );
+    let chosen = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
+    assert_eq!(
+        divisions(&[("service_division_ids", hcl::value!([(chosen)]))]),
+        json!([chosen])
+    );
+    assert!(
+        attribute(roles, "for_each")
+            .to_string()
+            .contains("local.service_division_ids")
+    );
+}
+
+#[test]
+fn the_outputs_hand_the_service_its_oauth_client_and_the_admin_the_ids() {
+    let body = module();
+    let plan = Plan::new(&body, &[]);
+    let client = resource(&body, OAUTH_CLIENT);
+    for (name, attribute_name) in [
+        ("service_client_id", "id"),
+        ("service_client_secret", "client_secret"),
+    ] {
+        let output = output(&body, name);
+        assert_eq!(
+            plan.attr(output, "sensitive"),
+            true,
+            "{name} is not sensitive"
+        );
+        assert_eq!(
+            attribute(output, "value").to_string(),
+            address(client, attribute_name)
+        );
+    }
+    for name in [
+        "credential_id",
+        "integration_id",
+        "action_id",
+        "workflow_id",
+        "trigger_id",
+        "service_role_id",
+    ] {
+        output(&body, name);
+    }
+}

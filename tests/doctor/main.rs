@@ -1,0 +1,21 @@
+//! `cobrowse-proxy doctor` as an admin runs it: the binary, with `COBROWSE_*` variables,
+//! against Genesys mocked over HTTP with the published SDK's models (`genesys.rs`), run and
+//! read by `harness.rs`; the tests by concern, one file each.
+//!
+//! Every run is checked for secrets in what it printed, and every test that reaches Genesys
+//! for what it sent: the only cobrowse start goes to a conversation id doctor made up.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod genesys;
+mod harness;
+
+mod access;
+mod data_action;
+mod healthy;
+mod hostile;
+mod orgs;
+mod output;
+mod permissions;
+mod service_url;
