@@ -47,6 +47,9 @@ pub struct Application {
     server: Server,
     /// A many-org deployment's watch on its orgs file, stopped with the server.
     watch: Option<tokio::task::JoinHandle<()>>,
+    /// SIGTERM and SIGINT, listened for from before the service says it listens, so that a
+    /// stop sent as soon as it does is a graceful stop, not the signal's default (death).
+    stop_signals: io::Result<StopSignals>,
 }
 
 impl Application {
@@ -157,11 +160,13 @@ impl Application {
         } else {
             "http"
         };
+        let stop_signals = StopSignals::listen();
         tracing::info!(address = %deployment.shared.listen, port, scheme, "cobrowse-proxy listening");
         Ok(Application {
             port,
             server,
             watch,
+            stop_signals,
         })
     }
 
@@ -174,9 +179,11 @@ impl Application {
     /// actix's own handling would stop at once on SIGINT, so it is off and done here.
     pub async fn run_until_stopped(self) -> io::Result<()> {
         let handle = self.server.handle();
+        let stop_signals = self.stop_signals;
         let stop_on_signal = tokio::spawn(async move {
-            match stop_signal().await {
-                Ok(name) => {
+            match stop_signals {
+                Ok(mut signals) => {
+                    let name = signals.recv().await;
                     tracing::info!(
                         signal = name,
                         "stopping: no new connections; calls in flight may finish"
@@ -203,13 +210,26 @@ fn redis_store(url: Option<&secrecy::SecretString>) -> io::Result<Option<RedisSt
         .transpose()
 }
 
-/// Waits for SIGTERM (Kubernetes, Docker, systemd) or SIGINT (Ctrl-C); returns its name.
-async fn stop_signal() -> io::Result<&'static str> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(tokio::select! {
-        _ = terminate.recv() => "SIGTERM",
-        _ = interrupt.recv() => "SIGINT",
-    })
+/// SIGTERM (Kubernetes, Docker, systemd) and SIGINT (Ctrl-C), listened for.
+struct StopSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(StopSignals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for either; returns its name.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
 }

@@ -38,3 +38,34 @@ async fn stopping_lets_calls_in_flight_finish(stop_signal: &'static str) {
         lines.join("\n")
     );
 }
+
+/// A stop sent the moment the service says it listens (a rollout that replaces a pod just
+/// started) is graceful too: the signals are listened for before that line is written.
+#[test]
+fn a_stop_sent_as_soon_as_it_listens_is_graceful() {
+    let nothing = crate::common::Unreachable::reserve();
+    let vars = crate::harness::vars_at(&nothing.url());
+    // A busy machine (a node under load) widens the gap between the line and what follows.
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let spinners: Vec<_> = (0..4)
+        .map(|_| {
+            let busy = busy.clone();
+            std::thread::spawn(move || {
+                while busy.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    let statuses: Vec<_> = (0..20)
+        .map(|_| {
+            let running = crate::harness::spawn(crate::harness::command(&borrowed(&vars)));
+            running.stop("TERM")
+        })
+        .collect();
+    busy.store(false, std::sync::atomic::Ordering::Relaxed);
+    spinners.into_iter().for_each(|s| s.join().unwrap());
+    for (attempt, (status, stderr, _)) in statuses.iter().enumerate() {
+        assert_eq!(status.code(), Some(0), "attempt {attempt}: {stderr}");
+    }
+}
