@@ -1,4 +1,5 @@
-//! The one HTTP client every Genesys request goes through, and the rules for retrying.
+//! How every Genesys request is sent: the HTTP clients (one per server thread, shared by every
+//! org, each org with its own request limit on them), and the rules for retrying.
 //!
 //! Starting a cobrowse session is not idempotent, so the rules are narrow: retry only what
 //! Genesys tells us it did not act on (429 and 503, after `Retry-After`) and connections that
@@ -45,7 +46,8 @@ pub fn answer_floor(budget: Duration) -> Duration {
     (budget / 5).max(MIN_ANSWER_TIME).min(budget / 2)
 }
 
-/// The pooled HTTP client, cloned cheaply (everything is reference-counted inside).
+/// The HTTP clients (one per thread) with an org's request limit, cloned cheaply (everything
+/// is reference-counted inside): every org's `Transport` is a `with_limit` of one shared.
 #[derive(Clone)]
 pub struct Transport {
     /// One client, and so one connection pool, per server thread. A connection is driven by
