@@ -223,8 +223,10 @@ impl OrgSource for RawEnv {
         match value.as_deref() {
             // Reported where the names are checked.
             Some(NOT_TEXT) => Err(Reported),
-            Some(value) if !value.trim().is_empty() => Ok(Some(value.to_owned())),
-            _ => Ok(None),
+            Some(value) if value.trim().is_empty() => Ok(None),
+            Some(value) if key.is_credential() => Ok(Some(value.to_owned())),
+            Some(value) => Ok(Some(value.trim().to_owned())),
+            None => Ok(None),
         }
     }
 
@@ -243,14 +245,20 @@ impl OrgSource for RawEnv {
         }
     }
 
-    fn whole_number(&self, problems: &mut Vec<String>, key: OrgKey, why: &str) -> Read<i64> {
+    fn whole_number(
+        &self,
+        problems: &mut Vec<String>,
+        key: OrgKey,
+        range: RangeInclusive<u32>,
+        why: &str,
+    ) -> Read<u32> {
         let Some(value) = self.text(problems, key)? else {
             return Ok(None);
         };
-        match value.trim().parse() {
-            Ok(n) => Ok(Some(n)),
-            Err(_) => {
-                self.invalid(problems, key, value.trim(), why);
+        match value.parse() {
+            Ok(n) if range.contains(&n) => Ok(Some(n)),
+            _ => {
+                self.invalid(problems, key, &value, why);
                 Err(Reported)
             }
         }

@@ -107,5 +107,5 @@ fn without_the_file_the_environment_is_one_org_as_before() {
         ("AUTH_PASSWORD", "password"),
     ];
     let one = deployment(&vars).unwrap();
-    assert!(one.is_one_org() && one.orgs.len() == 1 && one.orgs[0].name.is_none());
+    assert!(one.orgs_file.is_none() && one.orgs.len() == 1 && one.orgs[0].name.is_none());
 }

@@ -133,14 +133,20 @@ impl Deployment {
         let file = set(&raw.orgs_file).map(PathBuf::from);
         let (orgs, shared, defaults) = match &file {
             None => {
-                // Read even when AUTH_DISABLED is invalid, so that every credential problem
-                // is named at once.
-                let disabled = parse_with(p, "AUTH_DISABLED", &raw.auth_disabled, "false", flag);
-                let (shared, defaults) = shared::read(p, &raw);
-                let own = defaults.clone();
-                let org = org::read(&raw, p, own, Some(disabled.unwrap_or(false)));
-                let orgs = disabled.and(org).map(|org| (vec![org], None));
-                (orgs, shared, defaults)
+                // The org's problems first, then AUTH_DISABLED's, then those of the settings
+                // it shares (the order they were always reported in, near enough).
+                let mut later = Vec::new();
+                let disabled = parse_with(
+                    &mut later,
+                    "AUTH_DISABLED",
+                    &raw.auth_disabled,
+                    "false",
+                    flag,
+                );
+                let (shared, defaults) = shared::read(&mut later, &raw);
+                let org = org::read(&raw, p, |_| defaults.clone(), Some(disabled));
+                p.extend(later);
+                (org.map(|org| (vec![org], None)), shared, defaults)
             }
             Some(file) => {
                 refuse_one_org_variables(p, &raw);
@@ -176,11 +182,6 @@ impl Deployment {
             Some(deployment) if problems.is_empty() => Ok(deployment),
             _ => Err(ConfigError { problems }),
         }
-    }
-
-    /// Whether the orgs are the environment's one, unnamed org.
-    pub fn is_one_org(&self) -> bool {
-        self.orgs_file.is_none()
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
+use std::ops::RangeInclusive;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::SystemTime;
@@ -140,8 +141,7 @@ impl OrgTable<'_> {
                 keys.join(", ")
             ));
         }
-        let own = defaults.overridden_by(self, p);
-        org::read(self, p, own, None)
+        org::read(self, p, |p| defaults.overridden_by(self, p), None)
     }
 }
 
@@ -187,15 +187,22 @@ impl OrgSource for OrgTable<'_> {
         self.text(p, key).map(|v| v.map(SecretString::from))
     }
 
-    fn whole_number(&self, p: &mut Vec<String>, key: OrgKey, why: &str) -> Read<i64> {
-        match self.org.get(key.key()) {
-            None => Ok(None),
-            Some(Value::Integer(n)) => Ok(Some(*n)),
-            Some(_) => {
-                self.problem(p, key, why);
-                Err(Reported)
-            }
-        }
+    fn whole_number(
+        &self,
+        p: &mut Vec<String>,
+        key: OrgKey,
+        range: RangeInclusive<u32>,
+        why: &str,
+    ) -> Read<u32> {
+        let value = match self.org.get(key.key()) {
+            None => return Ok(None),
+            Some(Value::Integer(n)) => u32::try_from(*n).ok().filter(|n| range.contains(n)),
+            Some(_) => None,
+        };
+        value.map(Some).ok_or_else(|| {
+            self.problem(p, key, why);
+            Reported
+        })
     }
 
     fn flag(&self, p: &mut Vec<String>, key: OrgKey) -> Read<bool> {

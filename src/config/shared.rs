@@ -40,10 +40,6 @@ pub(super) fn read(
     p: &mut Vec<String>,
     raw: &RawEnv,
 ) -> (Option<SharedSettings>, Option<OrgDefaults>) {
-    let listen = parse_with(p, "LISTEN", &raw.listen, DEFAULT_LISTEN, |v| {
-        v.parse::<SocketAddr>()
-            .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
-    });
     let upstream_timeout = parse_with(
         p,
         "UPSTREAM_TIMEOUT_MS",
@@ -58,6 +54,10 @@ pub(super) fn read(
     let defaults = OrgDefaults::built_in(upstream_timeout.unwrap_or_default())
         .overridden_by(raw, p)
         .filter(|_| upstream_timeout.is_some());
+    let listen = parse_with(p, "LISTEN", &raw.listen, DEFAULT_LISTEN, |v| {
+        v.parse::<SocketAddr>()
+            .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
+    });
     let error_mode = parse_with(p, "ERROR_MODE", &raw.error_mode, "inline", choice);
     let log_format = parse_with(p, "LOG_FORMAT", &raw.log_format, "json", choice);
     let max_in_flight = parse_with(p, "MAX_IN_FLIGHT", &raw.max_in_flight, "100", |v| {

@@ -371,3 +371,46 @@ fn a_variable_that_is_not_text_is_one_problem_whatever_the_setting() {
         );
     }
 }
+
+#[test]
+fn an_invalid_auth_disabled_is_its_only_credential_problem() {
+    let mut pairs = minimal();
+    pairs.retain(|(k, _)| !k.starts_with("AUTH_"));
+    pairs.push(("AUTH_DISABLED", "yes"));
+    let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
+    assert_eq!(
+        err.problems,
+        ["COBROWSE_AUTH_DISABLED=\"yes\" must be one of: true, false"]
+    );
+}
+
+#[test]
+fn a_requests_per_minute_is_a_whole_number_shown_as_written() {
+    for value in ["-0", "0100001", "1.5"] {
+        let mut pairs = minimal();
+        pairs.push(("GENESYS_REQUESTS_PER_MINUTE", value));
+        let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
+        assert_eq!(
+            err.problems,
+            [format!(
+                "COBROWSE_GENESYS_REQUESTS_PER_MINUTE={value:?} must be a whole number of requests in any 60 s, from 0 to 100000 (0 turns the limit off)"
+            )]
+        );
+    }
+}
+
+#[test]
+fn the_org_s_problems_come_before_the_shared_settings_ones() {
+    let err = Deployment::from_vars(vars(&[("LISTEN", "nowhere")])).unwrap_err();
+    assert!(
+        err.problems[0].starts_with("COBROWSE_GENESYS_REGION is missing"),
+        "{err}"
+    );
+    assert!(
+        err.problems
+            .last()
+            .unwrap()
+            .starts_with("COBROWSE_LISTEN=\"nowhere\""),
+        "{err}"
+    );
+}

@@ -13,7 +13,7 @@ use crate::inbound_auth::{BasicAuth, InboundAuth};
 pub(super) fn inbound_auth(
     source: &impl OrgSource,
     p: &mut Vec<String>,
-    auth_disabled: Option<bool>,
+    auth_disabled: Option<Option<bool>>,
 ) -> Option<InboundAuth> {
     let name = |key| source.name(key);
     // A value that could not be read (reported already) counts as set, so that it is not
@@ -23,13 +23,32 @@ pub(super) fn inbound_auth(
         unreadable = true;
         Some(String::new())
     });
-    let mut read_rotation = |current, next| {
-        let (values, read) = rotation(source, p, current, next);
-        unreadable |= !read;
-        values
+    let mut read = |key, p: &mut Vec<String>| {
+        secret_credential(source, p, key).unwrap_or_else(|Reported| {
+            unreadable = true;
+            Some(SecretString::from(""))
+        })
     };
-    let passwords = read_rotation(OrgKey::AuthPassword, OrgKey::AuthPasswordNext);
-    let bearer_tokens = read_rotation(OrgKey::AuthBearerToken, OrgKey::AuthBearerTokenNext);
+    let password = read(OrgKey::AuthPassword, p);
+    let password_next = read(OrgKey::AuthPasswordNext, p);
+    let bearer_token = read(OrgKey::AuthBearerToken, p);
+    let bearer_token_next = read(OrgKey::AuthBearerTokenNext, p);
+    // With AUTH_DISABLED invalid it is unknown which rules apply: its own problem is enough.
+    if auth_disabled == Some(None) {
+        return None;
+    }
+    let passwords = rotation(
+        source,
+        p,
+        (OrgKey::AuthPassword, password),
+        (OrgKey::AuthPasswordNext, password_next),
+    );
+    let bearer_tokens = rotation(
+        source,
+        p,
+        (OrgKey::AuthBearerToken, bearer_token),
+        (OrgKey::AuthBearerTokenNext, bearer_token_next),
+    );
     let basic = match (username, passwords.is_empty()) {
         (Some(username), false) => Some(BasicAuth {
             username,
@@ -53,7 +72,7 @@ pub(super) fn inbound_auth(
             return None;
         }
     };
-    let disabled = auth_disabled.unwrap_or(false);
+    let disabled = auth_disabled.flatten().unwrap_or(false);
     match (basic, bearer_tokens.is_empty(), disabled) {
         (None, true, true) => Some(InboundAuth::Disabled),
         (None, true, false) => {
@@ -71,9 +90,10 @@ pub(super) fn inbound_auth(
             None
         }
         (_, _, true) => {
-            p.push(
-                "COBROWSE_AUTH_DISABLED=true contradicts the inbound credentials that are set: remove one or the other".to_owned(),
-            );
+            p.push(concat!(
+                "COBROWSE_AUTH_DISABLED=true contradicts the inbound credentials that are set: ",
+                "remove one or the other"
+            ).to_owned());
             None
         }
         (_, _, false) if unreadable => None,
@@ -84,35 +104,26 @@ pub(super) fn inbound_auth(
     }
 }
 
-/// `current` and `next`, both accepted during a rotation; and whether both could be read (one
-/// that could not counts as set, with an empty value).
+/// A current value and its `_NEXT`, both accepted during a rotation; a `_NEXT` alone is a
+/// problem.
 fn rotation(
     source: &impl OrgSource,
     p: &mut Vec<String>,
-    current: OrgKey,
-    next: OrgKey,
-) -> (Vec<SecretString>, bool) {
-    let mut read = true;
-    let mut value = |key| {
-        secret_credential(source, p, key).unwrap_or_else(|Reported| {
-            read = false;
-            Some(SecretString::from(""))
-        })
-    };
-    let (current_value, next_value) = (value(current), value(next));
-    let values = match (current_value, next_value) {
+    (current_key, current): (OrgKey, Option<SecretString>),
+    (next_key, next): (OrgKey, Option<SecretString>),
+) -> Vec<SecretString> {
+    match (current, next) {
         (Some(current), next) => std::iter::once(current).chain(next).collect(),
         (None, Some(_)) => {
             let why = format!(
                 "is set without {}: it only adds a second accepted value during a rotation",
-                source.name(current)
+                source.name(current_key)
             );
-            source.problem(p, next, &why);
+            source.problem(p, next_key, &why);
             Vec::new()
         }
         (None, None) => Vec::new(),
-    };
-    (values, read)
+    }
 }
 
 /// A credential, used exactly as written: one with whitespace around it (as a Secret made

@@ -78,38 +78,30 @@ impl OrgDefaults {
         source: &impl OrgSource,
         p: &mut Vec<String>,
     ) -> Option<OrgDefaults> {
-        let requests_per_minute =
-            match source.whole_number(p, OrgKey::RequestsPerMinute, REQUESTS_PER_MINUTE) {
-                Ok(None) => Some(self.requests_per_minute),
-                Ok(Some(n @ 0..=100_000)) => Some(NonZeroU32::new(n as u32)),
-                Ok(Some(n)) => {
-                    source.invalid(
-                        p,
-                        OrgKey::RequestsPerMinute,
-                        &n.to_string(),
-                        REQUESTS_PER_MINUTE,
-                    );
-                    None
-                }
-                Err(Reported) => None,
-            };
+        let requests_per_minute = source
+            .whole_number(
+                p,
+                OrgKey::RequestsPerMinute,
+                0..=100_000,
+                REQUESTS_PER_MINUTE,
+            )
+            .ok()
+            .map(|n| n.map_or(self.requests_per_minute, NonZeroU32::new));
         let verify_agent = source
             .flag(p, OrgKey::VerifyAgent)
             .ok()
             .map(|v| v.unwrap_or(self.verify_agent));
         let request_body = match source.text(p, OrgKey::RequestBody) {
             Ok(None) => Some(self.request_body),
-            Ok(Some(value)) => choice(value.trim())
-                .map_err(|why| source.invalid(p, OrgKey::RequestBody, value.trim(), &why))
+            Ok(Some(value)) => choice(&value)
+                .map_err(|why| source.invalid(p, OrgKey::RequestBody, &value, &why))
                 .ok(),
             Err(Reported) => None,
         };
         let default_cobrowse_type = match source.text(p, OrgKey::DefaultCobrowseType) {
             Ok(None) => Some(self.default_cobrowse_type),
-            Ok(Some(value)) => CobrowseType::parse(value.trim())
-                .map_err(|_| {
-                    source.invalid(p, OrgKey::DefaultCobrowseType, value.trim(), COBROWSE_TYPE)
-                })
+            Ok(Some(value)) => CobrowseType::parse(&value)
+                .map_err(|_| source.invalid(p, OrgKey::DefaultCobrowseType, &value, COBROWSE_TYPE))
                 .ok(),
             Err(Reported) => None,
         };
@@ -138,17 +130,18 @@ impl OrgDefaults {
 }
 
 /// Reads the org of `source`: every problem found goes to `p`, and the org only when there
-/// was none in it. `own` is what it sets of the deployment's defaults (or the defaults whole);
-/// `auth_disabled`, only for the environment's org, is `COBROWSE_AUTH_DISABLED`.
+/// was none in it. `own` reads what it sets of the deployment's defaults (or gives the
+/// defaults whole), after where its Genesys is and its credential. `auth_disabled`, only for
+/// the environment's org, is `COBROWSE_AUTH_DISABLED` (`Some(None)`: invalid, reported).
 pub fn read(
     source: &impl OrgSource,
     p: &mut Vec<String>,
-    own: Option<OrgDefaults>,
-    auth_disabled: Option<bool>,
+    own: impl FnOnce(&mut Vec<String>) -> Option<OrgDefaults>,
+    auth_disabled: Option<Option<bool>>,
 ) -> Option<OrgSettings> {
     let access = genesys_access(source, p);
     let inbound_auth = inbound_auth(source, p, auth_disabled);
-    let own = own?;
+    let own = own(p)?;
     Some(OrgSettings {
         name: source.org_name().map(str::to_owned),
         genesys: own.genesys(access?),
@@ -164,17 +157,16 @@ fn genesys_access(source: &impl OrgSource, p: &mut Vec<String>) -> Option<Genesy
     let region = source.text(p, OrgKey::Region).map_or(Some(None), |region| {
         region.map(|value| {
             value
-                .trim()
                 .parse::<Region>()
-                .map_err(|why| source.invalid(p, OrgKey::Region, value.trim(), &why))
+                .map_err(|why| source.invalid(p, OrgKey::Region, &value, &why))
                 .ok()
         })
     });
     let mut url = |key: OrgKey| {
         source.text(p, key).map_or(Some(None), |url| {
             url.map(|value| {
-                region::base_url(value.trim())
-                    .map_err(|why| source.invalid(p, key, value.trim(), &why))
+                region::base_url(&value)
+                    .map_err(|why| source.invalid(p, key, &value, &why))
                     .ok()
             })
         })

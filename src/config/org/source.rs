@@ -2,6 +2,8 @@
 //! variable and its key in the orgs file), and what a source of them answers. The environment
 //! (`config::env`) and an org's table of the orgs file (`config::orgs_file`) are the two.
 
+use std::ops::RangeInclusive;
+
 use secrecy::SecretString;
 
 /// The table of an org's settings: each has a variable (after `COBROWSE_`) and a key in the
@@ -60,6 +62,12 @@ impl OrgKey {
         )
     }
 
+    /// Whether its value is a credential, used exactly as written (never trimmed: one with
+    /// whitespace around it is refused); every other value is read without it.
+    pub fn is_credential(self) -> bool {
+        self.is_secret() || matches!(self, OrgKey::ClientId | OrgKey::AuthUsername)
+    }
+
     /// Whether the environment's variable is the default of every org of an orgs file (which
     /// may set its own), rather than a setting only of the environment's one org.
     pub fn is_deployment_default(self) -> bool {
@@ -94,12 +102,18 @@ pub trait OrgSource {
     fn invalid(&self, problems: &mut Vec<String>, key: OrgKey, value: &str, why: &str);
     /// What the admin runs to write a credential without padding, where it is written.
     fn padding_fix(&self, key: OrgKey) -> String;
-    /// A text value, exactly as written.
+    /// A text value: a credential exactly as written, any other without whitespace around it.
     fn text(&self, problems: &mut Vec<String>, key: OrgKey) -> Read<String>;
     /// A secret value, exactly as written.
     fn secret(&self, problems: &mut Vec<String>, key: OrgKey) -> Read<SecretString>;
-    /// A whole number; `why` is what the setting takes, said when it is not a number.
-    fn whole_number(&self, problems: &mut Vec<String>, key: OrgKey, why: &str) -> Read<i64>;
+    /// A whole number within `range`; `why` is what the setting takes, said otherwise.
+    fn whole_number(
+        &self,
+        problems: &mut Vec<String>,
+        key: OrgKey,
+        range: RangeInclusive<u32>,
+        why: &str,
+    ) -> Read<u32>;
     /// `true` or `false`.
     fn flag(&self, problems: &mut Vec<String>, key: OrgKey) -> Read<bool>;
 }

@@ -231,3 +231,19 @@ fn a_credential_missing_its_other_half_or_none_at_all_is_refused() {
             .any(|p| p.starts_with("org `globex`: `auth_bearer_token_next` is set without"))
     );
 }
+
+#[test]
+fn a_value_of_the_file_is_taken_as_written() {
+    let problem = only(refused(&TWO_ORGS.replace("\"empty\"", "\" empty\"")));
+    assert!(
+        problem.starts_with("org `globex`: `request_body` must be one of"),
+        "{problem}"
+    );
+    let problem = only(refused(
+        &TWO_ORGS.replace("requests_per_minute = 0", "requests_per_minute = -1"),
+    ));
+    assert!(
+        problem.starts_with("org `globex`: `requests_per_minute` must be a whole number"),
+        "{problem}"
+    );
+}
