@@ -18,15 +18,17 @@
 mod env;
 pub mod org;
 pub mod orgs_file;
+mod parse;
 mod shared;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub use env::variable_names;
-use env::{NOT_TEXT, RawEnv, flag, ours, parse_with, set};
+use env::{NOT_TEXT, RawEnv, ours, parse_with, set};
 pub use org::{GenesysAccess, OrgDefaults, OrgKey, OrgSettings};
 pub use orgs_file::Version;
+use parse::flag;
 pub use shared::SharedSettings;
 
 /// The prefix of every variable this service reads.

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::env::{NOT_TEXT, RawEnv, choice, millis, parse_with, secret_set, set};
+use super::env::{NOT_TEXT, RawEnv, parse_with, secret_set, set};
+use super::parse::{choice, millis};
 use super::{DEFAULT_LISTEN, OrgDefaults, PREFIX};
 use crate::outcome::ErrorMode;
 use crate::reuse::redis;

@@ -6,8 +6,6 @@ use prometheus_client::encoding::{
     EncodeLabel, EncodeLabelSet, EncodeLabelValue, LabelSetEncoder, LabelValueEncoder,
 };
 
-use crate::outcome::CallOutcome;
-
 /// `org="acme"` for an org of `COBROWSE_ORGS_FILE`; no label at all for a single org, whose
 /// series stay as they always were. Names come from the file, so the label is bounded.
 #[derive(Clone, Copy, Debug, Default, Hash, PartialEq, Eq)]
@@ -30,6 +28,29 @@ pub struct CallLabels {
     pub outcome: CallOutcome,
     /// The flat reply's `errorCode`, `""` on success.
     pub error_code: &'static str,
+}
+
+/// What became of a call, as `calls_total` counts it and its log line names it.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// A session was started, or one started earlier handed out again.
+    Started,
+    /// The call failed; its reply carries the `ErrorCode`.
+    Failed,
+    /// Nothing was started because the conversation already has a session: not a failure.
+    AlreadyActive,
+}
+
+impl CallOutcome {
+    /// The name in the `outcome` label and log field. Alerts, dashboards and log queries match
+    /// these names: never rename one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Started => "started",
+            CallOutcome::Failed => "failed",
+            CallOutcome::AlreadyActive => "already_active",
+        }
+    }
 }
 
 impl EncodeLabelValue for CallOutcome {

@@ -12,7 +12,7 @@ mod process;
 mod registry;
 mod scrape;
 
-pub use labels::{CallLabels, OperationLabels, OrgLabel, RequestBodyLabels};
+pub use labels::{CallLabels, CallOutcome, OperationLabels, OrgLabel, RequestBodyLabels};
 pub use scrape::{GenesysStatus, count_dropped_log_lines};
 
 use std::sync::atomic::AtomicU64;
@@ -23,8 +23,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-
-use crate::outcome::CallOutcome;
 
 pub struct Metrics {
     registry: Registry,

@@ -40,28 +40,9 @@ impl ErrorMode {
     }
 }
 
-/// What became of a call, as `calls_total` counts it and its log line names it.
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-pub enum CallOutcome {
-    /// A session was started, or one started earlier handed out again.
-    Started,
-    /// The call failed; its reply carries the [`ErrorCode`].
-    Failed,
-    /// Nothing was started because the conversation already has a session: not a failure.
-    AlreadyActive,
-}
-
-impl CallOutcome {
-    /// The name in the `outcome` label and log field. Alerts, dashboards and log queries match
-    /// these names: never rename one.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CallOutcome::Started => "started",
-            CallOutcome::Failed => "failed",
-            CallOutcome::AlreadyActive => "already_active",
-        }
-    }
-}
+/// What became of a call: defined with the metrics that count it by it (they depend on
+/// nothing they count), and named here with the replies that carry it.
+pub use crate::metrics::CallOutcome;
 
 /// A failed call: what went wrong, what to do, and what Genesys said about it.
 #[derive(Clone, Debug, PartialEq, Eq)]

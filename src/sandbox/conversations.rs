@@ -10,7 +10,7 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::simulated::{genesys_error, not_found, refuse_bearer};
+use super::refusals::{genesys_error, not_found, refuse_bearer};
 use crate::doctor::MADE_UP_PREFIX;
 
 /// Conversation ids that make the simulated API fail, and how.

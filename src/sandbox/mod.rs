@@ -14,6 +14,7 @@
 //! conversation ids with what the simulated API answers on each.
 
 mod conversations;
+mod refusals;
 mod simulated;
 
 use std::io;

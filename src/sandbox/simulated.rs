@@ -4,7 +4,7 @@
 //! that token as Genesys refuses them.
 //!
 //! The conversation requests, where the special ids show their failures, are in
-//! `conversations.rs`; the error body every refusal carries is here.
+//! `conversations.rs`; the error body every refusal carries is in `refusals.rs`.
 
 use std::io;
 use std::net::TcpListener;
@@ -14,6 +14,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
 use super::conversations::{conversation, start_cobrowse};
+use super::refusals::{not_found, refuse_bearer};
 use super::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN};
 use crate::export::{self, ActionOptions};
 
@@ -156,51 +157,4 @@ async fn action_by_id(
     } else {
         not_found(&correlation_id)
     }
-}
-
-pub(super) fn not_found(correlation_id: &str) -> HttpResponse {
-    genesys_error(
-        404,
-        "not.found",
-        "The requested resource was not found.",
-        correlation_id,
-    )
-}
-
-/// The simulated API's bearer check: `Some` is the 401 Genesys would answer.
-pub(super) fn refuse_bearer(request: &HttpRequest, correlation_id: &str) -> Option<HttpResponse> {
-    let bearer = format!("Bearer {DEMO_TOKEN}");
-    if request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        == Some(bearer.as_str())
-    {
-        None
-    } else {
-        Some(genesys_error(
-            401,
-            "bad.credentials",
-            "Invalid login credentials.",
-            correlation_id,
-        ))
-    }
-}
-
-pub(super) fn genesys_error(
-    status: u16,
-    code: &str,
-    message: &str,
-    correlation_id: &str,
-) -> HttpResponse {
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).expect("valid status"))
-        .insert_header(("ININ-Correlation-Id", correlation_id))
-        .json(json!({
-            "message": message,
-            "code": code,
-            "status": status,
-            "contextId": correlation_id,
-            "details": [],
-            "errors": []
-        }))
 }

@@ -20,7 +20,7 @@ use crate::genesys::region::{self, Region};
 use crate::genesys::{GenesysSettings, RequestBody};
 use crate::inbound_auth::InboundAuth;
 
-use super::env::choice;
+use super::parse::choice;
 use inbound::{credential, inbound_auth, secret_credential};
 pub use source::{OrgKey, OrgSource, Read, Reported};
 
