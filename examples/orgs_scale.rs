@@ -12,8 +12,6 @@ use actix_web::test::TestRequest;
 use base64::Engine;
 use cobrowse_proxy::config::orgs_file::{self as file, Version};
 use cobrowse_proxy::config::{Deployment, OrgDefaults, OrgsFile};
-use cobrowse_proxy::domain::CobrowseType;
-use cobrowse_proxy::genesys::RequestBody;
 use cobrowse_proxy::metrics::Metrics;
 use cobrowse_proxy::orgs::{OrgBuilder, Orgs};
 
@@ -68,13 +66,7 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("orgs.toml");
     std::fs::write(&path, orgs_file(count, None)).unwrap();
-    let defaults = OrgDefaults {
-        upstream_timeout: Duration::from_secs(10),
-        requests_per_minute: std::num::NonZeroU32::new(300),
-        request_body: RequestBody::Auto,
-        verify_agent: false,
-        default_cobrowse_type: CobrowseType::View,
-    };
+    let defaults = OrgDefaults::built_in(Duration::from_secs(10));
     let metrics = Arc::new(Metrics::for_many_orgs());
     let builder = || {
         OrgBuilder::new(

@@ -25,7 +25,6 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::config::{Deployment, GenesysAccess, OrgDefaults, OrgSettings, SharedSettings};
-use crate::domain::CobrowseType;
 use crate::genesys::RequestBody;
 use crate::inbound_auth::{BasicAuth, InboundAuth};
 use crate::outcome::ErrorMode;
@@ -75,12 +74,11 @@ impl Sandbox {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
         let genesys_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
         let defaults = OrgDefaults {
-            upstream_timeout: SANDBOX_BUDGET,
             requests_per_minute: None,
             request_body: RequestBody::AgentPayload,
             // So the agent-presence cases show whether or not the flow passes agentId.
             verify_agent: true,
-            default_cobrowse_type: CobrowseType::View,
+            ..OrgDefaults::built_in(SANDBOX_BUDGET)
         };
         let org = OrgSettings {
             name: None,

@@ -8,13 +8,7 @@ use crate::inbound_auth::InboundAuth;
 use super::*;
 
 fn defaults() -> OrgDefaults {
-    OrgDefaults {
-        upstream_timeout: Duration::from_secs(10),
-        requests_per_minute: NonZeroU32::new(300),
-        request_body: RequestBody::Auto,
-        verify_agent: false,
-        default_cobrowse_type: CobrowseType::View,
-    }
+    OrgDefaults::built_in(Duration::from_secs(10))
 }
 
 /// What `auth` accepts, shown for the comparison (`InboundAuth::accepted` keeps it wrapped).
