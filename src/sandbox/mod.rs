@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::config::{Deployment, GenesysAccess, OrgDefaults, OrgSettings, SharedSettings};
+use crate::config::{Deployment, GenesysAccess, OrgDefaults, SharedSettings};
 use crate::genesys::RequestBody;
 use crate::inbound_auth::{BasicAuth, InboundAuth};
 use crate::outcome::ErrorMode;
@@ -80,23 +80,22 @@ impl Sandbox {
             verify_agent: true,
             ..OrgDefaults::built_in(SANDBOX_BUDGET)
         };
-        let org = OrgSettings {
-            name: None,
-            genesys: defaults.genesys(GenesysAccess {
+        let org = defaults.org(
+            None,
+            GenesysAccess {
                 api_url: genesys_url.clone(),
                 login_url: genesys_url.clone(),
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: SecretString::from(DEMO_CLIENT_SECRET),
-            }),
-            inbound_auth: InboundAuth::Required {
+            },
+            InboundAuth::Required {
                 basic: Some(BasicAuth {
                     username: DEMO_USERNAME.to_owned(),
                     passwords: vec![SecretString::from(DEMO_PASSWORD)],
                 }),
                 bearer_tokens: Vec::new(),
             },
-            default_cobrowse_type: defaults.default_cobrowse_type,
-        };
+        );
         let shared = SharedSettings {
             listen,
             tls: None,

@@ -114,17 +114,28 @@ impl OrgDefaults {
         })
     }
 
-    /// An org's Genesys settings: `access`, and these.
-    pub fn genesys(&self, access: GenesysAccess) -> GenesysSettings {
-        GenesysSettings {
-            api_url: access.api_url,
-            login_url: access.login_url,
-            client_id: access.client_id,
-            client_secret: access.client_secret,
-            upstream_timeout: self.upstream_timeout,
-            requests_per_minute: self.requests_per_minute,
-            request_body: self.request_body,
-            verify_agent: self.verify_agent,
+    /// The org `name` with where its Genesys is and its credential, taking these settings
+    /// (what it sets of its own is in them already).
+    pub fn org(
+        &self,
+        name: Option<String>,
+        access: GenesysAccess,
+        inbound_auth: InboundAuth,
+    ) -> OrgSettings {
+        OrgSettings {
+            name,
+            genesys: GenesysSettings {
+                api_url: access.api_url,
+                login_url: access.login_url,
+                client_id: access.client_id,
+                client_secret: access.client_secret,
+                upstream_timeout: self.upstream_timeout,
+                requests_per_minute: self.requests_per_minute,
+                request_body: self.request_body,
+                verify_agent: self.verify_agent,
+            },
+            inbound_auth,
+            default_cobrowse_type: self.default_cobrowse_type,
         }
     }
 }
@@ -142,12 +153,8 @@ pub fn read(
     let access = genesys_access(source, p);
     let inbound_auth = inbound_auth(source, p, auth_disabled);
     let own = own(p)?;
-    Some(OrgSettings {
-        name: source.org_name().map(str::to_owned),
-        genesys: own.genesys(access?),
-        inbound_auth: inbound_auth?,
-        default_cobrowse_type: own.default_cobrowse_type,
-    })
+    let name = source.org_name().map(str::to_owned);
+    Some(own.org(name, access?, inbound_auth?))
 }
 
 /// Where Genesys is (the region, or both URLs; either URL, when set, replaces the region's)
