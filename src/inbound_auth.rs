@@ -165,6 +165,27 @@ impl Credentials {
         }
     }
 
+    /// Every credential two orgs accept, which could not tell them apart: `(bearer?, the org
+    /// that accepts it first, another that accepts it too)`, in the order of the second.
+    pub fn shared(&self) -> Vec<(bool, usize, usize)> {
+        let mut shared = Vec::new();
+        for (is_bearer, table) in [(false, &self.basic), (true, &self.bearer)] {
+            for candidates in table.values() {
+                for (at, (index, credential)) in candidates.iter().enumerate() {
+                    let first = candidates[..at].iter().find(|(other, earlier)| {
+                        other != index && earlier.expose_secret() == credential.expose_secret()
+                    });
+                    if let Some((first, _)) = first {
+                        shared.push((is_bearer, *first, *index));
+                    }
+                }
+            }
+        }
+        shared.sort_by_key(|&(is_bearer, _, second)| (second, is_bearer));
+        shared.dedup();
+        shared
+    }
+
     /// The org of `presented`: the table's candidates for its keyed hash (one, or none),
     /// each compared in constant time.
     fn lookup(

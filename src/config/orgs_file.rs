@@ -6,17 +6,16 @@
 //! in `config::org`: a problem names the org and the key, never a value (serde's and the TOML
 //! parser's own messages may quote what they could not read).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
 use std::ops::RangeInclusive;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::SystemTime;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use toml::{Table, Value};
 
 use super::org::{self, OrgDefaults, OrgKey, OrgSettings, OrgSource, Read, Reported};
+use crate::inbound_auth::Credentials;
 
 /// The keys an org's table may hold.
 pub fn keys() -> [&'static str; OrgKey::ALL.len()] {
@@ -219,31 +218,19 @@ impl OrgSource for OrgTable<'_> {
 
 /// Two orgs that accept one credential could not be told apart: a problem naming both.
 fn refuse_shared_credentials(p: &mut Vec<String>, orgs: &[OrgSettings]) {
-    // By a keyed hash of the credential, then compared: no credential leaves its wrapper.
-    let hasher = RandomState::new();
-    let mut seen: HashMap<(bool, u64), Vec<(SecretString, &str)>> = HashMap::new();
-    for org in orgs {
-        let name = org.name.as_deref().unwrap_or_default();
-        for (is_bearer, value) in org.inbound_auth.accepted() {
-            let key = if is_bearer {
-                "auth_bearer_token"
-            } else {
-                "auth_username/auth_password"
-            };
-            let same = seen
-                .entry((is_bearer, hasher.hash_one(value.expose_secret())))
-                .or_default();
-            match same
-                .iter()
-                .find(|(other, _)| other.expose_secret() == value.expose_secret())
-            {
-                Some((_, other)) if *other != name => p.push(format!(
-                    "orgs `{other}` and `{name}` accept the same inbound credential ({key}): each org needs its own, since the credential decides the org"
-                )),
-                Some(_) => {}
-                None => same.push((value, name)),
-            }
-        }
+    let credentials = Credentials::new(orgs.iter().map(|org| &org.inbound_auth));
+    let name = |index: usize| orgs[index].name.as_deref().unwrap_or_default();
+    for (is_bearer, first, second) in credentials.shared() {
+        let key = if is_bearer {
+            "auth_bearer_token"
+        } else {
+            "auth_username/auth_password"
+        };
+        p.push(format!(
+            "orgs `{}` and `{}` accept the same inbound credential ({key}): each org needs its own, since the credential decides the org",
+            name(first),
+            name(second)
+        ));
     }
 }
 

@@ -6,6 +6,7 @@ use crate::genesys::RequestBody;
 use crate::inbound_auth::InboundAuth;
 
 use super::*;
+use secrecy::ExposeSecret;
 
 fn defaults() -> OrgDefaults {
     OrgDefaults::built_in(Duration::from_secs(10))
@@ -239,5 +240,21 @@ fn a_value_of_the_file_is_taken_as_written() {
     assert!(
         problem.starts_with("org `globex`: `requests_per_minute` must be a whole number"),
         "{problem}"
+    );
+}
+
+#[test]
+fn each_org_sharing_a_credential_is_named_beside_the_first_that_has_it() {
+    let shared = "auth_username = \"acme\"\nauth_password = \"acme-inbound-pw\"";
+    let text = format!(
+        "{}\n[orgs.initech]\nregion = \"eu-west-1\"\nclient_id = \"i\"\nclient_secret = \"i-s\"\n{shared}\n",
+        TWO_ORGS.replace("auth_bearer_token = \"globex-token\"", shared)
+    );
+    assert_eq!(
+        refused(&text),
+        [
+            "orgs `acme` and `globex` accept the same inbound credential (auth_username/auth_password): each org needs its own, since the credential decides the org",
+            "orgs `acme` and `initech` accept the same inbound credential (auth_username/auth_password): each org needs its own, since the credential decides the org",
+        ]
     );
 }
