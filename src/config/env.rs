@@ -231,8 +231,8 @@ impl OrgSource for RawEnv {
         let Some(value) = self.text(problems, key)? else {
             return Ok(None);
         };
-        flag(value.trim()).map(Some).map_err(|why| {
-            self.invalid(problems, key, value.trim(), &why);
+        flag(&value).map(Some).map_err(|why| {
+            self.invalid(problems, key, &value, &why);
             Reported
         })
     }

@@ -90,17 +90,7 @@ pub(super) async fn start_permission(
             )
         }
         Err(error) => trouble(START_PERMISSION, &asked, &error, set_in),
-        Ok(status) => Check::fail(
-            START_PERMISSION,
-            format!(
-                "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
-            ),
-            format!(
-                "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
-                set_in.name(OrgKey::ApiUrl),
-                set_in.name(OrgKey::Region)
-            ),
-        ),
+        Ok(status) => not_the_api(START_PERMISSION, &asked, status, set_in),
     }
 }
 
@@ -149,16 +139,21 @@ pub(super) async fn read_permission(
             }
         }
         Err(error) => trouble(READ_PERMISSION, &asked, &error, set_in),
-        Ok(status) => Check::fail(
-            READ_PERMISSION,
-            format!(
-                "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
-            ),
-            format!(
-                "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
-                set_in.name(OrgKey::ApiUrl),
-                set_in.name(OrgKey::Region)
-            ),
-        ),
+        Ok(status) => not_the_api(READ_PERMISSION, &asked, status, set_in),
     }
+}
+
+/// An answer Genesys never gives for a made-up conversation: the API URL is not Genesys's.
+fn not_the_api(check: &'static str, asked: &str, status: u16, set_in: SetIn<'_>) -> Check {
+    Check::fail(
+        check,
+        format!(
+            "{asked}: answered {status}, which Genesys never answers for a conversation that does not exist."
+        ),
+        format!(
+            "Check that {} points at the Genesys Platform API (or unset it to use {}'s).",
+            set_in.name(OrgKey::ApiUrl),
+            set_in.name(OrgKey::Region)
+        ),
+    )
 }
