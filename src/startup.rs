@@ -65,6 +65,12 @@ impl Application {
                 "inbound authentication is disabled (COBROWSE_AUTH_DISABLED=true): anyone who can reach this port can start cobrowse sessions"
             );
         }
+        crate::genesys::egress::log_proxies(
+            deployment
+                .orgs
+                .iter()
+                .map(|org| (org.name.as_deref(), &org.genesys)),
+        );
         let orgs_file = deployment.orgs_file.as_ref();
         let metrics = Arc::new(match orgs_file {
             None => Metrics::default(),

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod client;
 pub mod conversation;
+pub mod egress;
 pub mod error;
 pub mod limit;
 pub mod region;

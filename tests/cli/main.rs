@@ -10,6 +10,7 @@ mod harness;
 mod unique_keys;
 
 mod calls;
+mod egress_proxy;
 mod environment;
 mod logs;
 mod orgs_reload;
