@@ -365,10 +365,47 @@ async fn one_org_s_hanging_login_never_makes_the_readiness_probe_time_out() {
     let took = started.elapsed();
     // Within a Kubernetes probe's 5 s, with room to spare.
     assert!(took < Duration::from_secs(4), "/readyz took {took:?}");
-    assert_eq!(reply.status(), 200, "globex can be served");
+    assert_eq!(reply.status(), 200);
     let body: Value = reply.json().await.unwrap();
-    assert_eq!(body["orgs"]["globex"]["status"], "ready", "{body}");
-    assert_eq!(body["orgs"]["acme"]["status"], "not ready", "{body}");
+    assert_eq!(body["orgs"]["globex"]["genesys"], "token held", "{body}");
+    assert_eq!(
+        body["orgs"]["acme"]["errorCode"], "UPSTREAM_TIMEOUT",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn every_org_s_client_refused_leaves_the_replica_ready_and_calls_told_why() {
+    let orgs = TwoOrgs::start("all-refused", &[]).await;
+    for genesys in [&orgs.acme, &orgs.globex] {
+        genesys.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(
+                ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})),
+            )
+            .mount(genesys)
+            .await;
+    }
+    let reply = orgs.get("/readyz").await;
+    // No org can be served, and still the replica answers: its calls say why.
+    assert_eq!(reply.status(), 200);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["status"], "ready", "{body}");
+    for org in ["acme", "globex"] {
+        assert_eq!(
+            body["orgs"][org]["genesys"], "login refused (GENESYS_AUTH_FAILED)",
+            "{body}"
+        );
+    }
+    assert_eq!(
+        orgs.as_acme(&valid_input()).await["errorCode"],
+        "GENESYS_AUTH_FAILED"
+    );
+    assert_eq!(
+        orgs.as_globex(&valid_input()).await["errorCode"],
+        "GENESYS_AUTH_FAILED"
+    );
 }
 
 #[tokio::test]
