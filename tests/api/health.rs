@@ -41,6 +41,12 @@ async fn a_refused_client_leaves_readyz_200_saying_so_and_calls_get_genesys_auth
     );
     assert_eq!(body["errorCode"], "GENESYS_AUTH_FAILED", "{body}");
     assert_eq!(body["upstreamStatus"], 401, "{body}");
+    // The environment's one org: its client is in the variables.
+    let message = body["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET"),
+        "{message}"
+    );
     let reply = flat_reply(app.start(&valid_input()).await).await;
     assert_failed_with(
         &reply,

@@ -409,6 +409,35 @@ async fn every_org_s_client_refused_leaves_the_replica_ready_and_calls_told_why(
 }
 
 #[tokio::test]
+async fn a_file_org_whose_client_is_refused_is_told_to_check_its_table_not_the_variables() {
+    let orgs = TwoOrgs::start("refused-names-table", &[]).await;
+    orgs.acme.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .mount(&orgs.acme)
+        .await;
+    let reply = orgs.as_acme(&valid_input()).await;
+    let ready: Value = orgs.get("/readyz").await.json().await.unwrap();
+    let probe = &ready["orgs"]["acme"];
+    assert_eq!(
+        probe["genesys"], "login refused (GENESYS_AUTH_FAILED)",
+        "{ready}"
+    );
+    for message in [&reply["errorMessage"], &probe["errorMessage"]] {
+        let message = message.as_str().unwrap();
+        // The variables are refused beside an orgs file: the org's table is what to edit.
+        assert!(
+            message.contains("client_id and client_secret in [orgs.acme] of the orgs file"),
+            "{message}"
+        );
+        assert!(!message.contains("COBROWSE_GENESYS_CLIENT"), "{message}");
+    }
+    assert_eq!(reply["errorCode"], "GENESYS_AUTH_FAILED", "{reply}");
+    assert_eq!(ready["orgs"]["globex"]["genesys"], "token held", "{ready}");
+}
+
+#[tokio::test]
 async fn an_org_whose_genesys_hangs_leaves_room_for_the_other_orgs() {
     // 8 calls at once for the instance, so 6 for one org.
     let orgs = TwoOrgs::start("org-share", &[("MAX_IN_FLIGHT", "8")]).await;
