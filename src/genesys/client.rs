@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use super::GenesysSettings;
 use super::error::{GenesysError, Operation};
 use super::reply::Reply;
-use super::token::TokenCache;
+use super::token::{AccessToken, TokenCache};
 use super::transport::{Transport, answer_floor};
 use crate::domain::ConversationId;
 use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
@@ -148,7 +148,16 @@ impl GenesysClient {
     /// the budget) for a token request under way; it goes on after the wait ends.
     pub async fn check_ready(&self, wait: Duration) -> Result<(), GenesysError> {
         let deadline = Instant::now() + self.budget.min(wait);
-        self.tokens.get(deadline).await.map(|_| ())
+        self.token(deadline).await.map(|_| ())
+    }
+
+    /// The cached token, or the failure to get one, which names this client's org.
+    async fn token(&self, deadline: Instant) -> Result<Arc<AccessToken>, GenesysError> {
+        let org = self.org.0;
+        self.tokens
+            .get(deadline)
+            .await
+            .map_err(|error| GenesysError { org, ..error })
     }
 
     /// The figures `/metrics` reads from the client when Prometheus scrapes.
@@ -174,7 +183,7 @@ impl GenesysClient {
     ) -> Result<Reply, GenesysError> {
         let mut renewed = false;
         loop {
-            let token = self.tokens.get(deadline).await?;
+            let token = self.token(deadline).await?;
             let reply = self
                 .transport
                 .send(operation, || make(token.expose()), deadline)

@@ -19,12 +19,17 @@ pub struct GenesysError {
     pub status: u16,
     /// `ININ-Correlation-Id` of the last answer (or its error body's `contextId`), `""` when none.
     pub correlation_id: String,
-    /// Requests sent again before giving up.
-    pub retries: u32,
+    /// Requests sent again before giving up (at most 3: a `u8` keeps the error, returned by
+    /// every Genesys request, small).
+    pub retries: u8,
     /// The conversation the request was about, for requests that name one.
     pub conversation_id: Option<ConversationId>,
     /// A start that failed after this call had read the conversation: that request was sent.
     pub after_lookup: bool,
+    /// The org whose token request failed, by its name in the orgs file; `None` for the
+    /// environment's one org, and for the other requests. Its settings are then named where
+    /// they are written.
+    pub org: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +93,7 @@ impl GenesysError {
             retries: 0,
             conversation_id: None,
             after_lookup: false,
+            org: None,
         }
     }
 

@@ -12,7 +12,7 @@ pub struct Reply {
     pub correlation_id: String,
     pub body: Vec<u8>,
     /// Attempts made before this answer, for the call's log line.
-    pub retries: u32,
+    pub retries: u8,
 }
 
 impl Reply {
@@ -26,6 +26,7 @@ impl Reply {
             retries: self.retries,
             conversation_id: None,
             after_lookup: false,
+            org: None,
         }
     }
 

@@ -28,7 +28,7 @@ use super::reply::Reply;
 use crate::metrics::{Metrics, OperationLabels};
 
 /// The most attempts one call makes, however generous the budget.
-const MAX_ATTEMPTS: u32 = 4;
+const MAX_ATTEMPTS: u8 = 4;
 /// Wait before retrying a 429/503 that carries no usable `Retry-After`.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Wait before retrying a connection that did not open.
@@ -213,7 +213,7 @@ struct RawReply {
 }
 
 impl RawReply {
-    fn finish(self, retries: u32) -> Reply {
+    fn finish(self, retries: u8) -> Reply {
         Reply {
             status: self.status,
             correlation_id: self.correlation_id,

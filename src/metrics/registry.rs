@@ -78,7 +78,7 @@ impl Default for Metrics {
         let token_valid = Family::<OrgLabel, Gauge>::default();
         registry.register(
             "token_valid",
-            "1 while the service holds a Genesys access token that has not expired (what /readyz needs), else 0",
+            "1 while the service holds a Genesys access token that has not expired (what /readyz reports as token held), else 0",
             token_valid.clone(),
         );
         let in_flight = Gauge::default();

@@ -8,8 +8,8 @@
 //! an org: the HTTP connection pools, the Redis connection, the metrics registry.
 //!
 //! What differs between the two kinds of set is a property of the set, read here: where a
-//! refused caller finds its credential, whether an org holds a share of the instance, how
-//! long readiness waits for a token, whether a file is watched.
+//! refused caller finds its credential, whether an org holds a share of the instance, whether
+//! a file is watched.
 
 mod reload;
 
@@ -188,18 +188,6 @@ impl Orgs {
             Some(_) => {
                 "Give the data action integration its org's credential from the orgs file (auth_username/auth_password, or auth_bearer_token)."
             }
-        }
-    }
-
-    /// How long a readiness probe waits for an org's token request under way. With one org,
-    /// within the 5 s a Kubernetes probe gives (`deploy/kubernetes/deployment.yaml`). With
-    /// the orgs of a file, shorter: every org is waited for at once, and one whose login
-    /// service hangs must not make the probe time out, taking the replica away from every
-    /// other org. The token request goes on after the wait; a later probe finds its outcome.
-    pub fn ready_wait(&self) -> Duration {
-        match self.file {
-            None => Duration::from_secs(5),
-            Some(_) => Duration::from_secs(2),
         }
     }
 

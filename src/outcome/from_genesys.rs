@@ -3,7 +3,10 @@
 //! Every status-to-code rule lives here, for the login service and the Platform API alike,
 //! and so does every word about what to do next.
 
+use std::fmt;
+
 use super::{ErrorCode, Failure};
+use crate::config::{OrgKey, PREFIX};
 use crate::genesys::Operation;
 use crate::genesys::transport::MAX_ANSWER_BYTES;
 use crate::genesys::{GenesysError, Problem};
@@ -142,7 +145,8 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
         (Problem::Refused { .. }, 400 | 401 | 403) => (
             ErrorCode::GenesysAuthFailed,
             format!(
-                "Genesys refused the OAuth client credentials{said}. Check COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET, that the OAuth client uses the Client Credentials grant, and that it belongs to this region's org."
+                "Genesys refused the OAuth client credentials{said}. Check {}, that the OAuth client uses the Client Credentials grant, and that it belongs to this region's org.",
+                ClientSettings(error.org)
             ),
         ),
         (Problem::Refused { .. }, 429) => (
@@ -165,6 +169,31 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
             ErrorCode::InvalidUpstreamResponse,
             "The Genesys login service answered without an access_token. Check COBROWSE_GENESYS_LOGIN_URL points at a Genesys login service.".to_owned(),
         ),
+    }
+}
+
+/// Where an org's OAuth client id and secret are written, as an admin edits them: the
+/// variables for the environment's one org, the org's table for an org of the orgs file
+/// (whose variables are refused).
+struct ClientSettings(Option<&'static str>);
+
+impl fmt::Display for ClientSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (id, secret) = (OrgKey::ClientId, OrgKey::ClientSecret);
+        match self.0 {
+            None => write!(
+                f,
+                "{PREFIX}{} and {PREFIX}{}",
+                id.variable(),
+                secret.variable()
+            ),
+            Some(org) => write!(
+                f,
+                "{} and {} in [orgs.{org}] of the orgs file ({PREFIX}ORGS_FILE)",
+                id.key(),
+                secret.key()
+            ),
+        }
     }
 }
 
@@ -358,5 +387,36 @@ mod tests {
         let api = refused(Operation::StartCobrowse);
         assert_eq!(api.code, ErrorCode::GenesysAuthFailed);
         assert!(api.message.contains("freshly issued access token"));
+    }
+
+    #[test]
+    fn a_refused_client_is_named_where_its_org_writes_it() {
+        let refused = |org| {
+            Failure::from(GenesysError {
+                status: 401,
+                org,
+                ..GenesysError::unanswered(
+                    Operation::Token,
+                    Problem::Refused {
+                        code: "invalid_client".into(),
+                        message: String::new(),
+                    },
+                )
+            })
+            .message
+        };
+        let environment = refused(None);
+        assert!(
+            environment.contains("COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET"),
+            "{environment}"
+        );
+        let acme = refused(Some("acme"));
+        assert!(
+            acme.contains(
+                "client_id and client_secret in [orgs.acme] of the orgs file (COBROWSE_ORGS_FILE)"
+            ),
+            "{acme}"
+        );
+        assert!(!acme.contains("COBROWSE_GENESYS"), "{acme}");
     }
 }

@@ -1,11 +1,16 @@
 //! Liveness and readiness, for load balancers and Kubernetes probes.
 //!
 //! Liveness says only that the process serves, so a Genesys outage never gets pods
-//! restarted. Readiness says a Genesys token can be had (from the cache, so probes cost
-//! nothing once a token is held), so traffic goes only to instances that can do the job.
-//! With the orgs of a file, an instance is ready while any org can be served: one org whose
-//! login fails must not take every other org's traffic away. The reply lists each org's
-//! state; for the environment's one org, unnamed, it is that org's state.
+//! restarted. Readiness says this process answers calls: it is 200 whenever it is asked
+//! (before the server serves, and after SIGTERM closes the listener, the probe cannot
+//! connect, which is readiness failing). Genesys's state is not readiness: a Genesys login
+//! outage or a revoked client secret is shared by every replica, and taking them all out of
+//! the Service would leave flows with no answer at all (the Failure path with no
+//! `errorCode`) instead of `GENESYS_AUTH_FAILED` or `GENESYS_UNAVAILABLE` they can branch
+//! on. It is reported in the call's reply, the metrics (`token_valid`) and the alerts, and
+//! here for people: each org's token state (from the cache, so probes cost nothing once a
+//! token is held). For the environment's one org, unnamed, the reply is that org's state;
+//! with the orgs of a file, each org is listed under `orgs`.
 
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -14,7 +19,14 @@ use std::time::Duration;
 
 use super::AppState;
 use crate::genesys::GenesysClient;
-use crate::outcome::Failure;
+use crate::outcome::{ErrorCode, Failure};
+
+/// How long a probe waits for a token request under way, for every org at once: well inside
+/// the 5 s a Kubernetes probe gives (`deploy/kubernetes/deployment.yaml`), so a login service
+/// that hangs never makes the probe time out, which would take the replica out of the
+/// Service as surely as a 503. The token request goes on after the wait; a later probe finds
+/// its outcome.
+const READY_WAIT: Duration = Duration::from_secs(2);
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
@@ -22,46 +34,33 @@ pub async fn healthz() -> HttpResponse {
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     // Every org at once: a token held answers at once, and one being fetched costs the
-    // probe at most the set's wait whatever the number of orgs.
-    let wait = state.orgs.ready_wait();
+    // probe at most READY_WAIT whatever the number of orgs.
     let mut checks = tokio::task::JoinSet::new();
     for org in state.orgs.list() {
-        checks.spawn(async move { (org.name, org_state(&org.genesys, wait).await) });
+        checks.spawn(async move { (org.name, org_state(&org.genesys, READY_WAIT).await) });
     }
     let mut orgs = Map::new();
-    let mut any_ready = false;
-    while let Some(Ok((name, (ready, body)))) = checks.join_next().await {
+    while let Some(Ok((name, body))) = checks.join_next().await {
         // The environment's one org, unnamed, is the reply itself.
         let Some(name) = name else {
-            return reply(ready, body);
+            let mut reply = Map::from_iter([("status".into(), "ready".into())]);
+            reply.extend(body);
+            return HttpResponse::Ok().json(reply);
         };
-        any_ready |= ready;
-        orgs.insert(name.to_owned(), body);
+        orgs.insert(name.to_owned(), Value::Object(body));
     }
     orgs.sort_keys();
-    let status = if any_ready { "ready" } else { "not ready" };
-    reply(any_ready, json!({"status": status, "orgs": orgs}))
+    HttpResponse::Ok().json(json!({"status": "ready", "orgs": orgs}))
 }
 
-fn reply(ready: bool, body: Value) -> HttpResponse {
-    if ready {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
-}
-
-/// Whether one org can be served, and the reply that says so (no secret in it).
-async fn org_state(genesys: &GenesysClient, wait: Duration) -> (bool, Value) {
+/// What one org's Genesys token is now, in words (`genesys`) and, when none can be had, the
+/// code and message its calls get now (no secret in it).
+async fn org_state(genesys: &GenesysClient, wait: Duration) -> Map<String, Value> {
+    let mut state = Map::new();
     match genesys.check_ready(wait).await {
-        Ok(()) => (
-            true,
-            json!({
-                "status": "ready",
-                // What `COBROWSE_REQUEST_BODY=auto` settled on, for the admin checking a deploy.
-                "requestBody": genesys.request_body_in_use().as_str(),
-            }),
-        ),
+        Ok(()) => {
+            state.insert("genesys".into(), "token held".into());
+        }
         Err(error) => {
             let failure = Failure::from(error);
             // Debug only: the token cache already warned about the failed token request, and
@@ -72,18 +71,31 @@ async fn org_state(genesys: &GenesysClient, wait: Duration) -> (bool, Value) {
                 upstream_status = failure.upstream_status,
                 correlation_id = %failure.correlation_id,
                 error_message = %failure.message,
-                "not ready: no Genesys token"
+                "readiness probe: no Genesys token"
             );
-            (
-                false,
-                json!({
-                    "status": "not ready",
-                    "errorCode": failure.code.as_str(),
-                    "errorMessage": failure.message,
-                    "upstreamStatus": failure.upstream_status,
-                    "correlationId": failure.correlation_id,
-                }),
-            )
+            let words = format!("{} ({})", no_token(failure.code), failure.code.as_str());
+            state.insert("genesys".into(), words.into());
+            state.insert("errorCode".into(), failure.code.as_str().into());
+            state.insert("errorMessage".into(), failure.message.into());
+            state.insert("upstreamStatus".into(), failure.upstream_status.into());
+            state.insert("correlationId".into(), failure.correlation_id.into());
         }
+    }
+    // What `COBROWSE_REQUEST_BODY=auto` settled on, for the admin checking a deploy.
+    state.insert(
+        "requestBody".into(),
+        genesys.request_body_in_use().as_str().into(),
+    );
+    state
+}
+
+/// Why there is no token, as a person reads it first; the code and message say the rest.
+fn no_token(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::GenesysAuthFailed => "login refused",
+        ErrorCode::GenesysUnavailable => "login service unavailable",
+        ErrorCode::RateLimited => "login rate limited",
+        ErrorCode::UpstreamTimeout => "no token yet: the login service is slow to answer",
+        _ => "no token",
     }
 }

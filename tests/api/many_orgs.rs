@@ -365,10 +365,76 @@ async fn one_org_s_hanging_login_never_makes_the_readiness_probe_time_out() {
     let took = started.elapsed();
     // Within a Kubernetes probe's 5 s, with room to spare.
     assert!(took < Duration::from_secs(4), "/readyz took {took:?}");
-    assert_eq!(reply.status(), 200, "globex can be served");
+    assert_eq!(reply.status(), 200);
     let body: Value = reply.json().await.unwrap();
-    assert_eq!(body["orgs"]["globex"]["status"], "ready", "{body}");
-    assert_eq!(body["orgs"]["acme"]["status"], "not ready", "{body}");
+    assert_eq!(body["orgs"]["globex"]["genesys"], "token held", "{body}");
+    assert_eq!(
+        body["orgs"]["acme"]["errorCode"], "UPSTREAM_TIMEOUT",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn every_org_s_client_refused_leaves_the_replica_ready_and_calls_told_why() {
+    let orgs = TwoOrgs::start("all-refused", &[]).await;
+    for genesys in [&orgs.acme, &orgs.globex] {
+        genesys.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(
+                ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})),
+            )
+            .mount(genesys)
+            .await;
+    }
+    let reply = orgs.get("/readyz").await;
+    // No org can be served, and still the replica answers: its calls say why.
+    assert_eq!(reply.status(), 200);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["status"], "ready", "{body}");
+    for org in ["acme", "globex"] {
+        assert_eq!(
+            body["orgs"][org]["genesys"], "login refused (GENESYS_AUTH_FAILED)",
+            "{body}"
+        );
+    }
+    assert_eq!(
+        orgs.as_acme(&valid_input()).await["errorCode"],
+        "GENESYS_AUTH_FAILED"
+    );
+    assert_eq!(
+        orgs.as_globex(&valid_input()).await["errorCode"],
+        "GENESYS_AUTH_FAILED"
+    );
+}
+
+#[tokio::test]
+async fn a_file_org_whose_client_is_refused_is_told_to_check_its_table_not_the_variables() {
+    let orgs = TwoOrgs::start("refused-names-table", &[]).await;
+    orgs.acme.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .mount(&orgs.acme)
+        .await;
+    let reply = orgs.as_acme(&valid_input()).await;
+    let ready: Value = orgs.get("/readyz").await.json().await.unwrap();
+    let probe = &ready["orgs"]["acme"];
+    assert_eq!(
+        probe["genesys"], "login refused (GENESYS_AUTH_FAILED)",
+        "{ready}"
+    );
+    for message in [&reply["errorMessage"], &probe["errorMessage"]] {
+        let message = message.as_str().unwrap();
+        // The variables are refused beside an orgs file: the org's table is what to edit.
+        assert!(
+            message.contains("client_id and client_secret in [orgs.acme] of the orgs file"),
+            "{message}"
+        );
+        assert!(!message.contains("COBROWSE_GENESYS_CLIENT"), "{message}");
+    }
+    assert_eq!(reply["errorCode"], "GENESYS_AUTH_FAILED", "{reply}");
+    assert_eq!(ready["orgs"]["globex"]["genesys"], "token held", "{ready}");
 }
 
 #[tokio::test]

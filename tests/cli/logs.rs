@@ -11,11 +11,11 @@ use crate::harness::{
     start_session, vars,
 };
 
-/// At `debug`, a token Genesys refuses and a readiness probe that fails for it: each line
+/// At `debug`, a token Genesys refuses and a readiness probe that finds no token for it: each line
 /// names every key once (a second `message` would make jq and Python keep only one of the
 /// two, and strict pipelines drop the line), and `message` is the event's own.
 #[tokio::test]
-async fn json_lines_of_a_token_failure_and_a_failed_probe_name_each_key_once() {
+async fn json_lines_of_a_token_failure_and_a_probe_without_token_name_each_key_once() {
     let genesys = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
@@ -35,7 +35,11 @@ async fn json_lines_of_a_token_failure_and_a_failed_probe_name_each_key_once() {
     let reply = start_session(&running.start_url()).await;
     assert_eq!(reply["success"], false, "{reply}");
     let probe = http().get(running.url("/readyz")).send().await.unwrap();
-    assert_eq!(probe.status(), 503);
+    assert_eq!(
+        probe.status(),
+        200,
+        "a refused client is no reason to leave the Service"
+    );
 
     // `stop` parses every line strictly: a repeated key fails the test there.
     let (_, _, lines) = running.stop("TERM");
@@ -50,7 +54,7 @@ async fn json_lines_of_a_token_failure_and_a_failed_probe_name_each_key_once() {
     assert_eq!(refused["correlation_id"], "corr-token", "{refused}");
     let not_ready = events
         .iter()
-        .find(|e| e["message"] == "not ready: no Genesys token")
+        .find(|e| e["message"] == "readiness probe: no Genesys token")
         .unwrap_or_else(|| panic!("no line for the failed probe:\n{stdout}"));
     assert_eq!(not_ready["level"], "DEBUG");
     assert_eq!(not_ready["correlation_id"], "corr-token", "{not_ready}");

@@ -53,6 +53,7 @@ impl From<ActiveSession> for GenesysError {
             retries: 0,
             conversation_id: Some(active.conversation_id),
             after_lookup: false,
+            org: None,
         }
     }
 }
