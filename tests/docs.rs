@@ -69,9 +69,13 @@ fn every_metric_is_documented() {
     let token = OperationLabels { operation: "token" };
     metrics.genesys_latency.get_or_create(&token).observe(0.1);
     metrics.genesys_retries.get_or_create(&token).inc();
-    // And a many-org deployment's own (its families have no series until an org is built).
-    let exposition =
-        metrics.render(Default::default()) + &Metrics::for_many_orgs().render(Default::default());
+    // And a many-org deployment's own (its families have no series until an org is built),
+    // and those of a service serving HTTPS itself.
+    let mut serving_tls = Metrics::default();
+    serving_tls.serving_tls();
+    let exposition = metrics.render(Default::default())
+        + &Metrics::for_many_orgs().render(Default::default())
+        + &serving_tls.render(Default::default());
     let mut names = 0;
     for line in exposition.lines() {
         // The service's own, documented without their prefix; the process_* ones, as the
