@@ -1,6 +1,9 @@
 //! The documentation says what the service does: every error code, every setting and every
-//! metric is on its page, and every relative link in README.md, docs/ and deploy/ leads
-//! somewhere.
+//! metric is on its page, and every relative link in README.md, CHANGELOG.md, docs/ and
+//! deploy/ leads somewhere; CHANGELOG.md is kept by release (`docs/changelog.rs`).
+
+#[path = "docs/changelog.rs"]
+mod changelog;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -132,7 +135,7 @@ fn every_docs_page_says_what_it_is_for() {
 #[test]
 fn every_relative_link_resolves() {
     let root = Path::new(ROOT);
-    let mut files = vec![root.join("README.md")];
+    let mut files = vec![root.join("README.md"), root.join("CHANGELOG.md")];
     files.extend(markdown_files(&root.join("docs")));
     files.extend(markdown_files(&root.join("deploy")));
     assert!(files.len() >= 10, "found only {} pages", files.len());

@@ -2,7 +2,7 @@
 //! of at start-up (`startup.rs`), its log line per call and its secrets (`calls.rs`), its
 //! graceful stop (`shutdown.rs`), its environment (`environment.rs`), its log lines
 //! (`logs.rs`, `stalled_log.rs`), a refused orgs file (`orgs_reload.rs`), a renewed
-//! certificate (`tls_renewal.rs`), its memory when
+//! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when
 //! Redis holds a value no session can be (`redis_value.rs`), and the sandbox (`sandbox.rs`).
 
 #[path = "../common/mod.rs"]
@@ -20,3 +20,4 @@ mod shutdown;
 mod stalled_log;
 mod startup;
 mod tls_renewal;
+mod version;
