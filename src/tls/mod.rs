@@ -19,7 +19,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use rustls::ServerConfig;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
@@ -148,13 +148,15 @@ impl Files {
                 )),
                 Ok(chain) => Ok(chain),
                 Err(e) => Err(format!(
-                    "COBROWSE_TLS_CERT={cert_path:?} is not a PEM certificate chain ({e})"
+                    "COBROWSE_TLS_CERT={cert_path:?} is not a PEM certificate chain ({})",
+                    pem_problem(&e)
                 )),
             };
         let private_key = PrivateKeyDer::from_pem_slice(key).map_err(|e| {
             format!(
-                "COBROWSE_TLS_KEY={:?} is not a PEM private key ({e})",
-                self.key
+                "COBROWSE_TLS_KEY={:?} is not a PEM private key ({})",
+                self.key,
+                pem_problem(&e)
             )
         });
         let (chain, private_key) = match (chain, private_key) {
@@ -180,6 +182,25 @@ impl Files {
     }
 }
 
+/// What is wrong with a PEM file, in words that quote none of it: the parser's own messages
+/// quote a bad `-----BEGIN` line, or the end marker it made of one, which hold the whole key
+/// when the file's line breaks were lost.
+fn pem_problem(e: &pem::Error) -> String {
+    match e {
+        pem::Error::IllegalSectionStart { .. } | pem::Error::MissingSectionEnd { .. } => {
+            "a -----BEGIN line without its -----END line: each line of a PEM file ends with a \
+             line break (lost when the file went through a variable or a copy and paste?)"
+                .to_owned()
+        }
+        pem::Error::Base64Decode(_) => "its base64 text does not decode".to_owned(),
+        pem::Error::Io(e) => e.to_string(),
+        pem::Error::NoItemsFound => "no PEM section of that kind".to_owned(),
+        pem::Error::SectionTooLarge => "a PEM section over 256 MB".to_owned(),
+        // Whatever a later version adds: said without its text, which might quote the key.
+        _ => "not PEM".to_owned(),
+    }
+}
+
 /// When `pair`'s certificate stops being valid (read when it was checked).
 fn expires(pair: &CertifiedKey) -> i64 {
     expiry::not_after(&pair.cert[0]).unwrap_or_default()
@@ -190,4 +211,36 @@ fn digest(cert: &[u8], key: &[u8]) -> u64 {
     let mut hasher = DefaultHasher::new();
     (cert, key).hash(&mut hasher);
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_on_one_line_is_refused_without_being_quoted() {
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let pem = certified.signing_key.serialize_pem();
+        let files = Files {
+            cert: "cert.pem".into(),
+            key: "key.pem".into(),
+        };
+        let key_line = pem.lines().nth(1).unwrap();
+        // Its line breaks lost; its first line broken.
+        for broken in [pem.replace('\n', ""), pem.replacen("-----\n", "----\n", 1)] {
+            let problems = files
+                .check(certified.cert.pem().as_bytes(), broken.as_bytes())
+                .unwrap_err()
+                .join("\n");
+            assert!(
+                problems.contains("COBROWSE_TLS_KEY=\"key.pem\""),
+                "{problems}"
+            );
+            // Neither as text nor as the list of bytes the parser's own message makes of it.
+            let as_bytes: Vec<String> = key_line.bytes().take(8).map(|b| b.to_string()).collect();
+            for quoted in [&key_line[..20], &as_bytes.join(", ")] {
+                assert!(!problems.contains(quoted), "{problems}");
+            }
+        }
+    }
 }
