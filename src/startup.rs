@@ -45,8 +45,9 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
-    /// A many-org deployment's watch on its orgs file, stopped with the server.
-    watch: Option<tokio::task::JoinHandle<()>>,
+    /// The watches on files read again while serving (a many-org deployment's orgs file,
+    /// the served certificate), stopped with the server.
+    watches: Vec<tokio::task::JoinHandle<()>>,
     /// SIGTERM and SIGINT, listened for from before the service says it listens, so that a
     /// stop sent as soon as it does is a graceful stop, not the signal's default (death).
     stop_signals: io::Result<StopSignals>,
@@ -72,10 +73,14 @@ impl Application {
                 .map(|org| (org.name.as_deref(), &org.genesys)),
         );
         let orgs_file = deployment.orgs_file.as_ref();
-        let metrics = Arc::new(match orgs_file {
+        let mut metrics = match orgs_file {
             None => Metrics::default(),
             Some(_) => Metrics::for_many_orgs(),
-        });
+        };
+        if deployment.shared.tls.is_some() {
+            metrics.serving_tls();
+        }
+        let metrics = Arc::new(metrics);
         let builder = OrgBuilder::new(
             deployment.defaults.upstream_timeout,
             redis_store(deployment.shared.redis_url.as_ref())?,
@@ -125,7 +130,7 @@ impl Application {
             in_flight: Arc::new(Semaphore::new(deployment.shared.max_in_flight)),
             metrics,
         });
-        let watch = deployment.orgs_file.is_some().then(|| {
+        let orgs_watch = deployment.orgs_file.is_some().then(|| {
             // Listened for now, before anyone can send it: a SIGHUP then reloads rather than
             // ending the process (its default).
             let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
@@ -135,6 +140,13 @@ impl Application {
                 .ok();
             let state = state.clone();
             tokio::spawn(async move { state.orgs.watch(hangup, &state.metrics).await })
+        });
+        let tls = deployment.shared.tls.as_ref();
+        let tls_watch = tls.map(|tls| {
+            // Before anything is served, so that the first scrape has it.
+            state.metrics.tls_certificate_expiry.set(tls.expires());
+            let (tls, state) = (tls.clone(), state.clone());
+            tokio::spawn(async move { tls.watch(&state.metrics).await })
         });
         // Calls in flight at SIGTERM get their whole upstream budget, and a second to answer.
         let grace = defaults.upstream_timeout + Duration::from_secs(1);
@@ -156,22 +168,27 @@ impl Application {
         // Slow-loris clients lose their connection rather than holding a worker.
         .client_request_timeout(deployment.shared.client_timeout)
         .shutdown_timeout(grace.as_secs().max(1));
-        let server = match &deployment.shared.tls {
-            Some(tls) => server.listen_rustls_0_23(listener, (*tls.0).clone())?,
+        let server = match tls {
+            Some(tls) => {
+                let config = tls.server_config().map_err(io::Error::other)?;
+                server.listen_rustls_0_23(listener, config)?
+            }
             None => server.listen(listener)?,
         }
         .run();
-        let scheme = if deployment.shared.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let stop_signals = StopSignals::listen();
-        tracing::info!(address = %deployment.shared.listen, port, scheme, "cobrowse-proxy listening");
+        tracing::info!(
+            address = %deployment.shared.listen,
+            port,
+            scheme,
+            version = env!("CARGO_PKG_VERSION"),
+            "cobrowse-proxy listening"
+        );
         Ok(Application {
             port,
             server,
-            watch,
+            watches: orgs_watch.into_iter().chain(tls_watch).collect(),
             stop_signals,
         })
     }
@@ -204,7 +221,7 @@ impl Application {
         });
         let result = self.server.await;
         stop_on_signal.abort();
-        if let Some(watch) = self.watch {
+        for watch in self.watches {
             watch.abort();
         }
         result

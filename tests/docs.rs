@@ -1,6 +1,9 @@
 //! The documentation says what the service does: every error code, every setting and every
-//! metric is on its page, and every relative link in README.md, docs/ and deploy/ leads
-//! somewhere.
+//! metric is on its page, and every relative link in README.md, CHANGELOG.md, docs/ and
+//! deploy/ leads somewhere; CHANGELOG.md is kept by release (`docs/changelog.rs`).
+
+#[path = "docs/changelog.rs"]
+mod changelog;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -69,9 +72,13 @@ fn every_metric_is_documented() {
     let token = OperationLabels { operation: "token" };
     metrics.genesys_latency.get_or_create(&token).observe(0.1);
     metrics.genesys_retries.get_or_create(&token).inc();
-    // And a many-org deployment's own (its families have no series until an org is built).
-    let exposition =
-        metrics.render(Default::default()) + &Metrics::for_many_orgs().render(Default::default());
+    // And a many-org deployment's own (its families have no series until an org is built),
+    // and those of a service serving HTTPS itself.
+    let mut serving_tls = Metrics::default();
+    serving_tls.serving_tls();
+    let exposition = metrics.render(Default::default())
+        + &Metrics::for_many_orgs().render(Default::default())
+        + &serving_tls.render(Default::default());
     let mut names = 0;
     for line in exposition.lines() {
         // The service's own, documented without their prefix; the process_* ones, as the
@@ -128,7 +135,7 @@ fn every_docs_page_says_what_it_is_for() {
 #[test]
 fn every_relative_link_resolves() {
     let root = Path::new(ROOT);
-    let mut files = vec![root.join("README.md")];
+    let mut files = vec![root.join("README.md"), root.join("CHANGELOG.md")];
     files.extend(markdown_files(&root.join("docs")));
     files.extend(markdown_files(&root.join("deploy")));
     assert!(files.len() >= 10, "found only {} pages", files.len());

@@ -41,6 +41,14 @@ pub struct Metrics {
     /// 0 once a version is taken: what an alert must see, since an invalid file is read once
     /// per change and its failure counted once. Many-org only, as the counter.
     pub orgs_file_rejected: Gauge,
+    /// Re-reads of `COBROWSE_TLS_CERT`/`_KEY` refused, the served pair kept; exposed only when
+    /// the service serves HTTPS ([`Metrics::serving_tls`]), as the two below.
+    pub tls_reload_failures: Counter,
+    /// 1 while the newest pair of files was refused (an earlier certificate is served), 0
+    /// once a pair is taken: as `orgs_file_rejected`.
+    pub tls_certificate_rejected: Gauge,
+    /// When the certificate served now expires, in seconds since the Unix epoch.
+    pub tls_certificate_expiry: Gauge,
     /// 1 for the body starts carry now, 0 for the other.
     request_body: Family<RequestBodyLabels, Gauge>,
     /// The settings the live figures are drawn against (`set_limits`).

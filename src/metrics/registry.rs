@@ -158,6 +158,9 @@ impl Default for Metrics {
             rendering: std::sync::Mutex::new(()),
             orgs_reload_failures: Counter::default(),
             orgs_file_rejected: Gauge::default(),
+            tls_reload_failures: Counter::default(),
+            tls_certificate_rejected: Gauge::default(),
+            tls_certificate_expiry: Gauge::default(),
         }
     }
 }
@@ -191,5 +194,27 @@ impl Metrics {
             rejected,
         );
         metrics
+    }
+}
+
+impl Metrics {
+    /// Adds the served certificate's metrics: the service serves HTTPS itself.
+    pub fn serving_tls(&mut self) {
+        let registry = self.registry.sub_registry_with_prefix("cobrowse_proxy");
+        registry.register(
+            "tls_reload_failures",
+            "Re-reads of COBROWSE_TLS_CERT and COBROWSE_TLS_KEY refused (not a usable pair); the certificate served before kept being served",
+            self.tls_reload_failures.clone(),
+        );
+        registry.register(
+            "tls_certificate_rejected",
+            "1 while the newest COBROWSE_TLS_CERT and COBROWSE_TLS_KEY were refused and an earlier certificate is served, 0 once a pair is taken",
+            self.tls_certificate_rejected.clone(),
+        );
+        registry.register(
+            "tls_certificate_expiry_timestamp_seconds",
+            "When the certificate served now expires (its notAfter), in seconds since the Unix epoch",
+            self.tls_certificate_expiry.clone(),
+        );
     }
 }

@@ -32,7 +32,7 @@ use crate::outcome::ErrorCode;
 use crate::reuse::Reuse;
 use crate::reuse::redis::RedisStore;
 
-pub use reload::Reloaded;
+pub use reload::{Reloaded, WATCH_EVERY};
 
 /// One Genesys org as the service serves it.
 pub struct Org {

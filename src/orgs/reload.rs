@@ -26,7 +26,8 @@ use crate::config::orgs_file::{self as file, Version};
 use crate::genesys::GenesysSettings;
 use crate::metrics::Metrics;
 
-/// How often the file is looked at for a change: Kubernetes rewrites a mounted Secret by
+/// How often a watched file (the orgs file, the served certificate's) is looked at for a
+/// change: Kubernetes rewrites a mounted Secret by
 /// swapping a symlink, which no inotify watch on the file itself would see, so the file is
 /// looked up by its path each time (one `stat`, nothing read unless it changed).
 pub const WATCH_EVERY: Duration = Duration::from_secs(1);

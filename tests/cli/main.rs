@@ -1,7 +1,8 @@
 //! The binary as an operator runs it, through `harness.rs`: what `serve` refuses and warns
 //! of at start-up (`startup.rs`), its log line per call and its secrets (`calls.rs`), its
 //! graceful stop (`shutdown.rs`), its environment (`environment.rs`), its log lines
-//! (`logs.rs`, `stalled_log.rs`), a refused orgs file (`orgs_reload.rs`), its memory when
+//! (`logs.rs`, `stalled_log.rs`), a refused orgs file (`orgs_reload.rs`), a renewed
+//! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when
 //! Redis holds a value no session can be (`redis_value.rs`), and the sandbox (`sandbox.rs`).
 
 #[path = "../common/mod.rs"]
@@ -19,3 +20,5 @@ mod sandbox;
 mod shutdown;
 mod stalled_log;
 mod startup;
+mod tls_renewal;
+mod version;

@@ -115,3 +115,18 @@ fn the_build_copies_only_files_that_exist() {
         }
     }
 }
+
+#[test]
+fn the_image_is_labelled_with_the_version_it_builds() {
+    let stage = runtime_stage();
+    let version = instruction(&stage, "ARG");
+    assert_eq!(
+        version,
+        format!("VERSION={}", env!("CARGO_PKG_VERSION")),
+        "the runtime stage's ARG VERSION is not Cargo.toml's version: set both with each release (CHANGELOG.md)"
+    );
+    assert!(
+        instruction(&stage, "LABEL").contains(r#"org.opencontainers.image.version="${VERSION}""#),
+        "the image's org.opencontainers.image.version is not ${{VERSION}}"
+    );
+}

@@ -329,13 +329,25 @@ fn series_are_read_from_promql_without_functions_labels_or_strings() {
     );
 }
 
-/// The sample names a running service exposes on `/metrics`: one org's, and those only a
-/// deployment of many orgs (`COBROWSE_ORGS_FILE`) has.
+/// The sample names a running service exposes on `/metrics`: one org's, those only a
+/// deployment of many orgs (`COBROWSE_ORGS_FILE`) has, and those of a service serving HTTPS
+/// itself (`COBROWSE_TLS_CERT`).
 async fn exposed_series() -> BTreeSet<String> {
     let mut vars = crate::common::placeholder_vars();
     vars.push(("LISTEN", "127.0.0.1:0".to_owned()));
+    let settings = crate::common::settings(vars.clone()).unwrap();
+    let mut series = series_of(Application::build(&settings).unwrap(), None).await;
+
+    let (cert, key, cert_pem) = crate::common::certificate_files("monitoring");
+    vars.push(("TLS_CERT", cert.display().to_string()));
+    vars.push(("TLS_KEY", key.display().to_string()));
     let settings = crate::common::settings(vars).unwrap();
-    let mut series = series_of(Application::build(&settings).unwrap()).await;
+    let https = series_of(Application::build(&settings).unwrap(), Some(&cert_pem)).await;
+    assert!(
+        https.contains("cobrowse_proxy_tls_certificate_expiry_timestamp_seconds"),
+        "{https:?}"
+    );
+    series.extend(https);
 
     let dir = std::env::temp_dir().join(format!("cobrowse-monitoring-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -350,7 +362,7 @@ async fn exposed_series() -> BTreeSet<String> {
         ("COBROWSE_ORGS_FILE".to_owned(), file.display().to_string()),
     ])
     .unwrap();
-    let many = series_of(Application::build(&deployment).unwrap()).await;
+    let many = series_of(Application::build(&deployment).unwrap(), None).await;
     assert!(
         many.contains("cobrowse_proxy_orgs_file_rejected"),
         "{many:?}"
@@ -359,10 +371,23 @@ async fn exposed_series() -> BTreeSet<String> {
     series
 }
 
-async fn series_of(application: Application) -> BTreeSet<String> {
-    let url = format!("http://127.0.0.1:{}/metrics", application.port());
+/// Over HTTPS when the service serves `certificate` (a PEM one for localhost).
+async fn series_of(application: Application, certificate: Option<&str>) -> BTreeSet<String> {
+    let port = application.port();
     tokio::spawn(application.run_until_stopped());
-    let text = crate::common::http()
+    let mut client = reqwest::Client::builder();
+    let url = match certificate {
+        Some(pem) => {
+            let _ = crate::common::http();
+            client = client
+                .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap());
+            format!("https://localhost:{port}/metrics")
+        }
+        None => format!("http://127.0.0.1:{port}/metrics"),
+    };
+    let text = client
+        .build()
+        .unwrap()
         .get(url)
         .send()
         .await
