@@ -139,7 +139,7 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
     }
     let said = said(&error.problem);
     match (&error.problem, error.status) {
-        (Problem::Refused { .. }, 400 | 401 | 403) => (
+        _ if error.refuses_credentials() => (
             ErrorCode::GenesysAuthFailed,
             format!(
                 "Genesys refused the OAuth client credentials{said}. Check COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET, that the OAuth client uses the Client Credentials grant, and that it belongs to this region's org."
