@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use cobrowse_proxy::config::variable_names;
-use cobrowse_proxy::metrics::{Metrics, OperationLabels};
+use cobrowse_proxy::metrics::{GenesysStatus, Metrics, OperationLabels, OrgLabel};
 use cobrowse_proxy::outcome::{CallOutcome, ErrorCode};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -69,9 +69,10 @@ fn every_metric_is_documented() {
     let token = OperationLabels { operation: "token" };
     metrics.genesys_latency.get_or_create(&token).observe(0.1);
     metrics.genesys_retries.get_or_create(&token).inc();
+    // The families read from an org's Genesys client at each scrape.
+    let org = [(OrgLabel(None), GenesysStatus::default())];
     // And a many-org deployment's own (its families have no series until an org is built).
-    let exposition =
-        metrics.render(Default::default()) + &Metrics::for_many_orgs().render(Default::default());
+    let exposition = metrics.render(&org) + &Metrics::for_many_orgs().render(Default::default());
     let mut names = 0;
     for line in exposition.lines() {
         // The service's own, documented without their prefix; the process_* ones, as the
