@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use serde_json::json;
-use wiremock::matchers::{basic_auth, method, path};
+use wiremock::matchers::{basic_auth, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::token_reply;
@@ -14,6 +14,7 @@ use crate::helpers::{
     session_reply, spawn_app_with, valid_input,
 };
 use crate::many_orgs::{TwoOrgs, received};
+use crate::orgs_reload::{eventually, rewrite};
 
 const NEXT_ID: &str = "next-client-id";
 const NEXT_SECRET: &str = "next-client-s3cret-DEF";
@@ -341,5 +342,75 @@ async fn an_org_of_the_orgs_file_switches_to_its_own_second_client() {
     assert_eq!(
         token_requests_by(&both.acme).await,
         ["acme-client", "acme-next"]
+    );
+}
+
+/// The steps of docs/operations.md with an orgs file, which is read again without a restart:
+/// add the org's second client, delete the first in Genesys, make the second the first.
+#[tokio::test]
+async fn an_org_s_oauth_client_is_rotated_through_the_orgs_file_without_a_failed_call() {
+    let orgs = TwoOrgs::start("oauth-rotation-reload", &[]).await;
+    assert_eq!(orgs.as_acme(&valid_input()).await["success"], true);
+    let metrics = || async { orgs.get("/metrics").await.text().await.unwrap() };
+    let second_listed = || async {
+        metrics()
+            .await
+            .contains(r#"cobrowse_proxy_genesys_oauth_client{org="acme",client="second"}"#)
+    };
+
+    // 1. The new client as acme's second.
+    let original = std::fs::read_to_string(&orgs.file).unwrap();
+    let with_next = original.replace(
+        "client_secret = \"acme-client-secret\"\n",
+        "client_secret = \"acme-client-secret\"\nclient_id_next = \"acme-next\"\nclient_secret_next = \"acme-next-secret\"\n",
+    );
+    rewrite(&orgs.file, &with_next);
+    eventually("acme has a second client", second_listed).await;
+    assert_eq!(orgs.as_acme(&valid_input()).await["success"], true);
+
+    // 2. The old client deleted in Genesys: its token refused, the client too.
+    login_answers(
+        &orgs.acme,
+        ("acme-client", "acme-client-secret"),
+        invalid_client(),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"/cobrowse$"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"code": "bad.credentials"})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&orgs.acme)
+        .await;
+    assert_eq!(orgs.as_acme(&valid_input()).await["success"], true);
+    assert!(
+        metrics()
+            .await
+            .contains(r#"cobrowse_proxy_genesys_oauth_client{org="acme",client="second"} 1"#)
+    );
+
+    // 3. The new client as the only one.
+    let swapped = original
+        .replace("client_id = \"acme-client\"", "client_id = \"acme-next\"")
+        .replace("\"acme-client-secret\"", "\"acme-next-secret\"");
+    rewrite(&orgs.file, &swapped);
+    eventually("acme has one client again", || async {
+        !second_listed().await
+    })
+    .await;
+    assert_eq!(orgs.as_acme(&valid_input()).await["success"], true);
+    let asked = token_requests_by(&orgs.acme).await;
+    // The first token, the reload's fresh start, the refusal and the switch; then the
+    // reloaded org asks with its one client.
+    assert_eq!(
+        asked,
+        [
+            "acme-client",
+            "acme-client",
+            "acme-client",
+            "acme-next",
+            "acme-next"
+        ],
+        "{asked:?}"
     );
 }
