@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use cobrowse_proxy::config::variable_names;
-use cobrowse_proxy::metrics::{Metrics, OperationLabels};
+use cobrowse_proxy::metrics::{GenesysStatus, Metrics, OperationLabels, OrgLabel};
 use cobrowse_proxy::outcome::{CallOutcome, ErrorCode};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -72,11 +72,13 @@ fn every_metric_is_documented() {
     let token = OperationLabels { operation: "token" };
     metrics.genesys_latency.get_or_create(&token).observe(0.1);
     metrics.genesys_retries.get_or_create(&token).inc();
-    // And a many-org deployment's own (its families have no series until an org is built),
-    // and those of a service serving HTTPS itself.
+    // The families read from an org's Genesys client at each scrape, a many-org
+    // deployment's own (its families have no series until an org is built), and those of a
+    // service serving HTTPS itself.
+    let org = [(OrgLabel(None), GenesysStatus::default())];
     let mut serving_tls = Metrics::default();
     serving_tls.serving_tls();
-    let exposition = metrics.render(Default::default())
+    let exposition = metrics.render(&org)
         + &Metrics::for_many_orgs().render(Default::default())
         + &serving_tls.render(Default::default());
     let mut names = 0;

@@ -1,16 +1,31 @@
-# For the service (its Kubernetes Secret; README.md, "Handing the outputs to the service"):
+# For the service (its Kubernetes Secret; README.md, "Steps", step 5):
 #   terraform output -raw service_client_id       # COBROWSE_GENESYS_CLIENT_ID
 #   terraform output -raw service_client_secret   # COBROWSE_GENESYS_CLIENT_SECRET
+# and during a rotation (README.md, "Rotating the service's OAuth client"):
+#   terraform output -raw service_client_next_id       # COBROWSE_GENESYS_CLIENT_ID_NEXT
+#   terraform output -raw service_client_next_secret   # COBROWSE_GENESYS_CLIENT_SECRET_NEXT
 
 output "service_client_id" {
-  description = "The service's OAuth client id: its COBROWSE_GENESYS_CLIENT_ID."
-  value       = genesyscloud_oauth_client.service.id
+  description = "The service's OAuth client id (the first of service_clients): its COBROWSE_GENESYS_CLIENT_ID."
+  value       = local.service_client.id
   sensitive   = true
 }
 
 output "service_client_secret" {
-  description = "The service's OAuth client secret: its COBROWSE_GENESYS_CLIENT_SECRET."
-  value       = genesyscloud_oauth_client.service.client_secret
+  description = "The service's OAuth client secret (the first of service_clients): its COBROWSE_GENESYS_CLIENT_SECRET."
+  value       = local.service_client.client_secret
+  sensitive   = true
+}
+
+output "service_client_next_id" {
+  description = "During a rotation, the new OAuth client's id (the second of service_clients): the service's COBROWSE_GENESYS_CLIENT_ID_NEXT. Null otherwise."
+  value       = local.service_client_next == null ? null : local.service_client_next.id
+  sensitive   = true
+}
+
+output "service_client_next_secret" {
+  description = "During a rotation, the new OAuth client's secret: the service's COBROWSE_GENESYS_CLIENT_SECRET_NEXT. Null otherwise."
+  value       = local.service_client_next == null ? null : local.service_client_next.client_secret
   sensitive   = true
 }
 

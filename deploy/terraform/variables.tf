@@ -107,9 +107,20 @@ variable "service_role_name" {
 }
 
 variable "service_client_name" {
-  description = "Name of the service's OAuth client (Client Credentials grant): COBROWSE_GENESYS_CLIENT_ID/_SECRET."
+  description = "Name of the service's OAuth client (Client Credentials grant): COBROWSE_GENESYS_CLIENT_ID/_SECRET. The client of slot \"b\" (service_clients) has \" (b)\" after it."
   type        = string
   default     = "Cobrowse proxy service"
+}
+
+variable "service_clients" {
+  description = "The service's OAuth clients by slot, \"a\" or \"b\": one, or two while rotating it (README.md, \"Rotating the service's OAuth client\"). The first is the service's COBROWSE_GENESYS_CLIENT_ID, the second its COBROWSE_GENESYS_CLIENT_ID_NEXT; a slot left out is deleted. [\"a\"] -> [\"a\", \"b\"] -> [\"b\"] rotates once, [\"b\", \"a\"] -> [\"a\"] the next time."
+  type        = list(string)
+  default     = ["a"]
+
+  validation {
+    condition     = length(var.service_clients) >= 1 && length(var.service_clients) <= 2 && alltrue([for slot in var.service_clients : contains(["a", "b"], slot)]) && length(distinct(var.service_clients)) == length(var.service_clients)
+    error_message = "The service_clients must be one or two different slots of \"a\" and \"b\", such as [\"a\"] or [\"a\", \"b\"]: the service has one OAuth client, or two while rotating it."
+  }
 }
 
 variable "service_division_ids" {

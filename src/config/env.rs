@@ -22,6 +22,8 @@ pub(super) struct RawEnv {
     pub(super) genesys_login_url: Option<String>,
     pub(super) genesys_client_id: Option<String>,
     pub(super) genesys_client_secret: Option<SecretString>,
+    pub(super) genesys_client_id_next: Option<String>,
+    pub(super) genesys_client_secret_next: Option<SecretString>,
     pub(super) auth_username: Option<String>,
     pub(super) auth_password: Option<SecretString>,
     pub(super) auth_password_next: Option<SecretString>,
@@ -172,12 +174,14 @@ impl OrgSource for RawEnv {
             OrgKey::ApiUrl => &self.genesys_api_url,
             OrgKey::LoginUrl => &self.genesys_login_url,
             OrgKey::ClientId => &self.genesys_client_id,
+            OrgKey::ClientIdNext => &self.genesys_client_id_next,
             OrgKey::AuthUsername => &self.auth_username,
             OrgKey::RequestsPerMinute => &self.genesys_requests_per_minute,
             OrgKey::DefaultCobrowseType => &self.default_cobrowse_type,
             OrgKey::VerifyAgent => &self.verify_agent,
             OrgKey::RequestBody => &self.request_body,
             OrgKey::ClientSecret
+            | OrgKey::ClientSecretNext
             | OrgKey::AuthPassword
             | OrgKey::AuthPasswordNext
             | OrgKey::AuthBearerToken
@@ -196,6 +200,7 @@ impl OrgSource for RawEnv {
     fn secret(&self, _: &mut Vec<String>, key: OrgKey) -> Read<SecretString> {
         let value = match key {
             OrgKey::ClientSecret => &self.genesys_client_secret,
+            OrgKey::ClientSecretNext => &self.genesys_client_secret_next,
             OrgKey::AuthPassword => &self.auth_password,
             OrgKey::AuthPasswordNext => &self.auth_password_next,
             OrgKey::AuthBearerToken => &self.auth_bearer_token,

@@ -59,15 +59,17 @@ fn a_single_org_variable_beside_the_file_is_refused_naming_it_and_the_file() {
     let err = deployment(&[
         ("ORGS_FILE", file.to_str().unwrap()),
         ("GENESYS_CLIENT_ID", "someone"),
+        ("GENESYS_CLIENT_SECRET_NEXT", "next-s3cret"),
         ("AUTH_PASSWORD", "hunter2"),
     ])
     .unwrap_err();
-    assert_eq!(err.problems.len(), 2, "{err}");
+    assert_eq!(err.problems.len(), 3, "{err}");
     assert!(err.problems[0].starts_with(
         "COBROWSE_GENESYS_CLIENT_ID is set, but COBROWSE_ORGS_FILE names the orgs file, the one source"
     ));
-    assert!(err.problems[1].starts_with("COBROWSE_AUTH_PASSWORD is set"));
-    assert!(!err.to_string().contains("hunter2"));
+    assert!(err.problems[1].starts_with("COBROWSE_GENESYS_CLIENT_SECRET_NEXT is set"));
+    assert!(err.problems[2].starts_with("COBROWSE_AUTH_PASSWORD is set"));
+    assert!(!err.to_string().contains("hunter2") && !err.to_string().contains("s3cret"));
 }
 
 #[test]

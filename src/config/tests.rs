@@ -238,6 +238,8 @@ fn a_credential_with_whitespace_around_it_is_refused_by_name_never_shown() {
     for name in [
         "GENESYS_CLIENT_ID",
         "GENESYS_CLIENT_SECRET",
+        "GENESYS_CLIENT_ID_NEXT",
+        "GENESYS_CLIENT_SECRET_NEXT",
         "AUTH_USERNAME",
         "AUTH_PASSWORD",
         "AUTH_PASSWORD_NEXT",
@@ -256,6 +258,13 @@ fn a_credential_with_whitespace_around_it_is_refused_by_name_never_shown() {
             if name == "AUTH_BEARER_TOKEN_NEXT" {
                 // Only with a current token (the current password is in `minimal`).
                 pairs.push(("AUTH_BEARER_TOKEN", "current-token"));
+            }
+            // The second OAuth client's other half, so that only the padding is a problem.
+            if name == "GENESYS_CLIENT_ID_NEXT" {
+                pairs.push(("GENESYS_CLIENT_SECRET_NEXT", "next-secret"));
+            }
+            if name == "GENESYS_CLIENT_SECRET_NEXT" {
+                pairs.push(("GENESYS_CLIENT_ID_NEXT", "next-client"));
             }
             let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
             assert_eq!(err.problems.len(), 1, "{name} {padded:?}: {err}");
@@ -290,12 +299,52 @@ fn a_blank_credential_still_counts_as_unset() {
 
 #[test]
 fn debug_output_hides_secrets() {
-    let s = Deployment::from_vars(vars(&minimal())).unwrap();
+    let mut pairs = minimal();
+    pairs.push(("GENESYS_CLIENT_ID_NEXT", "next-client"));
+    pairs.push(("GENESYS_CLIENT_SECRET_NEXT", "next-s3cret"));
+    let s = Deployment::from_vars(vars(&pairs)).unwrap();
     let debug = format!("{s:?}");
     assert!(
         !debug.contains("s3cret") && !debug.contains("hunter2"),
         "{debug}"
     );
+    assert!(
+        debug.contains("next-client"),
+        "the id is no secret: {debug}"
+    );
+}
+
+#[test]
+fn a_second_oauth_client_is_its_id_and_its_secret_together() {
+    let mut pairs = minimal();
+    pairs.push(("GENESYS_CLIENT_ID_NEXT", "next-client"));
+    pairs.push(("GENESYS_CLIENT_SECRET_NEXT", "next-s3cret"));
+    let s = Deployment::from_vars(vars(&pairs)).unwrap();
+    let next = s.orgs[0]
+        .genesys
+        .client_next
+        .as_ref()
+        .expect("a second client");
+    assert_eq!(next.id, "next-client");
+    assert_eq!(next.secret.expose_secret(), "next-s3cret");
+    let s = Deployment::from_vars(vars(&minimal())).unwrap();
+    assert!(s.orgs[0].genesys.client_next.is_none(), "optional");
+
+    for (given, missing) in [
+        ("GENESYS_CLIENT_ID_NEXT", "GENESYS_CLIENT_SECRET_NEXT"),
+        ("GENESYS_CLIENT_SECRET_NEXT", "GENESYS_CLIENT_ID_NEXT"),
+    ] {
+        let mut pairs = minimal();
+        pairs.push((given, "next-s3cret"));
+        let err = Deployment::from_vars(vars(&pairs)).unwrap_err();
+        assert_eq!(
+            err.problems,
+            [format!(
+                "{PREFIX}{missing} is missing: {PREFIX}{given} is set, and the second OAuth client needs both its id and its secret (it is asked for a token when Genesys refuses the first)"
+            )]
+        );
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
 }
 
 #[test]

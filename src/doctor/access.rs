@@ -1,9 +1,9 @@
-//! The checks of who the OAuth client is: a token from the login service, and the org it
-//! belongs to. Here too are the words for a failure any of doctor's requests can meet
+//! The check of who the OAuth client is: the org its token belongs to (the token itself is
+//! `token.rs`'s). Here too are the words for a failure any of doctor's requests can meet
 //! ([`trouble`]), which every check uses.
 
 use super::setting::SetIn;
-use super::{Check, ORG, TOKEN, region_of};
+use super::{Check, ORG};
 use crate::config::OrgKey;
 use crate::genesys::admin::Admin;
 use crate::genesys::{GenesysError, GenesysSettings, Problem};
@@ -101,57 +101,6 @@ pub(super) fn trouble(
         },
     };
     Check::fail(check, detail, todo)
-}
-
-pub(super) async fn token(admin: &Admin, genesys: &GenesysSettings, set_in: SetIn<'_>) -> Check {
-    let region = region_of(&genesys.login_url);
-    let login = &genesys.login_url;
-    let error = match admin.token().await {
-        Ok(()) => {
-            return Check::ok(
-                TOKEN,
-                format!(
-                    "the login service at {login} issued a token to the OAuth client (Client Credentials grant) in {region}."
-                ),
-            );
-        }
-        Err(error) => error,
-    };
-    let said = said(&error.problem);
-    let correlation = correlation(&error);
-    match (&error.problem, error.status) {
-        (Problem::Refused { .. }, 400 | 401 | 403) => Check::fail(
-            TOKEN,
-            format!(
-                "the login service at {login} refused the OAuth client with {}{said}.{correlation}",
-                error.status
-            ),
-            format!(
-                "Check {} and {} (Admin > Integrations > OAuth), that the OAuth client's grant type is Client Credentials, and that it belongs to an org in {region}; for an org in another region set {} to that region.",
-                set_in.name(OrgKey::ClientId),
-                set_in.name(OrgKey::ClientSecret),
-                set_in.name(OrgKey::Region),
-            ),
-        ),
-        (Problem::Unreadable, _) => Check::fail(
-            TOKEN,
-            format!(
-                "{login}/oauth/token answered {} without an access token.{correlation}",
-                error.status
-            ),
-            format!(
-                "Point {} at a Genesys login service, or unset it to use {}'s.",
-                set_in.name(OrgKey::LoginUrl),
-                set_in.name(OrgKey::Region)
-            ),
-        ),
-        _ => trouble(
-            TOKEN,
-            &format!("asking {login} for a token"),
-            &error,
-            set_in,
-        ),
-    }
 }
 
 pub(super) async fn org(admin: &Admin, genesys: &GenesysSettings, set_in: SetIn<'_>) -> Check {

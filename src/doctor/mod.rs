@@ -10,9 +10,9 @@
 //! `GET /healthz` from here. A check that cannot run because an earlier one failed is `skip`.
 //!
 //! `crate::genesys::admin` sends the requests and reports what Genesys answered; every word an
-//! admin reads about it, and what to do, is here: `access.rs` for the token and the org,
-//! `permissions.rs` for the permissions, `action.rs` for the registered data action,
-//! `service_url.rs` for the service's URL. `orgs.rs` chooses the orgs to check, and
+//! admin reads about it, and what to do, is here: `token.rs` for the token (of each OAuth
+//! client, during a rotation), `access.rs` for the org, `permissions.rs` for the permissions,
+//! `action.rs` for the registered data action, `service_url.rs` for the service's URL. `orgs.rs` chooses the orgs to check, and
 //! `report.rs` prints the checks. Nothing printed carries a secret: the client secret, the
 //! inbound credentials and the access token are never part of a check.
 
@@ -23,6 +23,7 @@ mod permissions;
 mod report;
 mod service_url;
 mod setting;
+mod token;
 
 use futures_util::StreamExt;
 use uuid::Uuid;
@@ -32,15 +33,15 @@ use crate::config::{ConfigError, Deployment, PREFIX};
 use crate::domain::{AgentId, ConversationId};
 use crate::export::{self, ExportError};
 use crate::genesys::GenesysSettings;
-use crate::genesys::admin::Admin;
 use crate::genesys::region::REGIONS;
-use access::{org, token};
+use access::org;
 use action::data_action;
 use orgs::{Chosen, chosen};
 use permissions::{read_permission, start_permission};
 pub use report::{Check, Format, Report, Status};
 use service_url::{ServiceUrl, healthz, service_url};
 use setting::SetIn;
+use token::token;
 
 /// The check names, as printed and in `--format json`'s `check` field.
 pub const CONFIGURATION: &str = "configuration";
@@ -188,17 +189,15 @@ async fn genesys_checks(
     options: &DoctorOptions,
     url: Option<&ServiceUrl>,
 ) {
-    let admin = Admin::new(genesys);
-    let token = token(&admin, genesys, set_in).await;
-    let got_token = token.status == Status::Ok;
+    let (token, admin) = token(genesys, set_in).await;
     checks.push(token);
-    if !got_token {
+    let Some(admin) = admin else {
         return skip_genesys(
             checks,
             "needs a token (see check token).",
             "Fix the token check, then run doctor again.",
         );
-    }
+    };
     let org = org(&admin, genesys, set_in).await;
     let api_answers = org.status == Status::Ok;
     checks.push(org);

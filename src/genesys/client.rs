@@ -162,9 +162,12 @@ impl GenesysClient {
 
     /// The figures `/metrics` reads from the client when Prometheus scrapes.
     pub fn status(&self) -> GenesysStatus {
+        let (oauth_client, second_oauth_client) = self.tokens.oauth_client();
         GenesysStatus {
             requests_last_minute: self.transport.requests_last_minute(),
             token_valid: self.tokens.holds_valid_token(),
+            oauth_client,
+            second_oauth_client,
         }
     }
 

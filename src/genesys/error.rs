@@ -108,6 +108,16 @@ impl GenesysError {
         self
     }
 
+    /// Whether the login service refused the OAuth client's credentials (400, 401 or 403 to a
+    /// token request: `invalid_client`, a deleted or disabled client, a wrong secret): the one
+    /// failure a second OAuth client may cure, and `GENESYS_AUTH_FAILED` for a flow. A 5xx,
+    /// a 429 or no answer says nothing about the credentials.
+    pub fn refuses_credentials(&self) -> bool {
+        self.operation == Operation::Token
+            && matches!(self.problem, Problem::Refused { .. })
+            && matches!(self.status, 400 | 401 | 403)
+    }
+
     /// Whether Genesys may have started a session although no session came back: the start
     /// request went out and its outcome is unknown. Such a start must not be retried blindly.
     pub fn may_have_started(&self) -> bool {

@@ -32,6 +32,13 @@ pub fn time_of(text: &str) -> Option<SystemTime> {
         .map(SystemTime::from)
 }
 
+/// An OAuth client (Client Credentials grant): its id, and its secret, which Debug hides.
+#[derive(Clone, Debug)]
+pub struct OAuthClient {
+    pub id: String,
+    pub secret: SecretString,
+}
+
 /// Where Genesys is, how to authenticate to it, and how to call it.
 #[derive(Clone, Debug)]
 pub struct GenesysSettings {
@@ -41,6 +48,10 @@ pub struct GenesysSettings {
     pub login_url: String,
     pub client_id: String,
     pub client_secret: SecretString,
+    /// A second OAuth client of the same org, asked for a token when Genesys refuses the
+    /// first (`COBROWSE_GENESYS_CLIENT_ID_NEXT`/`_SECRET_NEXT`): the OAuth client is rotated
+    /// without a failed call.
+    pub client_next: Option<OAuthClient>,
     /// Total time for one start's Genesys requests, retries and token renewal included.
     pub upstream_timeout: Duration,
     /// Genesys API requests this instance sends in any 60 s at most; `None` is no limit.

@@ -11,6 +11,10 @@
 //! login service costs the calls nothing), and a caller with a short budget (a readiness
 //! probe) that gives up waiting does not cut short the request other callers wait for.
 //! After a failure the login service is left alone for a while (1 s, doubling to 10 s).
+//!
+//! An org may have a second OAuth client during a rotation (`client_next`): one token
+//! request asks with the client in use and, when Genesys refuses it, with the other, within
+//! the same budget (`clients.rs`). So deleting the old client in Genesys costs no call.
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -21,11 +25,14 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::{Instant, timeout_at};
 
-use super::GenesysSettings;
 use super::error::Operation;
 use super::error::{GenesysError, Problem};
 use super::transport::Transport;
-use crate::metrics::{Metrics, OrgLabel};
+use super::{GenesysSettings, OAuthClient};
+use crate::metrics::{Metrics, OAuthClientInUse, OrgLabel};
+use clients::OAuthClients;
+
+mod clients;
 
 /// Renew when less than this share of the lifetime is left...
 const RENEW_FRACTION: u32 = 10;
@@ -60,8 +67,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 pub struct TokenCache {
     transport: Transport,
     token_url: String,
-    client_id: String,
-    client_secret: SecretString,
+    /// The org's OAuth client, and its second one during a rotation.
+    clients: OAuthClients,
     /// How long one token request may take, whoever is waiting for it.
     budget: Duration,
     /// Where token requests run: the runtime that built the service, which outlives every
@@ -104,11 +111,11 @@ impl TokenCache {
         // Both series exist from the start, at 0, as they always did for one org.
         drop(metrics.token_renewals.get_or_create(&org));
         drop(metrics.token_failures.get_or_create(&org));
+        drop(metrics.oauth_client_switches.get_or_create(&org));
         TokenCache {
             transport,
             token_url: format!("{}/oauth/token", settings.login_url),
-            client_id: settings.client_id.clone(),
-            client_secret: settings.client_secret.clone(),
+            clients: OAuthClients::new(settings),
             budget: settings.upstream_timeout,
             runtime: Handle::current(),
             current: RwLock::new(None),
@@ -213,12 +220,32 @@ impl TokenCache {
         self.cached(|t| Instant::now() < t.expires_at).is_some()
     }
 
+    /// The OAuth client token requests ask with first, and whether there is a second one.
+    pub fn oauth_client(&self) -> (OAuthClientInUse, bool) {
+        self.clients.status()
+    }
+
     fn cached(&self, usable: impl Fn(&AccessToken) -> bool) -> Option<Arc<AccessToken>> {
         let current = self.current.read().expect("token lock");
         current.as_ref().filter(|t| usable(t)).cloned()
     }
 
+    /// A token from the client in use or, when Genesys refuses it, from the other one.
     async fn fetch(&self, deadline: Instant) -> Result<Arc<AccessToken>, GenesysError> {
+        self.clients
+            .ask(&self.metrics, self.org, |client, which| {
+                self.request(client, which, deadline)
+            })
+            .await
+    }
+
+    /// One token request with `client`.
+    async fn request(
+        &self,
+        client: OAuthClient,
+        which: OAuthClientInUse,
+        deadline: Instant,
+    ) -> Result<Arc<AccessToken>, GenesysError> {
         let requested_at = Instant::now();
         let reply = self
             .transport
@@ -228,7 +255,7 @@ impl TokenCache {
                     self.transport
                         .http()
                         .post(&self.token_url)
-                        .basic_auth(&self.client_id, Some(self.client_secret.expose_secret()))
+                        .basic_auth(&client.id, Some(client.secret.expose_secret()))
                         .header(reqwest::header::ACCEPT, "application/json")
                         .form(&[("grant_type", "client_credentials")])
                 },
@@ -252,6 +279,7 @@ impl TokenCache {
         let expires_at = requested_at + lifetime;
         tracing::info!(
             org = self.org.0,
+            oauth_client = which.as_str(),
             lifetime_s = lifetime.as_secs(),
             "obtained a Genesys access token"
         );

@@ -67,6 +67,39 @@ pub struct RequestBodyLabels {
     pub mode: &'static str,
 }
 
+/// Which of an org's OAuth clients its token comes from: the one it names first, or the
+/// second one of a rotation (`COBROWSE_GENESYS_CLIENT_ID_NEXT`, `client_id_next`).
+#[derive(Clone, Copy, Debug, Default, Hash, PartialEq, Eq)]
+pub enum OAuthClientInUse {
+    #[default]
+    First,
+    Second,
+}
+
+impl OAuthClientInUse {
+    /// The name in the `client` label and in log lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OAuthClientInUse::First => "first",
+            OAuthClientInUse::Second => "second",
+        }
+    }
+}
+
+impl EncodeLabelValue for OAuthClientInUse {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        self.as_str().encode(encoder)
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OAuthClientLabels {
+    #[prometheus(flatten)]
+    pub org: OrgLabel,
+    /// `first` or `second`.
+    pub client: OAuthClientInUse,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OperationLabels {
     /// `token`, `conversation` or `cobrowse`.

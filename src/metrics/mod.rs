@@ -12,7 +12,9 @@ mod process;
 mod registry;
 mod scrape;
 
-pub use labels::{CallLabels, CallOutcome, OperationLabels, OrgLabel, RequestBodyLabels};
+pub use labels::{
+    CallLabels, CallOutcome, OAuthClientInUse, OperationLabels, OrgLabel, RequestBodyLabels,
+};
 pub use scrape::{GenesysStatus, count_dropped_log_lines};
 
 use std::sync::atomic::AtomicU64;
@@ -24,6 +26,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use labels::OAuthClientLabels;
+
 pub struct Metrics {
     registry: Registry,
     pub calls: Family<CallLabels, Counter>,
@@ -31,6 +35,9 @@ pub struct Metrics {
     pub genesys_retries: Family<OperationLabels, Counter>,
     pub token_renewals: Family<OrgLabel, Counter>,
     pub token_failures: Family<OrgLabel, Counter>,
+    /// Token requests on which Genesys refused the OAuth client in use and accepted the
+    /// other (an org with a second OAuth client).
+    pub oauth_client_switches: Family<OrgLabel, Counter>,
     pub in_flight: Gauge,
     pub starts_reused: Family<OrgLabel, Counter>,
     pub reuse_store_errors: Family<OrgLabel, Counter>,
@@ -59,7 +66,9 @@ pub struct Metrics {
     /// By org: each org has its own token and request limit.
     genesys_requests_last_minute: Family<OrgLabel, Gauge>,
     token_valid: Family<OrgLabel, Gauge>,
-    /// One scrape at a time: a scrape empties the two families above and fills them again,
+    /// 1 for the OAuth client the org's tokens come from, 0 for its other one.
+    oauth_client: Family<OAuthClientLabels, Gauge>,
+    /// One scrape at a time: a scrape empties the three families above and fills them again,
     /// and another scrape meanwhile would miss their series.
     rendering: std::sync::Mutex<()>,
 }

@@ -12,7 +12,9 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use super::Metrics;
-use super::labels::{CallLabels, OperationLabels, OrgLabel, RequestBodyLabels, VersionLabels};
+use super::labels::{
+    CallLabels, OAuthClientLabels, OperationLabels, OrgLabel, RequestBodyLabels, VersionLabels,
+};
 use super::process::ProcessCollector;
 use super::scrape::LogLinesDropped;
 
@@ -81,6 +83,18 @@ impl Default for Metrics {
             "1 while the service holds a Genesys access token that has not expired (what /readyz reports as token held), else 0",
             token_valid.clone(),
         );
+        let oauth_client_switches = Family::<OrgLabel, Counter>::default();
+        registry.register(
+            "genesys_oauth_client_switches",
+            "Token requests on which Genesys refused the OAuth client in use and accepted the org's other one, which is used from then on",
+            oauth_client_switches.clone(),
+        );
+        let oauth_client = Family::<OAuthClientLabels, Gauge>::default();
+        registry.register(
+            "genesys_oauth_client",
+            "1 for the OAuth client the org's tokens come from (client: first, or second during a rotation), 0 for its other one",
+            oauth_client.clone(),
+        );
         let in_flight = Gauge::default();
         registry.register(
             "calls_in_flight",
@@ -134,6 +148,7 @@ impl Default for Metrics {
         for family in [
             &token_renewals,
             &token_failures,
+            &oauth_client_switches,
             &starts_reused,
             &reuse_store_errors,
         ] {
@@ -149,6 +164,8 @@ impl Default for Metrics {
             genesys_retries,
             token_renewals,
             token_failures,
+            oauth_client_switches,
+            oauth_client,
             in_flight,
             in_flight_limit,
             genesys_requests_per_minute_limit,
@@ -174,6 +191,7 @@ impl Metrics {
         for family in [
             &metrics.token_renewals,
             &metrics.token_failures,
+            &metrics.oauth_client_switches,
             &metrics.starts_reused,
             &metrics.reuse_store_errors,
         ] {

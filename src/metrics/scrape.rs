@@ -9,7 +9,8 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
 use tracing_appender::non_blocking::ErrorCounter;
 
-use super::{Metrics, OrgLabel};
+use super::labels::OAuthClientLabels;
+use super::{Metrics, OAuthClientInUse, OrgLabel};
 
 /// What only the Genesys client knows, read when Prometheus scrapes rather than kept up to
 /// date on every call.
@@ -20,6 +21,10 @@ pub struct GenesysStatus {
     pub requests_last_minute: u64,
     /// A token is held that has not expired.
     pub token_valid: bool,
+    /// The OAuth client token requests ask with first (the one Genesys last accepted).
+    pub oauth_client: OAuthClientInUse,
+    /// The org has a second OAuth client (a rotation under way).
+    pub second_oauth_client: bool,
 }
 
 impl Metrics {
@@ -33,6 +38,7 @@ impl Metrics {
         // Orgs a reload removed have no series left.
         self.genesys_requests_last_minute.clear();
         self.token_valid.clear();
+        self.oauth_client.clear();
         for (org, status) in genesys {
             self.genesys_requests_last_minute
                 .get_or_create(org)
@@ -40,6 +46,16 @@ impl Metrics {
             self.token_valid
                 .get_or_create(org)
                 .set(i64::from(status.token_valid));
+            let clients = if status.second_oauth_client {
+                &[OAuthClientInUse::First, OAuthClientInUse::Second][..]
+            } else {
+                &[OAuthClientInUse::First]
+            };
+            for &client in clients {
+                self.oauth_client
+                    .get_or_create(&OAuthClientLabels { org: *org, client })
+                    .set(i64::from(client == status.oauth_client));
+            }
         }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)

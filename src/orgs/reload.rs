@@ -190,6 +190,13 @@ fn same_genesys(old: &GenesysSettings, new: &GenesysSettings) -> bool {
         && old.login_url == new.login_url
         && old.client_id == new.client_id
         && old.client_secret.expose_secret() == new.client_secret.expose_secret()
+        && match (&old.client_next, &new.client_next) {
+            (None, None) => true,
+            (Some(old), Some(new)) => {
+                old.id == new.id && old.secret.expose_secret() == new.secret.expose_secret()
+            }
+            _ => false,
+        }
         && old.upstream_timeout == new.upstream_timeout
         && old.requests_per_minute == new.requests_per_minute
         && old.request_body == new.request_body

@@ -142,7 +142,7 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
     }
     let said = said(&error.problem);
     match (&error.problem, error.status) {
-        (Problem::Refused { .. }, 400 | 401 | 403) => (
+        _ if error.refuses_credentials() => (
             ErrorCode::GenesysAuthFailed,
             format!(
                 "Genesys refused the OAuth client credentials{said}. Check {}, that the OAuth client uses the Client Credentials grant, and that it belongs to this region's org.",

@@ -87,6 +87,7 @@ impl Sandbox {
                 login_url: genesys_url.clone(),
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: SecretString::from(DEMO_CLIENT_SECRET),
+                client_next: None,
             },
             InboundAuth::Required {
                 basic: Some(BasicAuth {

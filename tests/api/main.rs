@@ -18,6 +18,7 @@ mod hostile;
 mod inbound;
 mod many_orgs;
 mod metrics;
+mod oauth_rotation;
 mod orgs_reload;
 mod prometheus_server;
 mod real_conversations;

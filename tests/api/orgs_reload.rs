@@ -14,7 +14,7 @@ use crate::helpers::valid_input;
 use crate::many_orgs::{TwoOrgs, org_genesys, orgs_toml, received};
 
 /// Waits (up to 5 s: the file is looked at every second) until `done` holds.
-async fn eventually<F: Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+pub async fn eventually<F: Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
     let until = Instant::now() + Duration::from_secs(5);
     while !done().await {
         assert!(Instant::now() < until, "{what}: not within 5 s");
@@ -27,7 +27,7 @@ async fn unauthorized(reply: Value) -> bool {
 }
 
 /// The file now says `text`, written in place.
-fn rewrite(file: &Path, text: &str) {
+pub fn rewrite(file: &Path, text: &str) {
     std::fs::write(file, text).unwrap();
 }
 

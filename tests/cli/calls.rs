@@ -73,6 +73,44 @@ async fn each_call_logs_one_json_line_and_no_secret_ever() {
     assert!(calls[2]["peer"].as_str().unwrap().starts_with("127.0.0.1"));
 }
 
+/// Genesys refusing the first OAuth client: the service goes on with the second, says so in
+/// one warning naming which, and neither client's secret is ever written.
+#[tokio::test]
+async fn a_switch_to_the_second_oauth_client_is_one_warning_without_a_secret() {
+    const NEXT_SECRET: &str = "next-client-secret-SHOULD-NOT-LEAK";
+    let genesys = genesys(Duration::ZERO).await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(wiremock::matchers::basic_auth("client", CLIENT_SECRET))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .with_priority(1)
+        .mount(&genesys)
+        .await;
+    let mut vars = vars(&genesys);
+    vars.push(("GENESYS_CLIENT_ID_NEXT", "next-client".to_owned()));
+    vars.push(("GENESYS_CLIENT_SECRET_NEXT", NEXT_SECRET.to_owned()));
+    let running = start(&borrowed(&vars));
+    let ok = start_session(&running.start_url()).await;
+    assert_eq!(ok["success"], true, "{ok}");
+
+    let (_, stderr, lines) = running.stop("TERM");
+    let stdout = lines.join("\n");
+    for secret in [CLIENT_SECRET, NEXT_SECRET, ACCESS_TOKEN] {
+        assert!(!stdout.contains(secret), "{secret} in logs:\n{stdout}");
+        assert!(!stderr.contains(secret), "{secret} in stderr:\n{stderr}");
+    }
+    let warnings: Vec<Value> = events(&lines).filter(|e| e["level"] == "WARN").collect();
+    assert_eq!(warnings.len(), 1, "{stdout}");
+    assert_eq!(warnings[0]["refused"], "first", "{}", warnings[0]);
+    assert_eq!(warnings[0]["oauth_client"], "second", "{}", warnings[0]);
+    assert_eq!(warnings[0]["upstream_status"], 401, "{}", warnings[0]);
+    let obtained: Vec<Value> = events(&lines)
+        .filter(|e| e["message"] == "obtained a Genesys access token")
+        .collect();
+    assert_eq!(obtained.len(), 1, "{stdout}");
+    assert_eq!(obtained[0]["oauth_client"], "second");
+}
+
 /// A start the conversation's live cobrowse session prevented is not a failure: `info`, and
 /// its own outcome, so log alerts on `warn` or `outcome: failed` stay quiet in consults.
 #[tokio::test]

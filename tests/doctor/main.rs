@@ -18,4 +18,5 @@ mod hostile;
 mod orgs;
 mod output;
 mod permissions;
+mod rotation;
 mod service_url;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use wiremock::matchers::path;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::matchers::{basic_auth, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::DOCTOR_CHECKS;
 use crate::genesys::{
@@ -344,4 +344,41 @@ async fn an_invalid_orgs_file_fails_the_configuration_naming_org_and_key_never_a
     assert!(Blocks::of(&run).orgs.is_empty(), "{}", run.stdout);
     assert!(received(&orgs.acme).await.is_empty());
     assert!(received(&orgs.globex).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_org_s_second_oauth_client_is_checked_and_named_as_its_keys() {
+    let orgs = TwoOrgs::start(
+        "rotation",
+        &format!("client_id_next = \"acme-next\"\nclient_secret_next = \"{CLIENT_SECRET}-next\""),
+    )
+    .await;
+    // acme's first client was deleted: its second one works.
+    Mock::given(path("/oauth/token"))
+        .and(basic_auth("acme-client", format!("{CLIENT_SECRET}-acme")))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .with_priority(1)
+        .mount(&orgs.acme)
+        .await;
+    let run = orgs.doctor(&[]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let blocks = Blocks::of(&run);
+    let acme = blocks.org("acme");
+    assert_eq!(verdicts(&acme), ["ok"; 6], "{}", run.stdout);
+    let token = &acme["token"].1;
+    for words in [
+        "refused the first OAuth client (client_id in [orgs.acme])",
+        "issued a token to the second OAuth client (client_id_next in [orgs.acme])",
+        "remove client_id_next in [orgs.acme] and client_secret_next in [orgs.acme]",
+    ] {
+        assert!(token.contains(words), "{words:?} missing from: {token}");
+    }
+    assert!(
+        blocks.org("globex")["token"]
+            .1
+            .contains("issued a token to the OAuth client"),
+        "globex has one client: {}",
+        run.stdout
+    );
+    assert_eq!(token_requests(&orgs.acme).await, 2);
 }

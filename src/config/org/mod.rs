@@ -17,7 +17,7 @@ use secrecy::SecretString;
 
 use crate::domain::CobrowseType;
 use crate::genesys::region::{self, Region};
-use crate::genesys::{GenesysSettings, RequestBody};
+use crate::genesys::{GenesysSettings, OAuthClient, RequestBody};
 use crate::inbound_auth::InboundAuth;
 
 use super::parse::choice;
@@ -47,12 +47,14 @@ pub struct OrgDefaults {
     pub default_cobrowse_type: CobrowseType,
 }
 
-/// Where an org's Genesys is and the OAuth client it uses.
+/// Where an org's Genesys is and the OAuth client it uses (and, during a rotation, the
+/// second one it asks when Genesys refuses the first).
 pub struct GenesysAccess {
     pub api_url: String,
     pub login_url: String,
     pub client_id: String,
     pub client_secret: SecretString,
+    pub client_next: Option<OAuthClient>,
 }
 
 const REQUESTS_PER_MINUTE: &str =
@@ -129,6 +131,7 @@ impl OrgDefaults {
                 login_url: access.login_url,
                 client_id: access.client_id,
                 client_secret: access.client_secret,
+                client_next: access.client_next,
                 upstream_timeout: self.upstream_timeout,
                 requests_per_minute: self.requests_per_minute,
                 request_body: self.request_body,
@@ -233,10 +236,32 @@ fn genesys_access(source: &impl OrgSource, p: &mut Vec<String>) -> Option<Genesy
             "is missing: its secret (Client Credentials grant)",
         );
     }
+    let client_next = client_next(source, p);
     Some(GenesysAccess {
         api_url: api_url?,
         login_url: login_url?,
         client_id: client_id.ok().flatten()?,
         client_secret: client_secret.ok().flatten()?,
+        client_next: client_next.ok()?,
     })
+}
+
+/// The second OAuth client, asked for a token when Genesys refuses the first: its id and its
+/// secret together, or neither. One of them alone would silently leave the rotation without
+/// the client it counts on, so it is a problem naming both.
+fn client_next(source: &impl OrgSource, p: &mut Vec<String>) -> Read<OAuthClient> {
+    let id = credential(source, p, OrgKey::ClientIdNext);
+    let secret = secret_credential(source, p, OrgKey::ClientSecretNext);
+    let (given, missing) = match (id?, secret?) {
+        (Some(id), Some(secret)) => return Ok(Some(OAuthClient { id, secret })),
+        (None, None) => return Ok(None),
+        (Some(_), None) => (OrgKey::ClientIdNext, OrgKey::ClientSecretNext),
+        (None, Some(_)) => (OrgKey::ClientSecretNext, OrgKey::ClientIdNext),
+    };
+    let why = format!(
+        "is missing: {} is set, and the second OAuth client needs both its id and its secret (it is asked for a token when Genesys refuses the first)",
+        source.name(given)
+    );
+    source.problem(p, missing, &why);
+    Err(Reported)
 }

@@ -38,6 +38,8 @@ org_keys! {
     LoginUrl => ("GENESYS_LOGIN_URL", "login_url"),
     ClientId => ("GENESYS_CLIENT_ID", "client_id"),
     ClientSecret => ("GENESYS_CLIENT_SECRET", "client_secret"),
+    ClientIdNext => ("GENESYS_CLIENT_ID_NEXT", "client_id_next"),
+    ClientSecretNext => ("GENESYS_CLIENT_SECRET_NEXT", "client_secret_next"),
     AuthUsername => ("AUTH_USERNAME", "auth_username"),
     AuthPassword => ("AUTH_PASSWORD", "auth_password"),
     AuthPasswordNext => ("AUTH_PASSWORD_NEXT", "auth_password_next"),
@@ -55,6 +57,7 @@ impl OrgKey {
         matches!(
             self,
             OrgKey::ClientSecret
+                | OrgKey::ClientSecretNext
                 | OrgKey::AuthPassword
                 | OrgKey::AuthPasswordNext
                 | OrgKey::AuthBearerToken
@@ -65,7 +68,11 @@ impl OrgKey {
     /// Whether its value is a credential, used exactly as written (never trimmed: one with
     /// whitespace around it is refused); every other value is read without it.
     pub fn is_credential(self) -> bool {
-        self.is_secret() || matches!(self, OrgKey::ClientId | OrgKey::AuthUsername)
+        self.is_secret()
+            || matches!(
+                self,
+                OrgKey::ClientId | OrgKey::ClientIdNext | OrgKey::AuthUsername
+            )
     }
 
     /// Whether the environment's variable is the default of every org of an orgs file (which

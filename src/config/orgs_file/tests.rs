@@ -228,6 +228,35 @@ fn a_credential_missing_its_other_half_or_none_at_all_is_refused() {
 }
 
 #[test]
+fn an_org_s_second_oauth_client_needs_its_id_and_its_secret() {
+    let both = TWO_ORGS.replace(
+        "[orgs.globex]\n",
+        "client_id_next = \"acme-next\"\nclient_secret_next = \"acme-next-s3cret\"\n\n[orgs.globex]\n",
+    );
+    let orgs = parse(&both, &defaults()).unwrap();
+    let next = orgs[0].genesys.client_next.as_ref().expect("acme's second");
+    assert_eq!(next.id, "acme-next");
+    assert_eq!(next.secret.expose_secret(), "acme-next-s3cret");
+    assert!(orgs[1].genesys.client_next.is_none());
+
+    let id_alone = both.replace("client_secret_next = \"acme-next-s3cret\"\n", "");
+    assert_eq!(
+        only(refused(&id_alone)),
+        "org `acme`: `client_secret_next` is missing: `client_id_next` is set, and the second OAuth client needs both its id and its secret (it is asked for a token when Genesys refuses the first)"
+    );
+    let secret_alone = both.replace("client_id_next = \"acme-next\"\n", "");
+    assert!(
+        only(refused(&secret_alone))
+            .starts_with("org `acme`: `client_id_next` is missing: `client_secret_next` is set")
+    );
+    let padded = both.replace("\"acme-next-s3cret\"", "\"acme-next-s3cret\\n\"");
+    assert!(
+        only(refused(&padded))
+            .starts_with("org `acme`: `client_secret_next` has a trailing newline")
+    );
+}
+
+#[test]
 fn a_value_of_the_file_is_taken_as_written() {
     let problem = only(refused(&TWO_ORGS.replace("\"empty\"", "\" empty\"")));
     assert!(

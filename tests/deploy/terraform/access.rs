@@ -5,11 +5,12 @@
 use std::collections::BTreeSet;
 
 use hcl::Expression;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::read;
 use crate::terraform::blocks::{
     OAUTH_CLIENT, ROLE, address, attribute, blocks, module, nested, nested_all, output, resource,
+    resource_named, variable,
 };
 use crate::terraform::plan::Plan;
 
@@ -107,26 +108,41 @@ fn the_look_ups_terraforms_client_is_given_are_what_the_modules_data_sources_nee
     assert_eq!(permissions_in(item), needed, "docs/registering.md: {item}");
 }
 
-#[test]
-fn the_service_client_gets_that_role_in_the_chosen_divisions() {
-    let body = module();
-    let client = resource(&body, OAUTH_CLIENT);
-    let plan = Plan::new(&body, &[]);
-    assert_eq!(
-        plan.attr(client, "authorized_grant_type"),
-        "CLIENT-CREDENTIALS"
-    );
-    // Without it the provider keeps the secret to itself and the output is empty.
-    assert_eq!(plan.attr(client, "expose_client_secret"), true);
+/// The service's OAuth clients: slot "a" (the one since the first apply) and slot "b" (the
+/// other side of a rotation).
+const SLOTS: [(&str, &str); 2] = [("a", "service"), ("b", "service_b")];
 
-    let roles = nested(client, "dynamic");
-    assert_eq!(roles.labels()[0].as_str(), "roles");
-    let content = nested(roles, "content");
-    assert_eq!(
-        attribute(content, "role_id").to_string(),
-        address(resource(&body, ROLE), "id")
-    );
-    assert_eq!(attribute(content, "division_id").to_string(), "roles.value");
+#[test]
+fn each_service_client_gets_that_role_in_the_chosen_divisions() {
+    let body = module();
+    let plan = Plan::new(&body, &[]);
+    for (_, name) in SLOTS {
+        let client = resource_named(&body, OAUTH_CLIENT, name);
+        assert_eq!(
+            plan.attr(client, "authorized_grant_type"),
+            "CLIENT-CREDENTIALS"
+        );
+        // Without it the provider keeps the secret to itself and the output is empty.
+        assert_eq!(plan.attr(client, "expose_client_secret"), true);
+        assert_eq!(
+            attribute(client, "access_token_validity_seconds").to_string(),
+            "var.service_token_lifetime_seconds"
+        );
+
+        let roles = nested(client, "dynamic");
+        assert_eq!(roles.labels()[0].as_str(), "roles");
+        let content = nested(roles, "content");
+        assert_eq!(
+            attribute(content, "role_id").to_string(),
+            address(resource(&body, ROLE), "id")
+        );
+        assert_eq!(attribute(content, "division_id").to_string(), "roles.value");
+        assert!(
+            attribute(roles, "for_each")
+                .to_string()
+                .contains("local.service_division_ids")
+        );
+    }
 
     // The grants' divisions: the home division unless the admin names others.
     let divisions = |overrides: &[(&str, hcl::Value)]| {
@@ -142,33 +158,93 @@ fn the_service_client_gets_that_role_in_the_chosen_divisions() {
         divisions(&[("service_division_ids", hcl::value!([(chosen)]))]),
         json!([chosen])
     );
-    assert!(
-        attribute(roles, "for_each")
-            .to_string()
-            .contains("local.service_division_ids")
-    );
 }
 
-#[test]
-fn the_outputs_hand_the_service_its_oauth_client_and_the_admin_the_ids() {
+/// What the outputs hand the service for `service_clients`: the client of
+/// `COBROWSE_GENESYS_CLIENT_ID` and that of `_NEXT` (`None`: null), by resource name.
+fn handed_over(slots: hcl::Value) -> [(String, Value); 4] {
     let body = module();
-    let plan = Plan::new(&body, &[]);
-    let client = resource(&body, OAUTH_CLIENT);
-    for (name, attribute_name) in [
-        ("service_client_id", "id"),
-        ("service_client_secret", "client_secret"),
-    ] {
+    let plan = Plan::new(&body, &[("service_clients", slots)]);
+    [
+        "service_client_id",
+        "service_client_secret",
+        "service_client_next_id",
+        "service_client_next_secret",
+    ]
+    .map(|name| {
         let output = output(&body, name);
         assert_eq!(
             plan.attr(output, "sensitive"),
             true,
             "{name} is not sensitive"
         );
-        assert_eq!(
-            attribute(output, "value").to_string(),
-            address(client, attribute_name)
-        );
+        (name.to_owned(), plan.attr(output, "value"))
+    })
+}
+
+#[test]
+fn a_rotation_creates_the_free_slot_hands_it_over_as_next_and_deletes_the_old_slot() {
+    let body = module();
+    let client = |name: &str, attribute: &str| {
+        json!(address(
+            resource_named(&body, OAUTH_CLIENT, name),
+            attribute
+        ))
+    };
+    let both = |first: &str, next: Option<&str>| {
+        [
+            ("service_client_id", client(first, "id")),
+            ("service_client_secret", client(first, "client_secret")),
+            (
+                "service_client_next_id",
+                next.map_or(Value::Null, |n| client(n, "id")),
+            ),
+            (
+                "service_client_next_secret",
+                next.map_or(Value::Null, |n| client(n, "client_secret")),
+            ),
+        ]
+        .map(|(name, value)| (name.to_owned(), value))
+    };
+    // One rotation, then the next one back to slot "a".
+    for (slots, created, first, next) in [
+        (hcl::value!(["a"]), [1, 0], "service", None),
+        (
+            hcl::value!(["a", "b"]),
+            [1, 1],
+            "service",
+            Some("service_b"),
+        ),
+        (hcl::value!(["b"]), [0, 1], "service_b", None),
+        (
+            hcl::value!(["b", "a"]),
+            [1, 1],
+            "service_b",
+            Some("service"),
+        ),
+    ] {
+        let plan = Plan::new(&body, &[("service_clients", slots.clone())]);
+        for ((_, name), count) in SLOTS.iter().zip(created) {
+            let resource = resource_named(&body, OAUTH_CLIENT, name);
+            assert_eq!(plan.attr(resource, "count"), count, "{slots}: {name}");
+        }
+        assert_eq!(handed_over(slots.clone()), both(first, next), "{slots}");
     }
+    // The default is one client, in slot "a", which was the only one before slots.
+    assert_eq!(
+        Plan::new(&body, &[]).attr(variable(&body, "service_clients"), "default"),
+        json!(["a"])
+    );
+    let plan = Plan::new(&body, &[]);
+    let [a, b] =
+        SLOTS.map(|(_, name)| plan.attr(resource_named(&body, OAUTH_CLIENT, name), "name"));
+    assert_eq!(a, "Cobrowse proxy service");
+    assert_eq!(b, "Cobrowse proxy service (b)");
+}
+
+#[test]
+fn the_outputs_hand_the_admin_the_ids() {
+    let body = module();
     for name in [
         "credential_id",
         "integration_id",

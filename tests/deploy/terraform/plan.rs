@@ -91,6 +91,29 @@ fn trim_suffix(args: FuncArgs) -> Result<hcl::Value, String> {
     Ok(text.strip_suffix(suffix).unwrap_or(text).into())
 }
 
+/// The one element of a list of at most one (a resource with `count` 0 or 1), or null.
+fn one(args: FuncArgs) -> Result<hcl::Value, String> {
+    match args[0].as_array().ok_or("one() takes a list")?.as_slice() {
+        [] => Ok(hcl::Value::Null),
+        [only] => Ok(only.clone()),
+        more => Err(format!("one() of {} elements", more.len())),
+    }
+}
+
+fn distinct(args: FuncArgs) -> Result<hcl::Value, String> {
+    let mut seen = Vec::new();
+    for item in args[0].as_array().ok_or("distinct() takes a list")? {
+        if !seen.contains(item) {
+            seen.push(item.clone());
+        }
+    }
+    Ok(hcl::Value::Array(seen))
+}
+
+/// Attributes the provider computes, beside `id`, that the module reads: each stands in as
+/// the `"<address>"` string, as `id` does.
+const COMPUTED: [(&str, &str); 1] = [("genesyscloud_oauth_client", "client_secret")];
+
 fn floor(args: FuncArgs) -> Result<hcl::Value, String> {
     let number = args[0].as_f64().ok_or("floor() takes a number")?;
     Ok(hcl::Value::from(number.floor()))
@@ -98,7 +121,8 @@ fn floor(args: FuncArgs) -> Result<hcl::Value, String> {
 
 /// What `terraform plan` knows for given variables: `var`, `local`, `path.module`, the
 /// functions, and every resource and data source as an object of its configured attributes
-/// plus `id` (and, for data sources, `name`) as `"<address>"` strings.
+/// plus `id` (and, for data sources, `name`; the attributes of [`COMPUTED`]) as
+/// `"<address>"` strings; a resource with `count` is a list of that many.
 pub struct Plan {
     context: Context<'static>,
 }
@@ -149,6 +173,8 @@ impl Plan {
                 FuncDef::builder().param(any()).build(json_encode),
             ),
             ("length", FuncDef::builder().param(any()).build(length)),
+            ("one", FuncDef::builder().param(any()).build(one)),
+            ("distinct", FuncDef::builder().param(any()).build(distinct)),
             (
                 "contains",
                 FuncDef::builder().param(any()).param(any()).build(contains),
@@ -203,15 +229,26 @@ impl Plan {
                     if kind == "data" {
                         object.insert("name".to_owned(), address(block, "name").into());
                     }
+                    for (computed_in, computed) in COMPUTED {
+                        if computed_in == type_ {
+                            object.insert(computed.to_owned(), address(block, computed).into());
+                        }
+                    }
                     for attribute in block.body().attributes() {
                         if let Ok(value) = attribute.expr().evaluate(&self.context) {
                             object.insert(attribute.key().to_owned(), value);
                         }
                     }
-                    table
-                        .entry(type_)
-                        .or_default()
-                        .insert(name, hcl::Value::Object(object));
+                    // With `count`, a list of that many instances, as Terraform has it.
+                    let value = match object.get("count").and_then(hcl::Value::as_u64) {
+                        Some(count) => hcl::Value::Array(
+                            (0..count)
+                                .map(|_| hcl::Value::Object(object.clone()))
+                                .collect(),
+                        ),
+                        None => hcl::Value::Object(object),
+                    };
+                    table.entry(type_).or_default().insert(name, value);
                 }
             }
             self.context

@@ -39,6 +39,22 @@ fn variables_refuse_what_genesys_or_the_service_would() {
             vec![hcl::value!(30), hcl::value!(901)],
         ),
         (
+            "service_clients",
+            vec![
+                hcl::value!(["a"]),
+                hcl::value!(["a", "b"]),
+                hcl::value!(["b"]),
+                hcl::value!(["b", "a"]),
+            ],
+            vec![
+                hcl::value!([]),
+                hcl::value!(["c"]),
+                hcl::value!(["A"]),
+                hcl::value!(["a", "a"]),
+                hcl::value!(["a", "b", "a"]),
+            ],
+        ),
+        (
             "service_token_lifetime_seconds",
             vec![hcl::value!(300), hcl::value!(86400), hcl::value!(172800)],
             vec![hcl::value!(299), hcl::value!(172801)],
