@@ -145,8 +145,9 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
         _ if error.refuses_credentials() => (
             ErrorCode::GenesysAuthFailed,
             format!(
-                "Genesys refused the OAuth client credentials{said}. Check {}, that the OAuth client uses the Client Credentials grant, and that it belongs to this region's org.",
-                ClientSettings(error.org)
+                "Genesys refused the OAuth client credentials{said}. Check {} (and {}, when a second client is set: both were refused), that the OAuth client uses the Client Credentials grant, and that it belongs to this region's org.",
+                Settings(error.org, &[OrgKey::ClientId, OrgKey::ClientSecret]),
+                Settings(error.org, &[OrgKey::ClientIdNext, OrgKey::ClientSecretNext]),
             ),
         ),
         (Problem::Refused { .. }, 429) => (
@@ -156,7 +157,9 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
         (Problem::Refused { .. }, status @ 300..=399) => (
             ErrorCode::InvalidUpstreamResponse,
             format!(
-                "The Genesys login service answered {status}, a redirect, which this service does not follow. Check COBROWSE_GENESYS_LOGIN_URL (or leave it unset, so that COBROWSE_GENESYS_REGION sets it). Nothing was started."
+                "The Genesys login service answered {status}, a redirect, which this service does not follow. Check {} (or leave it unset, so that {} sets it). Nothing was started.",
+                Settings(error.org, &[OrgKey::LoginUrl]),
+                Settings(error.org, &[OrgKey::Region]),
             ),
         ),
         (Problem::Refused { .. }, status) => (
@@ -167,32 +170,35 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
         ),
         _ => (
             ErrorCode::InvalidUpstreamResponse,
-            "The Genesys login service answered without an access_token. Check COBROWSE_GENESYS_LOGIN_URL points at a Genesys login service.".to_owned(),
+            format!(
+                "The Genesys login service answered without an access_token. Check {} points at a Genesys login service.",
+                Settings(error.org, &[OrgKey::LoginUrl]),
+            ),
         ),
     }
 }
 
-/// Where an org's OAuth client id and secret are written, as an admin edits them: the
-/// variables for the environment's one org, the org's table for an org of the orgs file
-/// (whose variables are refused).
-struct ClientSettings(Option<&'static str>);
+/// Where an org writes `keys`, as an admin edits them: the variables for the environment's
+/// one org, the org's table for an org of the orgs file (whose variables are refused).
+struct Settings(Option<&'static str>, &'static [OrgKey]);
 
-impl fmt::Display for ClientSettings {
+impl fmt::Display for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (id, secret) = (OrgKey::ClientId, OrgKey::ClientSecret);
-        match self.0 {
-            None => write!(
-                f,
-                "{PREFIX}{} and {PREFIX}{}",
-                id.variable(),
-                secret.variable()
-            ),
-            Some(org) => write!(
-                f,
-                "{} and {} in [orgs.{org}] of the orgs file ({PREFIX}ORGS_FILE)",
-                id.key(),
-                secret.key()
-            ),
+        let Settings(org, keys) = *self;
+        for (i, key) in keys.iter().enumerate() {
+            let joint = match i {
+                0 => "",
+                _ if i + 1 == keys.len() => " and ",
+                _ => ", ",
+            };
+            match org {
+                None => write!(f, "{joint}{PREFIX}{}", key.variable())?,
+                Some(_) => write!(f, "{joint}{}", key.key())?,
+            }
+        }
+        match org {
+            None => Ok(()),
+            Some(org) => write!(f, " in [orgs.{org}] of the orgs file ({PREFIX}ORGS_FILE)"),
         }
     }
 }
@@ -415,6 +421,35 @@ mod tests {
             acme.contains(
                 "client_id and client_secret in [orgs.acme] of the orgs file (COBROWSE_ORGS_FILE)"
             ),
+            "{acme}"
+        );
+        assert!(!acme.contains("COBROWSE_GENESYS"), "{acme}");
+    }
+
+    #[test]
+    fn a_login_url_that_is_not_genesys_is_named_where_its_org_writes_it() {
+        let redirected = |org| {
+            Failure::from(GenesysError {
+                status: 302,
+                org,
+                ..GenesysError::unanswered(
+                    Operation::Token,
+                    Problem::Refused {
+                        code: String::new(),
+                        message: String::new(),
+                    },
+                )
+            })
+            .message
+        };
+        let environment = redirected(None);
+        assert!(
+            environment.contains("Check COBROWSE_GENESYS_LOGIN_URL (or leave it unset, so that COBROWSE_GENESYS_REGION sets it)"),
+            "{environment}"
+        );
+        let acme = redirected(Some("acme"));
+        assert!(
+            acme.contains("Check login_url in [orgs.acme] of the orgs file (COBROWSE_ORGS_FILE) (or leave it unset, so that region in [orgs.acme]"),
             "{acme}"
         );
         assert!(!acme.contains("COBROWSE_GENESYS"), "{acme}");
