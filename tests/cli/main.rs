@@ -2,7 +2,8 @@
 //! of at start-up (`startup.rs`), its log line per call and its secrets (`calls.rs`), its
 //! graceful stop (`shutdown.rs`), its environment (`environment.rs`), its log lines
 //! (`logs.rs`, `stalled_log.rs`), a refused orgs file (`orgs_reload.rs`), its memory when
-//! Redis holds a value no session can be (`redis_value.rs`), and the sandbox (`sandbox.rs`).
+//! Redis holds a value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`), and
+//! the URLs `export-action` refuses (`export_action.rs`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -11,6 +12,7 @@ mod unique_keys;
 
 mod calls;
 mod environment;
+mod export_action;
 mod logs;
 mod orgs_reload;
 mod redis_value;
