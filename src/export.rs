@@ -10,8 +10,12 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
+use host::unreachable_host;
+
 use crate::contract::{INPUT_SCHEMA, OUTPUT_SCHEMA};
 use crate::routes::START_PATH;
+
+mod host;
 
 /// Sends every flow input as one JSON object: nothing hand-built, so nothing to escape.
 pub const REQUEST_TEMPLATE: &str = "${input.rawRequest}";
@@ -71,7 +75,8 @@ pub struct ActionOptions {
     /// The credential type of the integration the action is imported into.
     #[arg(long, value_enum, default_value_t = Credential::Basic)]
     pub credential: Credential,
-    /// Accept an http:// URL. Only for tests: Genesys calls data actions over HTTPS only.
+    /// Accept an http:// URL, and a host Genesys cannot reach (this machine, a private
+    /// network). Only for tests: Genesys calls data actions over HTTPS, from the internet.
     #[arg(long)]
     pub allow_http: bool,
 }
@@ -259,8 +264,14 @@ fn base_url(raw: &str, allow_http: bool) -> Result<String, ExportError> {
         }
         other => return refuse(&format!("has scheme {other:?}, not https")),
     }
-    if url.host().is_none() {
+    let Some(host) = url.host() else {
         return refuse("has no host");
+    };
+    // The sandbox and the tests serve on this machine; they say so with allow_http.
+    if !allow_http && let Some(what) = unreachable_host(&host) {
+        return refuse(&format!(
+            "names {host}, {what}: Genesys calls data actions from the internet, so the URL needs a public name that resolves to your ingress or load balancer"
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return refuse(

@@ -1,4 +1,5 @@
-# For the service (its Kubernetes Secret; README.md, "Steps", step 5):
+# For the service (its Kubernetes Secret: README.md, "Steps", step 5, and
+# docs/registering.md, step 2):
 #   terraform output -raw service_client_id       # COBROWSE_GENESYS_CLIENT_ID
 #   terraform output -raw service_client_secret   # COBROWSE_GENESYS_CLIENT_SECRET
 # and during a rotation (README.md, "Rotating the service's OAuth client"):

@@ -15,7 +15,7 @@ data "genesyscloud_auth_division_home" "home" {}
 
 resource "genesyscloud_auth_role" "service" {
   name        = var.service_role_name
-  description = "cobrowse-proxy: start cobrowse sessions (messaging and voice) and find the agent connected to a conversation."
+  description = "cobrowse-proxy: start cobrowse sessions (messaging and voice), find the agent connected to a conversation, and let doctor read the data action."
 
   # POST /api/v2/conversations/{conversationId}/cobrowse on web messaging interactions.
   permission_policies {
@@ -36,6 +36,15 @@ resource "genesyscloud_auth_role" "service" {
   permission_policies {
     domain      = "conversation"
     entity_name = "communication"
+    action_set  = ["view"]
+  }
+
+  # Read only, for `cobrowse-proxy doctor`: its data-action check compares the published
+  # action with the running binary (GET /api/v2/integrations/actions), and is only a skip
+  # without it. The service itself never reads actions.
+  permission_policies {
+    domain      = "integrations"
+    entity_name = "action"
     action_set  = ["view"]
   }
 }

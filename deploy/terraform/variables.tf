@@ -101,7 +101,7 @@ variable "secure" {
 # --- The service's own OAuth client ------------------------------------------------------
 
 variable "service_role_name" {
-  description = "Name of the role the service's OAuth client gets: conversation:cobrowse:add, conversation:cobrowseVoice:add and conversation:communication:view."
+  description = "Name of the role the service's OAuth client gets: conversation:cobrowse:add, conversation:cobrowseVoice:add, conversation:communication:view and integrations:action:view (for doctor)."
   type        = string
   default     = "Cobrowse proxy service"
 }

@@ -2,8 +2,9 @@
 //! of at start-up (`startup.rs`), its log line per call and its secrets (`calls.rs`), its
 //! graceful stop (`shutdown.rs`), its environment (`environment.rs`), its log lines
 //! (`logs.rs`, `stalled_log.rs`), a refused orgs file (`orgs_reload.rs`), a renewed
-//! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when
-//! Redis holds a value no session can be (`redis_value.rs`), and the sandbox (`sandbox.rs`).
+//! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when Redis holds a
+//! value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`), the URLs
+//! `export-action` refuses (`export_action.rs`) and an egress proxy (`egress_proxy.rs`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -13,6 +14,7 @@ mod unique_keys;
 mod calls;
 mod egress_proxy;
 mod environment;
+mod export_action;
 mod logs;
 mod orgs_reload;
 mod redis_value;

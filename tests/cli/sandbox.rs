@@ -1,5 +1,5 @@
 //! `cobrowse-proxy sandbox` as a newcomer runs it: the `doctor` line it prints passes as
-//! printed, and an address it cannot serve on is a usage error that says what it takes.
+//! printed, with the lines docs/sandbox.md shows, and an address it cannot serve on is a usage error that says what it takes.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -97,6 +97,31 @@ fn the_doctor_line_the_sandbox_prints_passes_every_check_as_printed() {
         stdout.contains(&format!("calls {url}/v1/cobrowse/start")),
         "{stdout}"
     );
+    // docs/sandbox.md shows the same lines, but for the ports and the id doctor makes up.
+    let documented = documented_doctor_output();
+    assert_eq!(
+        lines.iter().map(|l| normalized(l)).collect::<Vec<_>>(),
+        documented.iter().map(|l| normalized(l)).collect::<Vec<_>>(),
+        "docs/sandbox.md's doctor output is not what doctor prints"
+    );
+}
+
+/// The `ok   ...` lines of docs/sandbox.md's example of doctor's output.
+fn documented_doctor_output() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sandbox.md")).unwrap();
+    doc.lines()
+        .filter(|line| line.starts_with("ok   "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A doctor line without what changes from run to run: ports, the conversation made up.
+fn normalized(line: &str) -> String {
+    let ports = regex::Regex::new(r"127\.0\.0\.1:\d+").unwrap();
+    let made_up = regex::Regex::new(r"00000000-0000-4000-8000-[0-9a-f]{12}").unwrap();
+    let line = ports.replace_all(line, "127.0.0.1:PORT");
+    made_up.replace_all(&line, "MADE-UP").into_owned()
 }
 
 #[test]

@@ -1,36 +1,34 @@
 //! `deploy/kubernetes/`: the manifests parse, agree with each other, and configure the
-//! service the way it actually starts (port, probe paths, settings it knows).
+//! service the way it actually starts (port, probe paths, settings it knows), as
+//! `kubectl apply -k` renders them (`kustomize.rs`). The Redis the replicas share, and the
+//! orgs-file overlay, are checked here too; the Ingress and the NetworkPolicies in
+//! `network.rs`, the walk through the docs in `walk.rs`.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use cobrowse_proxy::config::Deployment;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::{default_settings, documented_settings, files_in, read};
+use crate::kustomize::{documents, object, render};
+use crate::{default_settings, documented_settings, files_in, read, repo_path};
 
-/// Every manifest, by file name.
-fn manifests() -> BTreeMap<String, Value> {
-    let files = files_in("deploy/kubernetes", ".yaml");
-    assert!(files.len() >= 5, "manifests are missing: {files:?}");
-    files
-        .into_iter()
-        .map(|file| {
-            let name = file.file_name().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&file).unwrap();
-            let manifest: Value = serde_norway::from_str(&text)
-                .unwrap_or_else(|err| panic!("{name} is not YAML: {err}"));
-            (name, manifest)
-        })
-        .collect()
+pub const SERVICE: &str = "cobrowse-proxy";
+pub const REDIS: &str = "cobrowse-proxy-redis";
+/// The Secret the overlay mounts the orgs file from.
+pub const ORGS_SECRET: &str = "cobrowse-proxy-orgs";
+
+/// The base, as `kubectl apply -k deploy/kubernetes` applies it.
+pub fn base() -> Vec<Value> {
+    render("deploy/kubernetes")
 }
 
-fn of_kind(manifests: &BTreeMap<String, Value>, kind: &str) -> Value {
-    let found: Vec<_> = manifests.values().filter(|m| m["kind"] == kind).collect();
-    assert_eq!(found.len(), 1, "expected one {kind}");
-    found[0].clone()
+/// The orgs-file overlay, as `kubectl apply -k deploy/kubernetes-orgs-file` applies it.
+pub fn overlay() -> Vec<Value> {
+    render("deploy/kubernetes-orgs-file")
 }
 
-fn container(deployment: &Value) -> &Value {
+pub fn container(deployment: &Value) -> &Value {
     let containers = deployment["spec"]["template"]["spec"]["containers"]
         .as_array()
         .expect("the Deployment has containers");
@@ -39,7 +37,7 @@ fn container(deployment: &Value) -> &Value {
 }
 
 /// A port given by name or number, as the container's port number.
-fn resolve_port(port: &Value, container: &Value) -> u64 {
+pub fn resolve_port(port: &Value, container: &Value) -> u64 {
     match port {
         Value::Number(number) => number.as_u64().unwrap(),
         Value::String(name) => container["ports"]
@@ -54,32 +52,58 @@ fn resolve_port(port: &Value, container: &Value) -> u64 {
 }
 
 /// `selector` matches `labels`: every key/value in it is among them.
-fn selects(selector: &Value, labels: &Value) -> bool {
+pub fn selects(selector: &Value, labels: &Value) -> bool {
     let selector = selector.as_object().expect("a selector");
     !selector.is_empty() && selector.iter().all(|(key, value)| &labels[key] == value)
 }
 
+pub fn pod_labels(deployment: &Value) -> &Value {
+    &deployment["spec"]["template"]["metadata"]["labels"]
+}
+
+/// The example Secrets (`secret.example.yaml`), by name: their `stringData`.
+fn example_secrets() -> BTreeMap<String, Value> {
+    documents(&repo_path("deploy/kubernetes/secret.example.yaml"))
+        .into_iter()
+        .map(|secret| {
+            assert_eq!(secret["kind"], "Secret");
+            (
+                secret["metadata"]["name"].as_str().unwrap().to_owned(),
+                secret["stringData"].clone(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn every_manifest_is_a_named_kubernetes_object() {
-    for (name, manifest) in manifests() {
-        if name == "kustomization.yaml" {
-            continue;
+    let mut files = files_in("deploy/kubernetes", ".yaml");
+    files.extend(files_in("deploy/kubernetes-orgs-file", ".yaml"));
+    for file in files {
+        for manifest in documents(&file) {
+            if manifest["kind"] == "Kustomization" {
+                continue;
+            }
+            for field in ["apiVersion", "kind"] {
+                assert!(
+                    manifest[field].is_string(),
+                    "{} has no {field}",
+                    file.display()
+                );
+            }
+            assert!(
+                manifest["metadata"]["name"].is_string(),
+                "{} has no name",
+                file.display()
+            );
         }
-        for field in ["apiVersion", "kind"] {
-            assert!(manifest[field].is_string(), "{name} has no {field}");
-        }
-        assert!(
-            manifest["metadata"]["name"].is_string(),
-            "{name} has no name"
-        );
     }
 }
 
 #[test]
 fn the_container_port_and_probes_are_the_services() {
-    let manifests = manifests();
-    let deployment = of_kind(&manifests, "Deployment");
-    let container = container(&deployment);
+    let objects = base();
+    let container = container(object(&objects, "Deployment", SERVICE));
     let port = u64::from(default_settings().shared.listen.port());
     let container_port = resolve_port(&Value::from("http"), container);
     assert_eq!(
@@ -95,34 +119,33 @@ fn the_container_port_and_probes_are_the_services() {
 
 #[test]
 fn the_service_the_autoscaler_and_the_budget_find_the_pods() {
-    let manifests = manifests();
-    let deployment = of_kind(&manifests, "Deployment");
-    let name = &deployment["metadata"]["name"];
-    let labels = &deployment["spec"]["template"]["metadata"]["labels"];
+    let objects = base();
+    let deployment = object(&objects, "Deployment", SERVICE);
+    let labels = pod_labels(deployment);
     assert!(selects(
         &deployment["spec"]["selector"]["matchLabels"],
         labels
     ));
 
-    let service = of_kind(&manifests, "Service");
+    let service = object(&objects, "Service", SERVICE);
     assert!(
         selects(&service["spec"]["selector"], labels),
         "the Service selects no pod"
     );
     for port in service["spec"]["ports"].as_array().unwrap() {
         assert_eq!(
-            resolve_port(&port["targetPort"], container(&deployment)),
+            resolve_port(&port["targetPort"], container(deployment)),
             u64::from(default_settings().shared.listen.port()),
             "the Service's targetPort is not the container's"
         );
     }
 
-    let autoscaler = of_kind(&manifests, "HorizontalPodAutoscaler");
+    let autoscaler = object(&objects, "HorizontalPodAutoscaler", SERVICE);
     assert_eq!(autoscaler["apiVersion"], "autoscaling/v2");
     assert_eq!(autoscaler["spec"]["scaleTargetRef"]["kind"], "Deployment");
-    assert_eq!(&autoscaler["spec"]["scaleTargetRef"]["name"], name);
+    assert_eq!(autoscaler["spec"]["scaleTargetRef"]["name"], SERVICE);
 
-    let budget = of_kind(&manifests, "PodDisruptionBudget");
+    let budget = object(&objects, "PodDisruptionBudget", SERVICE);
     assert!(
         selects(&budget["spec"]["selector"]["matchLabels"], labels),
         "the PodDisruptionBudget selects no pod"
@@ -135,27 +158,36 @@ fn the_service_the_autoscaler_and_the_budget_find_the_pods() {
 }
 
 #[test]
-fn the_pod_runs_unprivileged_with_resources_set() {
-    let deployment = of_kind(&manifests(), "Deployment");
-    let pod = &deployment["spec"]["template"]["spec"];
-    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-    let container = container(&deployment);
-    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
-    assert_eq!(
-        container["securityContext"]["allowPrivilegeEscalation"],
-        false
-    );
-    for kind in ["requests", "limits"] {
-        for resource in ["cpu", "memory"] {
-            assert!(
-                container["resources"][kind][resource].is_string(),
-                "no {kind}.{resource}"
-            );
+fn every_pod_runs_unprivileged_with_resources_set() {
+    let objects = base();
+    for name in [SERVICE, REDIS] {
+        let deployment = object(&objects, "Deployment", name);
+        let pod = &deployment["spec"]["template"]["spec"];
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{name}");
+        assert!(
+            pod["securityContext"]["runAsUser"]
+                .as_u64()
+                .is_some_and(|uid| uid != 0),
+            "{name}"
+        );
+        assert_eq!(pod["automountServiceAccountToken"], false, "{name}");
+        let container = container(deployment);
+        let security = &container["securityContext"];
+        assert_eq!(security["readOnlyRootFilesystem"], true, "{name}");
+        assert_eq!(security["allowPrivilegeEscalation"], false, "{name}");
+        assert_eq!(security["capabilities"]["drop"][0], "ALL", "{name}");
+        for kind in ["requests", "limits"] {
+            for resource in ["cpu", "memory"] {
+                assert!(
+                    container["resources"][kind][resource].is_string(),
+                    "{name}: no {kind}.{resource}"
+                );
+            }
         }
     }
 }
 
-/// The settings the service holds as secrets (`SecretString`): only the Secret may carry them.
+/// The settings the service holds as secrets (`SecretString`): only a Secret may carry them.
 const SECRET_SETTINGS: [&str; 6] = [
     "COBROWSE_GENESYS_CLIENT_SECRET",
     "COBROWSE_AUTH_PASSWORD",
@@ -165,26 +197,32 @@ const SECRET_SETTINGS: [&str; 6] = [
     "COBROWSE_REDIS_URL",
 ];
 
-/// The environment `env_from` gives a container when the ConfigMap holds `config` and the
-/// Secret `secret`, as Kubernetes builds it: every key of each source in turn, a later source
-/// winning a key both have. Each name must be a setting of docs/configuration.md's table.
-fn environment(
+/// The environment `env_from` gives a container, as Kubernetes builds it: every key of each
+/// source in turn (the rendered ConfigMap, or the Secret of that name in `secrets`), a later
+/// source winning a key both have. Each name must be a setting of docs/configuration.md's
+/// table.
+pub fn environment(
     env_from: &Value,
-    manifests: &BTreeMap<String, Value>,
-    secret_values: &Value,
+    objects: &[Value],
+    secrets: &BTreeMap<String, Value>,
 ) -> Vec<(String, String)> {
-    let config_map = of_kind(manifests, "ConfigMap");
-    let secret = of_kind(manifests, "Secret");
     let known = documented_settings();
     let mut vars = BTreeMap::new();
     for source in env_from.as_array().expect("envFrom is a list") {
-        let (reference, manifest, values) =
-            match (source.get("configMapRef"), source.get("secretRef")) {
-                (Some(reference), None) => (reference, &config_map, &config_map["data"]),
-                (None, Some(reference)) => (reference, &secret, secret_values),
-                _ => panic!("envFrom takes a ConfigMap or a Secret: {source}"),
-            };
-        assert_eq!(reference["name"], manifest["metadata"]["name"], "{source}");
+        let values = match (source.get("configMapRef"), source.get("secretRef")) {
+            (Some(reference), None) => {
+                let name = reference["name"].as_str().unwrap();
+                object(objects, "ConfigMap", name)["data"].clone()
+            }
+            (None, Some(reference)) => {
+                let name = reference["name"].as_str().unwrap();
+                secrets
+                    .get(name)
+                    .unwrap_or_else(|| panic!("no Secret {name} is made"))
+                    .clone()
+            }
+            _ => panic!("envFrom takes a ConfigMap or a Secret: {source}"),
+        };
         for (name, value) in values.as_object().unwrap() {
             assert!(
                 known.iter().any(|k| k == name),
@@ -198,23 +236,22 @@ fn environment(
 
 #[test]
 fn the_environment_is_one_the_service_starts_with() {
-    let manifests = manifests();
-    let deployment = of_kind(&manifests, "Deployment");
-    let secret = of_kind(&manifests, "Secret");
-    let served = container(&deployment);
-    // Nothing but the two shared sources: an env entry would reach the pods, not doctor.
+    let objects = base();
+    let served = container(object(&objects, "Deployment", SERVICE));
+    // Nothing but the shared sources: an env entry would reach the pods, not doctor.
     assert!(
         served.get("env").is_none(),
-        "the Deployment sets variables of its own; put them in configmap.yaml or the Secret"
+        "the Deployment sets variables of its own; put them in configmap.yaml or a Secret"
     );
-    let config_map = of_kind(&manifests, "ConfigMap");
+    let config_map = object(&objects, "ConfigMap", SERVICE);
     for name in config_map["data"].as_object().unwrap().keys() {
         assert!(
             !SECRET_SETTINGS.contains(&name.as_str()),
-            "{name} is a secret: it belongs in the Secret, not the ConfigMap"
+            "{name} is a secret: it belongs in a Secret, not the ConfigMap"
         );
     }
-    let vars = environment(&served["envFrom"], &manifests, &secret["stringData"]);
+    let vars = environment(&served["envFrom"], &objects, &example_secrets());
+    assert!(vars.iter().any(|(name, _)| name == "COBROWSE_REDIS_URL"));
     if let Err(err) = Deployment::from_vars(vars) {
         panic!("the service would not start with the Deployment's environment: {err}");
     }
@@ -222,22 +259,24 @@ fn the_environment_is_one_the_service_starts_with() {
 
 #[test]
 fn a_secret_with_either_inbound_credential_starts_the_service_and_one_with_none_does_not() {
-    let manifests = manifests();
-    let deployment = of_kind(&manifests, "Deployment");
+    let objects = base();
+    let deployment = object(&objects, "Deployment", SERVICE);
     let client = [
         ("COBROWSE_GENESYS_CLIENT_ID", "client-id"),
         ("COBROWSE_GENESYS_CLIENT_SECRET", "client-secret"),
     ];
     let with = |inbound: &[(&str, &str)]| {
-        let values: serde_json::Map<String, Value> = client
+        let values: Map<String, Value> = client
             .iter()
             .chain(inbound)
             .map(|(key, value)| ((*key).to_owned(), Value::from(*value)))
             .collect();
+        let mut secrets = example_secrets();
+        secrets.insert(SERVICE.to_owned(), Value::Object(values));
         Deployment::from_vars(environment(
-            &container(&deployment)["envFrom"],
-            &manifests,
-            &Value::Object(values),
+            &container(deployment)["envFrom"],
+            &objects,
+            &secrets,
         ))
     };
     // deploy/terraform's credential_type "basic", then "bearer".
@@ -258,54 +297,60 @@ fn a_secret_with_either_inbound_credential_starts_the_service_and_one_with_none_
 }
 
 #[test]
-fn the_example_secret_holds_only_placeholders() {
-    let secret = of_kind(&manifests(), "Secret");
-    for (key, value) in secret["stringData"].as_object().unwrap() {
-        assert!(
-            value.as_str().unwrap().starts_with("REPLACE-WITH-"),
-            "{key} in the example Secret looks like a real value"
-        );
+fn the_example_secrets_hold_only_placeholders() {
+    for (name, values) in example_secrets() {
+        for (key, value) in values.as_object().unwrap() {
+            assert!(
+                value.as_str().unwrap().contains("REPLACE-WITH-"),
+                "{key} in the example Secret {name} looks like a real value"
+            );
+        }
     }
     assert!(read("deploy/kubernetes/secret.example.yaml").contains("EXAMPLE ONLY"));
 }
 
 #[test]
-fn kustomize_applies_everything_but_the_example_secret() {
-    let manifests = manifests();
-    let kustomization = &manifests["kustomization.yaml"];
+fn kustomize_applies_everything_but_the_example_secrets() {
+    let kustomization = &documents(&repo_path("deploy/kubernetes/kustomization.yaml"))[0];
     let mut listed: Vec<&str> = kustomization["resources"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let mut expected: Vec<&str> = manifests
-        .keys()
-        .map(String::as_str)
-        .filter(|name| !matches!(*name, "kustomization.yaml" | "secret.example.yaml"))
+    let files: Vec<PathBuf> = files_in("deploy/kubernetes", ".yaml");
+    let mut expected: Vec<String> = files
+        .iter()
+        .map(|file| file.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|name| !matches!(name.as_str(), "kustomization.yaml" | "secret.example.yaml"))
         .collect();
     listed.sort();
     expected.sort();
     assert_eq!(listed, expected);
+    // No Secret is applied: each is made by the admin (docs/registering.md), never from a
+    // file of placeholders.
+    assert!(base().iter().all(|o| o["kind"] != "Secret"));
 }
 
 #[test]
 fn the_pods_get_no_service_link_variables() {
     // Kubernetes adds `<SERVICE>_SERVICE_HOST` and the like for every Service in the namespace;
-    // for a Service named cobrowse-proxy they start with COBROWSE_, which the service refuses.
-    let manifests = manifests();
-    let service = of_kind(&manifests, "Service");
-    let links = service["metadata"]["name"]
-        .as_str()
-        .unwrap()
-        .to_uppercase()
-        .replace('-', "_");
-    let deployment = of_kind(&manifests, "Deployment");
-    if links.starts_with("COBROWSE_") {
-        assert_eq!(
-            deployment["spec"]["template"]["spec"]["enableServiceLinks"], false,
-            "the pods would get {links}_SERVICE_HOST, which the service refuses as an unknown setting"
-        );
+    // for a Service named cobrowse-proxy (or cobrowse-proxy-redis) they start with COBROWSE_,
+    // which the service refuses.
+    let objects = base();
+    for service in objects.iter().filter(|o| o["kind"] == "Service") {
+        let links = service["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .to_uppercase()
+            .replace('-', "_");
+        if links.starts_with("COBROWSE_") {
+            let deployment = object(&objects, "Deployment", SERVICE);
+            assert_eq!(
+                deployment["spec"]["template"]["spec"]["enableServiceLinks"], false,
+                "the pods would get {links}_SERVICE_HOST, which the service refuses as an unknown setting"
+            );
+        }
     }
 }
 
@@ -321,9 +366,9 @@ fn doctor_pod() -> Value {
 
 #[test]
 fn the_one_off_doctor_pod_runs_doctor_with_the_deployments_settings() {
-    let manifests = manifests();
-    let deployment = of_kind(&manifests, "Deployment");
-    let served = container(&deployment);
+    let objects = base();
+    let deployment = object(&objects, "Deployment", SERVICE);
+    let served = container(deployment);
     let pod = doctor_pod();
     let spec = &pod["spec"];
     let serving = &deployment["spec"]["template"]["spec"];
@@ -341,7 +386,7 @@ fn the_one_off_doctor_pod_runs_doctor_with_the_deployments_settings() {
             .contains(&format!("--image={}", served["image"].as_str().unwrap())),
         "kubectl run's --image is the Deployment's"
     );
-    // The same sources, whole: whatever a setting added to the ConfigMap or the Secret, both
+    // The same sources, whole: whatever a setting added to the ConfigMap or a Secret, both
     // pods get it; and neither has variables of its own.
     assert_eq!(doctor["envFrom"], served["envFrom"]);
     assert!(doctor.get("env").is_none() && served.get("env").is_none());

@@ -8,9 +8,14 @@ mod action_file;
 mod archy;
 mod dockerfile;
 mod kubernetes;
+mod kustomize;
 mod monitoring;
+mod network;
+mod orgs_overlay;
+mod redis;
 mod schemas;
 mod terraform;
+mod walk;
 
 use std::path::{Path, PathBuf};
 
