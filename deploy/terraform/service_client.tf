@@ -1,6 +1,7 @@
 # The service's own OAuth client (Client Credentials grant), with a role holding exactly
-# what the service calls: starting cobrowse on messaging and voice interactions, and reading
-# the conversation to find the connected agent. Its id and secret are the service's
+# what the service and its doctor call: starting cobrowse on messaging and voice
+# interactions, reading the conversation to find the connected agent, and viewing the
+# published data action (doctor's data-action check). Its id and secret are the service's
 # COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET (outputs.tf).
 #
 # Rotating it without a failed call takes two clients for a while, in two slots, "a" and

@@ -10,6 +10,13 @@ variable "service_url" {
     condition     = length(regexall("^https://[^/?#@\\s]+/?$", var.service_url)) == 1
     error_message = "The service_url must be the service's https base URL without path, query or credentials, such as https://cobrowse-proxy.example.com: Genesys calls data actions over HTTPS only, and the action always calls /v1/cobrowse/start on it."
   }
+
+  # The hosts export-action refuses as well: Genesys calls from the internet, so a loopback,
+  # private or link-local address, or a name only a local network resolves, never answers it.
+  validation {
+    condition     = length(regexall("(?i)^https://(localhost|[^/:?#]*\\.(localhost|local|internal|home\\.arpa)|[^/:?#.]+|127\\.[0-9.]+|10\\.[0-9.]+|192\\.168\\.[0-9.]+|172\\.(1[6-9]|2[0-9]|3[01])\\.[0-9.]+|169\\.254\\.[0-9.]+|100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.[0-9.]+|0\\.0\\.0\\.0|\\[(::1?|f[cd][0-9a-f]*:[^\\]]*|fe[89ab][0-9a-f]*:[^\\]]*)\\])(:[0-9]+)?/?$", var.service_url)) == 0
+    error_message = "The service_url must be a public name or address: Genesys calls data actions from the internet, so a loopback, private (10/8, 172.16/12, 192.168/16, 100.64/10), link-local or IPv6 local address, localhost, or a .local/.internal/.home.arpa or one-word name never reaches the service."
+  }
 }
 
 # --- The credential Genesys presents to the service --------------------------------------

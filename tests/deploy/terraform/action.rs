@@ -57,6 +57,22 @@ fn a_service_url_is_taken_or_refused_as_export_action_takes_it() {
         "https://cobrowse-proxy.example.com#x",
         "https://user@cobrowse-proxy.example.com",
         "http://cobrowse-proxy.example.com",
+        "https://localhost",
+        "https://LOCALHOST:8443/",
+        "https://cobrowse",
+        "https://cobrowse.corp.internal",
+        "https://printer.local",
+        "https://127.0.0.1",
+        "https://10.0.0.5",
+        "https://172.20.1.1:8443",
+        "https://172.32.1.1",
+        "https://192.168.1.10",
+        "https://169.254.169.254",
+        "https://100.64.0.1",
+        "https://[::1]",
+        "https://[fd00::1]",
+        "https://[2001:db8::1]",
+        "https://203.0.113.7",
     ] {
         let exported = export_action(&ActionOptions::for_url(url));
         assert_eq!(
