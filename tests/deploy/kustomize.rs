@@ -30,19 +30,17 @@ pub fn documents(path: &Path) -> Vec<Value> {
 
 /// The objects `kubectl kustomize <dir>` prints, `dir` relative to the repository.
 pub fn render(dir: &str) -> Vec<Value> {
-    render_dir(&repo_path(dir), &mut |_| {})
+    render_dir(&repo_path(dir))
 }
 
-/// As [`render`], with `edit` applied to each kustomization as it is read (what an admin's
-/// `kustomize edit` would have written).
-pub fn render_edited(dir: &str, edit: &mut dyn FnMut(&mut Value)) -> Vec<Value> {
-    render_dir(&repo_path(dir), edit)
+/// As [`render`], for a kit anywhere on disk (a copy the docs' commands edited).
+pub fn render_at(dir: &Path) -> Vec<Value> {
+    render_dir(dir)
 }
 
-fn render_dir(dir: &Path, edit: &mut dyn FnMut(&mut Value)) -> Vec<Value> {
+fn render_dir(dir: &Path) -> Vec<Value> {
     let file = dir.join("kustomization.yaml");
-    let mut kustomization = documents(&file).remove(0);
-    edit(&mut kustomization);
+    let kustomization = documents(&file).remove(0);
     for key in kustomization.as_object().unwrap().keys() {
         assert!(
             ["apiVersion", "kind", "resources", "patches", "images"].contains(&key.as_str()),
@@ -54,7 +52,7 @@ fn render_dir(dir: &Path, edit: &mut dyn FnMut(&mut Value)) -> Vec<Value> {
     for resource in list(&kustomization, "resources") {
         let path = dir.join(resource.as_str().expect("a resource is a path"));
         if path.is_dir() {
-            objects.extend(render_dir(&path, edit));
+            objects.extend(render_dir(&path));
         } else {
             objects.extend(documents(&path));
         }

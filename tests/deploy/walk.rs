@@ -1,18 +1,18 @@
 //! The Kubernetes walk of docs/registering.md, step 2 (and docs/multi-org.md for the orgs-file
 //! overlay), followed as written: the shell lines of their `sh` blocks are read as a shell
 //! would split them, with their variables, and what they make (the Secrets, the image pushed,
-//! the `kustomize edit` of the image) is checked against what `kubectl apply -k` then
+//! the `sed` that sets the image) is checked against what `kubectl apply -k` then
 //! applies. The manifests must reference only images and Secrets the docs told the admin to
 //! make: a Secret nobody made leaves a pod in `CreateContainerConfigError`, an image nobody
 //! pushed in `ImagePullBackOff`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::kubernetes::{ORGS_SECRET, SERVICE, container, overlay};
-use crate::kustomize::{KITS, images, object, render_edited, split_image};
-use crate::read;
+use crate::kustomize::{KITS, images, object, render_at, split_image};
+use crate::{read, repo_path};
 
 /// One shell command of a doc's `sh` blocks, as words (quotes removed, variables expanded).
 type Words = Vec<String>;
@@ -199,37 +199,46 @@ fn images_pushed(commands: &[Words]) -> BTreeSet<String> {
         .collect()
 }
 
-/// The `kustomize edit set image NAME=IMAGE` edits of the commands, as kustomization
-/// `images` entries.
-fn image_edits(commands: &[Words]) -> Vec<Value> {
-    commands
-        .iter()
-        .filter_map(|words| match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["kustomize", "edit", "set", "image", edit] => {
-                let (name, image) = edit.split_once('=').unwrap();
-                let (new_name, tag) = split_image(image);
-                Some(json!({"name": name, "newName": new_name, "newTag": tag.trim_start_matches(':')}))
-            }
-            _ => None,
-        })
-        .collect()
+/// What `kit` applies after the docs' commands edited its files: a copy of `deploy/` whose
+/// kits get every `sed -i` the commands run on them, run by the real `sed` from the copy's
+/// root as the admin runs it from the repository's.
+fn rendered_after(kit: &str, commands: &[Words]) -> Vec<Value> {
+    static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let root = std::env::temp_dir().join(format!("cobrowse-walk-{}-{n}", std::process::id()));
+    for dir in KITS {
+        copy_dir(&repo_path(dir), &root.join(dir));
+    }
+    for words in commands {
+        let edits_a_kit = words.first().is_some_and(|w| w == "sed")
+            && words
+                .iter()
+                .any(|w| KITS.iter().any(|kit| w.starts_with(kit)));
+        if edits_a_kit {
+            let status = std::process::Command::new("sed")
+                .args(&words[1..])
+                .current_dir(&root)
+                .status()
+                .expect("sed runs");
+            assert!(status.success(), "{words:?} fails");
+        }
+    }
+    let objects = render_at(&root.join(kit));
+    std::fs::remove_dir_all(&root).unwrap();
+    objects
 }
 
-/// What the kit applies after the docs' `kustomize edit`s: those entries replace the
-/// kustomization's own of the same name, as `kustomize edit set image` does.
-fn rendered_after(kit: &str, edits: &[Value]) -> Vec<Value> {
-    render_edited(kit, &mut |kustomization| {
-        let Some(images) = kustomization
-            .get_mut("images")
-            .and_then(Value::as_array_mut)
-        else {
-            return;
-        };
-        for edit in edits {
-            images.retain(|image| image["name"] != edit["name"]);
-            images.push(edit.clone());
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
         }
-    })
+    }
 }
 
 /// Every Secret `objects` reference: a container's `envFrom` and `env`, a volume, an
@@ -272,7 +281,9 @@ fn walk(docs: &[&str]) -> Vec<Words> {
 /// The images registering.md names as the public images a pod runs, as they are.
 fn public_images() -> BTreeSet<String> {
     read(REGISTERING)
-        .replace('\n', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
         .split("runs the public image `")
         .skip(1)
         .map(|rest| rest.split('`').next().unwrap().to_owned())
@@ -290,7 +301,7 @@ fn the_walk_applies_only_images_and_secrets_the_docs_made() {
     ] {
         let commands = walk(docs);
         let made = secrets_made(&commands);
-        let objects = rendered_after(kit, &image_edits(&commands));
+        let objects = rendered_after(kit, &commands);
         for secret in secrets_referenced(&objects) {
             assert!(
                 made.contains_key(&secret),
@@ -343,7 +354,7 @@ fn the_image_pushed_is_the_one_the_manifests_run_whatever_the_registry() {
         if let Some(registry) = registry {
             assert!(pushed.starts_with(registry), "{pushed}");
         }
-        let objects = rendered_after(KITS[0], &image_edits(&commands));
+        let objects = rendered_after(KITS[0], &commands);
         let deployment = object(&objects, "Deployment", SERVICE);
         assert_eq!(
             container(deployment)["image"].as_str().unwrap(),
@@ -373,7 +384,7 @@ fn each_secret_is_created_once_and_the_walks_secrets_start_the_service() {
         .into_iter()
         .map(|(name, (values, _))| (name, values))
         .collect();
-    let objects = rendered_after(KITS[0], &image_edits(&commands));
+    let objects = rendered_after(KITS[0], &commands);
     let served = container(object(&objects, "Deployment", SERVICE));
     let vars = crate::kubernetes::environment(&served["envFrom"], &objects, &secrets);
     if let Err(err) = cobrowse_proxy::config::Deployment::from_vars(vars) {
