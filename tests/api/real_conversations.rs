@@ -404,12 +404,19 @@ fn read_as(conversation: Value) -> ResponseTemplate {
 
 #[tokio::test]
 async fn only_a_live_cobrowse_session_on_the_conversation_prevents_a_start() {
+    // Every state of the published `Cobrowsesession`, and one it does not list (the SDK
+    // reads a state it does not know as "outdated_sdk_version").
     for (cobrowse, prevented) in [
-        (Some("connected"), true),
-        (Some("offering"), true),
         (Some("alerting"), true),
+        (Some("dialing"), true),
+        (Some("contacting"), true),
+        (Some("offering"), true),
+        (Some("connected"), true),
         (Some("disconnected"), false),
         (Some("terminated"), false),
+        (Some("scheduled"), false),
+        (Some("none"), false),
+        (Some("paused"), false),
         (None, false),
     ] {
         let app = spawn_app().await;
@@ -517,7 +524,8 @@ async fn a_session_this_service_started_is_handed_out_again_before_the_rule_appl
     session["dateOfferEnds"] = json!(humantime::format_rfc3339_millis(offer_ends).to_string());
     app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session))
         .await;
-    // Genesys shows the session once it has started it: the first read has none.
+    // Suppose Genesys lists the session once it has started it (assumed, not documented:
+    // docs/conversation.md): the first read has none, later ones show it offered.
     app.mount_conversation(read_as(messaging(Some("offering"))))
         .await;
     app.answer_first(wiremock::matchers::method("GET"), read_as(messaging(None)))
@@ -587,4 +595,85 @@ async fn in_a_consult_the_marked_initiator_is_chosen_until_the_mark_is_cleared()
     // The mark cleared, the consult still marked on both sides: the earliest connected.
     let reply = resolved_agent(consult(json!({"ivr.language": "en-IE"}))).await;
     assert_eq!(reply["agentId"], CONSULTED, "{reply}");
+}
+
+/// `messaging(None)` with `list` as both sides' `cobrowsesessions` (`None`: the key left out).
+fn messaging_with_sessions(list: Option<Value>) -> Value {
+    let mut conversation = messaging(None);
+    for side in conversation["participants"].as_array_mut().unwrap() {
+        let side = side.as_object_mut().unwrap();
+        match &list {
+            Some(list) => side.insert("cobrowsesessions".into(), list.clone()),
+            None => side.remove("cobrowsesessions"),
+        };
+    }
+    conversation
+}
+
+#[tokio::test]
+async fn a_cobrowsesessions_list_that_is_absent_or_shaped_otherwise_never_fails_or_blocks_a_start()
+{
+    let live = cobrowse_leg("connected", "sharer", AGENT_LEG);
+    let mut ended_live = live.clone();
+    ended_live["disconnectedTime"] = json!("2026-11-24T10:06:00Z");
+    let mut unknown_fields = live.clone();
+    unknown_fields["state"] = json!("paused");
+    unknown_fields["mediaType"] = json!("webmessaging");
+    unknown_fields["session"] = json!({"joinCode": "123456", "type": "view"});
+    for list in [
+        None,
+        Some(Value::Null),
+        Some(json!([])),
+        Some(json!({})),
+        Some(json!("connected")),
+        Some(json!([null, 7, "connected", ["connected"]])),
+        Some(json!([{"state": 7, "cobrowseSessionId": 9, "disconnectedTime": false}])),
+        Some(json!([{"state": null, "cobrowseSessionId": null}])),
+        Some(json!([unknown_fields])),
+        Some(json!([ended_live])),
+    ] {
+        let app = spawn_app().await;
+        app.mount_conversation(read_as(messaging_with_sessions(list.clone())))
+            .await;
+        app.mount_cobrowse(session_reply()).await;
+        let reply = flat_reply(app.start(&json!({"conversationId": CONVERSATION})).await).await;
+        let case = format!("{list:?}: {reply}");
+        assert_eq!(reply["success"], true, "{case}");
+        assert_eq!(reply["agentId"], AGENT, "{case}");
+        assert_eq!(app.requests_to("cobrowse").await, 1, "{case}");
+    }
+}
+
+#[tokio::test]
+async fn a_session_genesys_does_not_list_is_kept_from_a_second_offer_by_the_window_only() {
+    // What the evidence suggests for co-browse for Messenger: the conversation never lists
+    // the session this service started, so the rule sees nothing.
+    let app = spawn_app_with(&[("REUSE_WINDOW_MS", "30000")]).await;
+    app.mount_token(86_400).await;
+    let mut session = session_body();
+    let offer_ends = std::time::SystemTime::now() + std::time::Duration::from_secs(300);
+    session["dateOfferEnds"] = json!(humantime::format_rfc3339_millis(offer_ends).to_string());
+    app.mount_cobrowse(ResponseTemplate::new(200).set_body_json(session))
+        .await;
+    app.mount_conversation(read_as(messaging(None))).await;
+    let input = json!({"conversationId": CONVERSATION});
+    let first = flat_reply(app.start(&input).await).await;
+    assert_eq!(first["success"], true, "{first}");
+
+    // The same start again (a retry, a second trigger within the window): the window hands
+    // out the first session, and Genesys is not asked.
+    let again = flat_reply(app.start(&input).await).await;
+    assert_eq!(again["reused"], true, "{again}");
+    assert_eq!(app.requests_to("cobrowse").await, 1);
+
+    // A start the window does not cover (another type): nothing on the conversation says a
+    // session is under way, so it is sent, and the customer gets a second offer.
+    let control = flat_reply(
+        app.start(&json!({"conversationId": CONVERSATION, "cobrowseType": "control"}))
+            .await,
+    )
+    .await;
+    assert_eq!(control["success"], true, "{control}");
+    assert_eq!(control["reused"], false, "{control}");
+    assert_eq!(app.requests_to("cobrowse").await, 2);
 }

@@ -21,15 +21,18 @@
 //!   lists participants as they joined): the later-listed for "most recently", the
 //!   earlier-listed for "earliest".
 //!
-//! The cobrowse rule (docs/conversation.md): a `cobrowsesessions` entry in a state that
-//! means offered or under way, on a participant that has not left, is a live session, and no
-//! second one is started beside it.
+//! The cobrowse rule, and what is known and assumed about the `cobrowsesessions` it reads, is
+//! `cobrowse.rs`'s (docs/conversation.md).
+
+mod cobrowse;
 
 use std::time::SystemTime;
 
 use serde::Deserialize;
 
 use crate::domain::AgentId;
+use cobrowse::CobrowseMedia;
+pub use cobrowse::LiveCobrowse;
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
@@ -61,7 +64,9 @@ struct Participant {
     social_expressions: Vec<Media>,
     videos: Vec<Media>,
     // Media beside the interaction: they say whether a participant is still there, and a
-    // cobrowse session whether one is live already.
+    // cobrowse session whether one is live already. Read whatever its shape: a list that is
+    // not as published is no sessions, never an unreadable conversation.
+    #[serde(deserialize_with = "cobrowse::lenient_list")]
     cobrowsesessions: Vec<CobrowseMedia>,
     screenshares: Vec<Media>,
     internal_messages: Vec<Media>,
@@ -82,23 +87,6 @@ struct Media {
 struct Attributes {
     #[serde(rename = "consultInitiator")]
     consult_initiator: Option<String>,
-}
-
-/// A `Cobrowsesession` entry: its state, and its id for the message.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct CobrowseMedia {
-    state: Option<String>,
-    cobrowse_session_id: Option<String>,
-}
-
-/// A cobrowse session the conversation shows offered or under way.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LiveCobrowse {
-    /// The entry's `state` (`offering`, `connected`, ...).
-    pub state: String,
-    /// Its `cobrowseSessionId`, `""` when absent.
-    pub cobrowse_session_id: String,
 }
 
 /// What the conversation says about the agent.
@@ -127,17 +115,6 @@ struct Candidate {
 
 fn is_gone(state: &str) -> bool {
     matches!(state, "disconnected" | "terminated")
-}
-
-/// The `Cobrowsesession` states that mean a session is offered or under way. The model's
-/// others are `disconnected` and `terminated` (over), and `scheduled` and `none`, which say
-/// nothing is live: those, a missing state and any state a later model adds leave the start
-/// to go ahead, so the rule never holds one back on evidence it cannot read.
-fn is_live_cobrowse(state: &str) -> bool {
-    matches!(
-        state,
-        "alerting" | "dialing" | "contacting" | "offering" | "connected"
-    )
 }
 
 fn instant(time: Option<&str>) -> Option<SystemTime> {
@@ -237,13 +214,7 @@ impl Conversation {
             .iter()
             .filter(|p| p.end_time.is_none())
             .flat_map(|p| &p.cobrowsesessions)
-            .find_map(|c| {
-                let state = c.state.as_deref().filter(|s| is_live_cobrowse(s))?;
-                Some(LiveCobrowse {
-                    state: state.to_owned(),
-                    cobrowse_session_id: c.cobrowse_session_id.clone().unwrap_or_default(),
-                })
-            })
+            .find_map(CobrowseMedia::live)
     }
 
     fn find_agent(&self, wanted: impl Fn(AgentId) -> bool) -> AgentPresence {
