@@ -4,6 +4,10 @@
 //! Every other id is a live conversation with a customer and [`SANDBOX_AGENT`] connected, on
 //! which a start succeeds. The ids share the range doctor makes up its own in, and any id of
 //! that range that is none of them is unknown, as doctor expects (`MADE_UP_PREFIX`).
+//!
+//! A session the sandbox starts is never listed on the conversation afterwards: Genesys
+//! documents `cobrowsesessions` for the legacy co-browse only, not for the Messenger sessions
+//! `POST .../cobrowse` starts (docs/conversation.md), so only `LIVE_COBROWSE` shows one.
 
 use std::time::Duration;
 
@@ -24,7 +28,7 @@ pub const ENDED: &str = "00000000-0000-4000-8000-000000000410";
 /// Conversation ids on which the sandbox's agent shares the call, and with whom.
 pub const CONSULT: &str = "00000000-0000-4000-8000-000000000201";
 pub const MONITORED: &str = "00000000-0000-4000-8000-000000000202";
-/// The customer and the sandbox's agent are in a cobrowse session already.
+/// The customer and the sandbox's agent are in a legacy co-browse session (voice) already.
 pub const LIVE_COBROWSE: &str = "00000000-0000-4000-8000-000000000203";
 /// The sandbox's agent consults the agent it connected after, and is marked as initiator.
 pub const CONSULT_BY_LATER: &str = "00000000-0000-4000-8000-000000000204";
@@ -63,7 +67,7 @@ pub const SPECIAL_CONVERSATIONS: [(&str, &str); 11] = [
     ),
     (
         LIVE_COBROWSE,
-        "a cobrowse session is under way: no second offer (COBROWSE_ALREADY_ACTIVE)",
+        "a legacy co-browse session (cobrowsesessions) is under way: no second offer (COBROWSE_ALREADY_ACTIVE)",
     ),
     (
         CONSULT_BY_LATER,
@@ -111,7 +115,8 @@ pub(super) async fn conversation(request: HttpRequest, id: web::Path<String>) ->
             "calls": leg("connected", "2026-11-24T10:03:00Z")
         })),
         LIVE_COBROWSE => {
-            // As a published `Cobrowsesession`: the customer shares, the agent views.
+            // As a published `Cobrowsesession` of the legacy co-browse for voice: the
+            // customer shares, the agent views.
             let cobrowse = |role: &str, peer: &str| {
                 json!([{
                     "state": "connected", "initialState": "alerting", "id": format!("{peer}-cobrowse"),

@@ -111,6 +111,35 @@ async fn the_consult_row_gives_the_consulted_agent_who_can_be_passed() {
     assert_eq!(consulted["agentId"], sandbox::CONSULTED_AGENT);
 }
 
+#[tokio::test]
+async fn a_session_the_sandbox_started_is_not_listed_on_its_conversation() {
+    // As Genesys documents it: cobrowsesessions holds legacy co-browse sessions, not the
+    // Messenger sessions the start makes. So the other type, which the window does not
+    // cover, gets a second session rather than COBROWSE_ALREADY_ACTIVE.
+    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let instructions = sandbox.instructions();
+    let url = format!(
+        "http://127.0.0.1:{}/v1/cobrowse/start",
+        sandbox.application.port()
+    );
+    tokio::spawn(sandbox.run_until_stopped());
+    let row = instructions
+        .lines()
+        .find(|line| line.trim_start().starts_with(sandbox::LIVE_COBROWSE))
+        .expect("the live session's row is printed");
+    assert!(row.contains("legacy co-browse"), "{row}");
+    let view = start_at(&url, json!({"conversationId": CONVERSATION})).await;
+    assert_eq!(view["success"], true, "{view}");
+    let control = start_at(
+        &url,
+        json!({"conversationId": CONVERSATION, "cobrowseType": "control"}),
+    )
+    .await;
+    assert_eq!(control["success"], true, "{control}");
+    assert_eq!(control["reused"], false, "{control}");
+    assert_ne!(control["sessionId"], view["sessionId"]);
+}
+
 #[test]
 fn the_sandbox_refuses_a_non_loopback_address() {
     let err = Sandbox::start("0.0.0.0:0".parse().unwrap())
