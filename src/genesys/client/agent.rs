@@ -1,7 +1,8 @@
 //! The agent a start is for, and the conversation read that finds or checks it
 //! (`GET /api/v2/conversations/{id}`): the connected agent when the flow gave none, the flow's
 //! agent checked when verifying is on, and any cobrowse session the conversation shows live.
-//! Which participant counts as the agent is `conversation/`'s rule (`conversation/cobrowse.rs` for the live session).
+//! Which participant counts as the agent is `conversation/`'s rule, and which session is live
+//! `conversation/cobrowse.rs`'s.
 
 use reqwest::header::ACCEPT;
 use tokio::time::Instant;
