@@ -22,7 +22,22 @@ async fn stopping_lets_calls_in_flight_finish(stop_signal: &'static str) {
     let running = start(&borrowed(&vars));
     let url = format!("http://127.0.0.1:{}/v1/cobrowse/start", running.port);
     let call = tokio::spawn(async move { start_session(&url).await });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Stopped once the start is at Genesys (which answers 800 ms later): in flight, on a busy
+    // machine too, where a fixed wait may stop the service before the call reached it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !genesys
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .any(|request| request.url.path().ends_with("/cobrowse"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the start never reached Genesys"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let stopping = tokio::task::spawn_blocking(move || running.stop(stop_signal));
 
     let reply = call.await.unwrap();
