@@ -6,6 +6,8 @@
 //! in `config::org`: a problem names the org and the key, never a value (serde's and the TOML
 //! parser's own messages may quote what they could not read).
 
+use std::fs::File;
+use std::io::Read as _;
 use std::ops::RangeInclusive;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -49,14 +51,41 @@ pub fn read(
     Ok((parse(&text, defaults)?, version))
 }
 
-/// The file's text, unchecked.
+/// The most an orgs file may hold: 1 MiB, what a Kubernetes Secret holds, and room for a few
+/// thousand orgs. Parsing takes many times a file's size (a 50 MB file took a replica to
+/// 3.9 GB), so a larger one is refused before it is read.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
+/// The file's text, unchecked; refused unread when it holds more than [`MAX_BYTES`] (its size
+/// looked at first, and never more read than one byte past it: the file may grow meanwhile,
+/// or be no regular file at all).
 pub fn read_text(path: &Path) -> Result<String, Vec<String>> {
-    std::fs::read_to_string(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         vec![format!(
             "the orgs file {} cannot be read: {e}",
             path.display()
         )]
-    })
+    };
+    let too_large = |size: Option<u64>| {
+        vec![format!(
+            "the orgs file {} {} than the 1 MiB ({MAX_BYTES} bytes) an orgs file may hold (as a Kubernetes Secret may): it was not read; check that the path names the orgs file, or split the orgs between deployments",
+            path.display(),
+            size.map_or("holds more".to_owned(), |n| format!("is {n} bytes, more")),
+        )]
+    };
+    let file = File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > MAX_BYTES {
+        return Err(too_large(Some(size)));
+    }
+    let mut text = String::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(unreadable)?;
+    if text.len() as u64 > MAX_BYTES {
+        return Err(too_large(None));
+    }
+    Ok(text)
 }
 
 /// Checks the file's text: every org, or every problem found.

@@ -12,15 +12,12 @@
 //! a file is watched.
 
 mod reload;
+mod share;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-use actix_web::HttpRequest;
-use arc_swap::ArcSwap;
-use tokio::sync::Semaphore;
 
 use crate::config::{OrgDefaults, OrgSettings, OrgsFile, Version};
 use crate::domain::CobrowseType;
@@ -31,8 +28,12 @@ use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
 use crate::outcome::ErrorCode;
 use crate::reuse::Reuse;
 use crate::reuse::redis::RedisStore;
+use actix_web::HttpRequest;
+use arc_swap::ArcSwap;
 
 pub use reload::{Reloaded, WATCH_EVERY};
+pub use share::Share;
+use share::Shares;
 
 /// One Genesys org as the service serves it.
 pub struct Org {
@@ -42,9 +43,10 @@ pub struct Org {
     pub genesys: Arc<GenesysClient>,
     pub reuse: Arc<Reuse>,
     pub default_cobrowse_type: CobrowseType,
-    /// The most of the instance's calls in flight this org may hold ([`org_share`]); `None`
-    /// for the environment's one org, which may hold them all.
-    pub in_flight: Option<Arc<Semaphore>>,
+    /// The instance's calls in flight this org holds, at most [`org_share`] of them, every
+    /// build of the org's name counted together (`share`); `None` for the environment's one
+    /// org, which may hold them all.
+    pub in_flight: Option<Arc<Share>>,
     /// What `genesys` was built from: a reload that leaves it unchanged keeps the client,
     /// and so the token and what it learned.
     genesys_settings: GenesysSettings,
@@ -83,14 +85,15 @@ pub struct OrgBuilder {
     redis: Option<RedisStore>,
     reuse_window: Duration,
     metrics: Arc<Metrics>,
-    /// Each org's share of the instance's calls in flight, for the orgs of a file.
-    share: Option<usize>,
+    /// Each org's share of the instance's calls in flight, by name, for the orgs of a file.
+    shares: Option<Shares>,
 }
 
 /// The most of the instance's `max_in_flight` calls one org may hold at once: three
 /// quarters, so that calls of an org whose Genesys hangs (each held for its whole budget)
-/// always leave a quarter of the instance to the other orgs. An org sends at most 15 data
-/// actions at once (docs/performance.md), far below three quarters of the default 100.
+/// always leave a quarter of the instance to the other orgs, across reloads too (`share`).
+/// An org sends at most 15 data actions at once (docs/performance.md), far below three
+/// quarters of the default 100.
 pub fn org_share(max_in_flight: usize) -> usize {
     (max_in_flight * 3 / 4).max(1)
 }
@@ -110,7 +113,7 @@ impl OrgBuilder {
             redis,
             reuse_window,
             metrics,
-            share: orgs_file.then(|| org_share(max_in_flight)),
+            shares: orgs_file.then(|| Shares::new(org_share(max_in_flight))),
         }
     }
 
@@ -140,7 +143,9 @@ impl OrgBuilder {
                 self.metrics.clone(),
             )),
             default_cobrowse_type: settings.default_cobrowse_type,
-            in_flight: self.share.map(|share| Arc::new(Semaphore::new(share))),
+            in_flight: (self.shares.as_ref())
+                .zip(name)
+                .map(|(shares, name)| shares.of(name)),
             genesys_settings: settings.genesys.clone(),
         }
     }

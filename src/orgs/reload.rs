@@ -4,8 +4,9 @@
 //! added are served, removed orgs' credentials are refused, and an org whose Genesys settings
 //! did not change keeps its client (its token, its limiter's window, what `auto` learned) and
 //! its reuse store, whatever else of it changed (a rotated inbound credential, its default
-//! cobrowse type). Calls in flight hold the org they found and finish with it. An invalid
-//! file changes nothing.
+//! cobrowse type). Calls in flight hold the org they found and finish with it, still counted
+//! in the share of the instance their org's name holds (`share`). An invalid file changes
+//! nothing.
 //!
 //! The watch acts on what the file says, not on its being another file: Kubernetes swaps in
 //! a new directory for every change to any key of a mounted Secret (a renewed certificate
@@ -57,6 +58,10 @@ impl Orgs {
     async fn take(&self, watched: &WatchedFile, text: &str) -> Result<Reloaded, Vec<String>> {
         let _one_at_a_time = watched.reloading.lock().await;
         let settings = file::parse(text, &watched.defaults)?;
+        // Before any org is built: a name gone leaves its calls in flight as orphans.
+        if let Some(shares) = &self.builder.shares {
+            shares.reload(settings.iter().filter_map(|s| s.name.as_deref()));
+        }
         let old = self.current.load_full();
         let by_name: HashMap<&str, &Arc<Org>> = old
             .orgs

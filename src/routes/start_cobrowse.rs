@@ -70,10 +70,10 @@ async fn handle(
     // Held until the reply is built; a full house answers at once instead of queueing past
     // the data action's timeout.
     let _org_permit = match &org.in_flight {
-        Some(share) => Some(share.clone().try_acquire_owned().map_err(|_| {
+        Some(share) => Some(share.hold().ok_or_else(|| {
             Failure::local(
                 ErrorCode::Overloaded,
-                "This org is holding as many of this instance's calls at once as one org may (three quarters of COBROWSE_MAX_IN_FLIGHT, so that the other orgs keep the rest): its Genesys may be slow. Nothing was started; try again in a moment, or add replicas.",
+                "This org is holding as many of this instance's calls at once as one org may (three quarters of COBROWSE_MAX_IN_FLIGHT, so that the other orgs keep the rest; an org just added or renamed also counts the calls still in flight of orgs just removed or renamed): its Genesys may be slow. Nothing was started; try again in a moment, or add replicas.",
             )
         })?),
         None => None,

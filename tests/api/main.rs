@@ -20,6 +20,7 @@ mod many_orgs;
 mod metrics;
 mod oauth_rotation;
 mod orgs_reload;
+mod orgs_share;
 mod prometheus_server;
 mod real_conversations;
 mod redirects;

@@ -1,12 +1,13 @@
 //! A refused orgs file as the operator sees it: one `error` line per new version (or
 //! SIGHUP) that names each problem by org and key and never a value, the orgs kept serving,
-//! and a later valid version taken with one `info` line.
+//! and a later valid version taken with one `info` line; a file over 1 MiB refused unread.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::common::http;
 use crate::harness::{
     CLIENT_SECRET, CONVERSATION, PASSWORD, Running, borrowed, events, genesys, reply, signal,
     start, start_input, start_request, start_session,
@@ -202,5 +203,84 @@ async fn a_refused_secret_is_one_error_line_even_when_another_key_of_it_changes(
             assert!(!text.contains(secret), "{secret} in: {text}");
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `acme` and as many more orgs as take the file past `bytes`: a file the service would take
+/// whole, but for its size.
+fn many_orgs(genesys: &str, bytes: usize) -> String {
+    let mut text = orgs(genesys, "");
+    for n in 0.. {
+        if text.len() > bytes {
+            break;
+        }
+        text.push_str(&format!(
+            "\n[orgs.org{n}]\napi_url = \"{genesys}\"\nlogin_url = \"{genesys}\"\nclient_id = \"client-{n}\"\nclient_secret = \"secret-{n}\"\nauth_username = \"user-{n}\"\nauth_password = \"password-{n}\"\n"
+        ));
+    }
+    text
+}
+
+/// The most memory the process has held so far (its `VmHWM`), in KiB.
+fn peak_kib(running: &Running) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", running.child.id())).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+#[tokio::test]
+async fn a_file_over_1_mib_is_refused_unread_with_one_error_line_and_the_alert_s_metric() {
+    let genesys = genesys(Duration::ZERO).await;
+    let dir = std::env::temp_dir().join(format!("cobrowse-cli-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("orgs.toml");
+    std::fs::write(&file, orgs(&genesys.uri(), "")).unwrap();
+    let running = serve_orgs(&file);
+    let url = running.start_url();
+    assert_eq!(start_session(&url).await["success"], true);
+    let before = peak_kib(&running);
+
+    // 2 MiB of orgs, each valid.
+    let large = many_orgs(&genesys.uri(), 2 * 1024 * 1024);
+    std::fs::write(&file, &large).unwrap();
+    wait_for(&running, NOT_RELOADED, 1);
+    std::thread::sleep(Duration::from_millis(2500));
+    let refused = logged(&running, NOT_RELOADED);
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_eq!(refused[0]["level"], "ERROR");
+    let problems = refused[0]["problems"].as_str().unwrap();
+    assert!(
+        problems.contains(&format!(
+            "is {} bytes, more than the 1 MiB (1048576 bytes) an orgs file may hold",
+            large.len()
+        )),
+        "{problems}"
+    );
+    let metrics = http()
+        .get(running.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "cobrowse_proxy_orgs_file_rejected 1"),
+        "{metrics}"
+    );
+    assert_eq!(
+        start_session(&url).await["success"],
+        true,
+        "acme still served"
+    );
+    // Never read, so never parsed: taking this file whole costs tens of MB.
+    let grown = peak_kib(&running).saturating_sub(before);
+    assert!(grown < 8 * 1024, "the peak memory grew by {grown} KiB");
+    let _ = running.stop("TERM");
     let _ = std::fs::remove_dir_all(&dir);
 }

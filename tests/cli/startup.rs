@@ -1,5 +1,6 @@
 //! What `serve` refuses before it serves, and what it warns of when it starts: missing
-//! variables named, a taken port, no subcommand meaning `serve`, inbound authentication off.
+//! variables named, a taken port, no subcommand meaning `serve`, inbound authentication off,
+//! an orgs file over 1 MiB.
 
 use std::time::Duration;
 
@@ -91,4 +92,35 @@ fn disabled_inbound_auth_is_logged_as_a_warning() {
             .unwrap()
             .contains("authentication is disabled")
     );
+}
+
+#[test]
+fn an_orgs_file_over_1_mib_is_refused_naming_the_variable_its_size_and_the_cap() {
+    let dir = std::env::temp_dir().join(format!("cobrowse-cli-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("orgs.toml");
+    // A valid org, and a comment taking the file one byte past 1 MiB.
+    let org = format!(
+        "[orgs.acme]\nregion = \"eu-west-1\"\nclient_id = \"client\"\nclient_secret = \"{CLIENT_SECRET}\"\nauth_username = \"genesys\"\nauth_password = \"password\"\n#"
+    );
+    let text = format!("{org}{}\n", "x".repeat(1024 * 1024 - org.len()));
+    assert_eq!(text.len(), 1024 * 1024 + 1);
+    std::fs::write(&file, &text).unwrap();
+    let mut command = command(&[
+        ("LISTEN", "127.0.0.1:0"),
+        ("ORGS_FILE", file.to_str().unwrap()),
+    ]);
+    command.arg("serve");
+    let output = output_within(command, Duration::from_secs(10));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "  - COBROWSE_ORGS_FILE: the orgs file {} is 1048577 bytes, more than the 1 MiB (1048576 bytes) an orgs file may hold",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(CLIENT_SECRET), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

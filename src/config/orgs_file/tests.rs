@@ -287,3 +287,39 @@ fn each_org_sharing_a_credential_is_named_beside_the_first_that_has_it() {
         ]
     );
 }
+
+/// A file of exactly `bytes` bytes in a directory of this test's own.
+fn file_of(test: &str, bytes: usize) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("cobrowse-orgs-size-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("orgs.toml");
+    // A comment the length asked for: what it says does not matter before it is parsed.
+    std::fs::write(&path, format!("#{}\n", "x".repeat(bytes - 2))).unwrap();
+    path
+}
+
+#[test]
+fn a_file_of_1_mib_is_read_and_one_byte_more_is_refused_unread_naming_its_size_and_the_cap() {
+    let cap = usize::try_from(MAX_BYTES).unwrap();
+    assert_eq!(read_text(&file_of("at-cap", cap)).unwrap().len(), cap);
+    let path = file_of("over-cap", cap + 1);
+    let problem = only(read_text(&path).unwrap_err());
+    assert_eq!(
+        problem,
+        format!(
+            "the orgs file {} is 1048577 bytes, more than the 1 MiB (1048576 bytes) an orgs file may hold (as a Kubernetes Secret may): it was not read; check that the path names the orgs file, or split the orgs between deployments",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn a_file_whose_size_says_nothing_is_read_no_further_than_the_cap() {
+    // A device says its size is 0, and never ends.
+    let problem = only(read_text(std::path::Path::new("/dev/zero")).unwrap_err());
+    assert!(
+        problem.starts_with("the orgs file /dev/zero holds more than the 1 MiB (1048576 bytes)"),
+        "{problem}"
+    );
+}
