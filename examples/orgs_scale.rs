@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use actix_web::test::TestRequest;
 use base64::Engine;
-use cobrowse_proxy::config::orgs_file::{self as file, Version};
+use cobrowse_proxy::config::orgs_file as file;
 use cobrowse_proxy::config::{Deployment, OrgDefaults, OrgsFile};
 use cobrowse_proxy::metrics::Metrics;
 use cobrowse_proxy::orgs::{OrgBuilder, Orgs};
+use cobrowse_proxy::watched_file::Version;
 
 fn orgs_file(count: usize, rotated: Option<usize>) -> String {
     let mut text = String::new();

@@ -24,15 +24,14 @@ mod shared;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+pub use crate::watched_file::Version;
 pub use env::variable_names;
 use env::{NOT_TEXT, RawEnv, ours, parse_with, set};
 pub use org::{GenesysAccess, OrgDefaults, OrgKey, OrgSettings};
-pub use orgs_file::Version;
 use parse::flag;
 pub use shared::SharedSettings;
 
-/// The prefix of every variable this service reads.
-pub const PREFIX: &str = "COBROWSE_";
+pub use crate::org_keys::PREFIX;
 
 /// `COBROWSE_LISTEN`'s default, which `healthcheck` and the deploy files share.
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";

@@ -9,35 +9,18 @@
 use std::fs::File;
 use std::io::Read as _;
 use std::ops::RangeInclusive;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::time::SystemTime;
 
 use secrecy::SecretString;
 use toml::{Table, Value};
 
 use super::org::{self, OrgDefaults, OrgKey, OrgSettings, OrgSource, Read, Reported};
 use crate::inbound_auth::Credentials;
+use crate::watched_file::Version;
 
 /// The keys an org's table may hold.
 pub fn keys() -> [&'static str; OrgKey::ALL.len()] {
     OrgKey::ALL.map(OrgKey::key)
-}
-
-/// One version of the file behind a path (symlinks followed): another file, another size or
-/// another modification time is another version. Kubernetes rewrites a mounted Secret by
-/// swapping a symlink, so the path is looked up each time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Version(Option<(u64, u64, u64, Option<SystemTime>)>);
-
-impl Version {
-    pub fn of(path: &Path) -> Self {
-        Version(
-            std::fs::metadata(path)
-                .ok()
-                .map(|meta| (meta.dev(), meta.ino(), meta.len(), meta.modified().ok())),
-        )
-    }
 }
 
 /// Reads and checks the file: every org, or every problem found. With the orgs, the version

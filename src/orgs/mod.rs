@@ -31,7 +31,7 @@ use crate::reuse::redis::RedisStore;
 use actix_web::HttpRequest;
 use arc_swap::ArcSwap;
 
-pub use reload::{Reloaded, WATCH_EVERY};
+pub use reload::Reloaded;
 pub use share::Share;
 use share::Shares;
 

@@ -16,22 +16,16 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
-use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use tokio::signal::unix::Signal;
 
 use super::{Org, OrgSet, Orgs, WatchedFile};
 use crate::config::OrgSettings;
-use crate::config::orgs_file::{self as file, Version};
+use crate::config::orgs_file as file;
 use crate::genesys::GenesysSettings;
 use crate::metrics::Metrics;
-
-/// How often a watched file (the orgs file, the served certificate's) is looked at for a
-/// change: Kubernetes rewrites a mounted Secret by
-/// swapping a symlink, which no inotify watch on the file itself would see, so the file is
-/// looked up by its path each time (one `stat`, nothing read unless it changed).
-pub const WATCH_EVERY: Duration = Duration::from_secs(1);
+use crate::watched_file::{Version, WATCH_EVERY};
 
 /// What a reload changed, by org name.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -6,10 +6,10 @@
 use std::fmt;
 
 use super::{ErrorCode, Failure};
-use crate::config::{OrgKey, PREFIX};
 use crate::genesys::Operation;
 use crate::genesys::transport::MAX_ANSWER_BYTES;
 use crate::genesys::{GenesysError, Problem};
+use crate::org_keys::{OrgKey, PREFIX};
 
 /// The one warning for a start whose outcome is unknown: it may have reached Genesys.
 const MAY_HAVE_STARTED: &str = "The session may or may not have started: Genesys may have started it without this service learning so. Check the conversation before starting again.";

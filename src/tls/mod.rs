@@ -24,7 +24,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use crate::config::orgs_file::Version;
+use crate::watched_file::Version;
 
 /// HTTPS as configured: the two files, and the pair read from them that is served now.
 /// Clones share that pair. `Debug` says nothing of the key.

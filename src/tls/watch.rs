@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use super::{TlsConfig, digest, expires};
 use crate::metrics::Metrics;
-use crate::orgs::WATCH_EVERY;
+use crate::watched_file::WATCH_EVERY;
 
 /// Looks at unchanged files before a refused pair is reported: a second file written within
 /// about this many seconds of the first makes no error line.
