@@ -30,7 +30,8 @@ pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
 /// would make every start of its conversation carry it through the shared connection.
 pub const MAX_SESSION_BYTES: usize = 16 * 1024;
 
-/// The stored session, or else the start lock.
+/// The stored session, or else the start lock (also when the lock is already this start's:
+/// the script ran before and its answer was lost).
 ///
 /// KEYS: the session, the start lock. ARGV: this start's lock token, the lock's expiry (ms),
 /// [`MAX_SESSION_BYTES`], and `1` plus a value the caller read and could not use (an ended
@@ -53,7 +54,8 @@ if kind == 'string' then
 elseif kind ~= 'none' then
   flaw = 'a ' .. kind .. ', not a string'
 end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2])
+    or redis.call('GET', KEYS[2]) == ARGV[1] then
   return {'locked', flaw}
 end
 return {'busy', flaw}
@@ -62,10 +64,14 @@ return {'busy', flaw}
 /// Stores the session and releases the lock, if the lock is still this start's.
 ///
 /// KEYS: the session, the start lock. ARGV: the lock token, the session, its expiry (ms).
-/// Answers 1 when stored, 0 when the lock had expired (then nothing is written: another
-/// start may hold it now, and its session is the one to keep).
+/// Answers 1 when stored (or stored already: this script ran before, and its answer was
+/// lost), 0 when the lock had expired (then nothing is written: another start may hold it
+/// now, and its session is the one to keep).
 const KEEP: &str = r"
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  if redis.call('GET', KEYS[1]) == ARGV[2] then
+    return 1
+  end
   return 0
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -243,7 +249,19 @@ impl RedisStore {
         // The manager is a cheap handle onto one shared, multiplexed connection.
         let mut connection = self.connection.clone();
         let until = deadline.min(Instant::now() + COMMAND_TIMEOUT);
-        match timeout_at(until, invocation.invoke_async(&mut connection)).await {
+        let attempts = async {
+            match invocation.invoke_async(&mut connection).await {
+                // Redis restarted or failed over since the last command: the connection was
+                // dead, and the manager has begun a new one. Once more on that one, within
+                // the same time: every script is idempotent for one start (same keys, same
+                // token), so running it twice, should the first have run, changes nothing.
+                Err(e) if on_a_dead_connection(&e) => {
+                    invocation.invoke_async(&mut connection).await
+                }
+                answer => answer,
+            }
+        };
+        match timeout_at(until, attempts).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(self.error(e.to_string(), false)),
             Err(_) => Err(self.error(
@@ -262,6 +280,14 @@ impl RedisStore {
             may_have_applied,
         }
     }
+}
+
+/// An error of the connection rather than of the command (broken pipe, reset, refused, end
+/// of stream): the command was not answered, and the manager reconnects. A timeout is not
+/// one: the connection may be fine and only slow.
+fn on_a_dead_connection(error: &redis::RedisError) -> bool {
+    (error.is_io_error() || error.is_connection_dropped() || error.is_connection_refusal())
+        && !error.is_timeout()
 }
 
 /// At least 1 ms: Redis refuses `PX 0`.

@@ -17,13 +17,13 @@ use crate::redis_relay::RedisRelay;
 const WINDOW: (&str, &str) = ("REUSE_WINDOW_MS", "30000");
 
 /// The `n`th conversation of a test.
-fn conversation(n: usize) -> String {
+pub fn conversation(n: usize) -> String {
     format!("5e0b6a9a-3c8e-4f57-9f0e-{n:012x}")
 }
 
 /// Genesys starts a session of its own for each start it receives (`session-N`, join code
 /// N), after `delay`; its offer ends in five minutes. When each start was received.
-async fn mount_numbered_sessions(app: &TestApp, delay: Duration) -> Arc<Mutex<Vec<Instant>>> {
+pub async fn mount_numbered_sessions(app: &TestApp, delay: Duration) -> Arc<Mutex<Vec<Instant>>> {
     let received = Arc::new(Mutex::new(Vec::new()));
     let issued = received.clone();
     Mock::given(method("POST"))
