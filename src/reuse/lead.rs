@@ -46,7 +46,7 @@ impl Reuse {
         // One step: the session another replica stored, or else the start lock. While another
         // replica holds the lock, look again until its session is there, or the lock is gone
         // (it failed, or crashed and the lock expired) and this start takes it.
-        let names = Names::of(&key);
+        let names = redis.names(&key);
         let token = uuid::Uuid::new_v4().to_string();
         // A stored value this start read and cannot use, which the next look takes as absent.
         let mut passed_over: Option<Vec<u8>> = None;

@@ -23,6 +23,7 @@ mod orgs_reload;
 mod prometheus_server;
 mod real_conversations;
 mod redirects;
+mod redis_cluster;
 mod redis_failover;
 mod redis_relay;
 mod request_body;

@@ -24,7 +24,7 @@ async fn two_replicas(url: &str) -> (TestApp, TestApp) {
 }
 
 /// Starts cobrowse on the `n`th conversation through `app`; the reply, a success.
-async fn start_on(app: &TestApp, n: usize) -> Value {
+pub async fn start_on(app: &TestApp, n: usize) -> Value {
     let input = json!({"conversationId": conversation(n), "agentId": AGENT});
     let reply = flat_reply(app.start(&input).await).await;
     assert_eq!(reply["success"], true, "{reply}");
@@ -32,7 +32,7 @@ async fn start_on(app: &TestApp, n: usize) -> Value {
 }
 
 /// The replica's `cobrowse_proxy_reuse_store_errors_total`.
-async fn store_errors(app: &TestApp) -> u64 {
+pub async fn store_errors(app: &TestApp) -> u64 {
     let metrics = app.metrics().await;
     metrics
         .lines()

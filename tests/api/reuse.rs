@@ -340,7 +340,7 @@ async fn a_stored_value_that_is_not_a_session_is_taken_as_absent_and_replaced() 
         .get_connection()
         .unwrap();
     let keys: Vec<String> = redis::cmd("KEYS")
-        .arg("cobrowse-proxy:session:*")
+        .arg("cobrowse-proxy:*:session")
         .query(&mut connection)
         .unwrap();
     assert_eq!(keys.len(), 1, "{keys:?}");

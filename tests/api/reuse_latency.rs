@@ -120,7 +120,7 @@ async fn hundreds_of_identical_starts_across_replicas_a_few_ms_from_redis_make_o
         assert_eq!(fresh, 1, "{conversation}: {replies:?}");
         // What Redis keeps is that session: no second one overwrote it.
         let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("*session*{conversation}*"))
+            .arg(format!("*{conversation}*:session"))
             .query(&mut connection)
             .unwrap();
         assert_eq!(keys.len(), 1, "{keys:?}");

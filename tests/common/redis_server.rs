@@ -67,6 +67,19 @@ impl RedisServer {
         replica
     }
 
+    /// Whether this Redis runs (it was not killed).
+    pub fn is_up(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// `CLUSTER INFO`, for a node of a cluster.
+    pub fn cluster_info(&self) -> String {
+        redis::cmd("CLUSTER")
+            .arg("INFO")
+            .query(&mut self.connection())
+            .unwrap_or_default()
+    }
+
     /// A section of `INFO`.
     pub fn info(&self, section: &str) -> String {
         redis::cmd("INFO")
