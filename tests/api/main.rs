@@ -25,6 +25,7 @@ mod real_conversations;
 mod redirects;
 mod redis_cluster;
 mod redis_failover;
+mod redis_namespace;
 mod redis_relay;
 mod request_body;
 mod retries;
