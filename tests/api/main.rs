@@ -27,6 +27,7 @@ mod redis_cluster;
 mod redis_failover;
 mod redis_namespace;
 mod redis_relay;
+mod redis_tls;
 mod request_body;
 mod retries;
 mod reuse;

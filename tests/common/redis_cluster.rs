@@ -1,8 +1,9 @@
 //! A real Redis Cluster for the tests that need one: six of Debian's `redis-server` in cluster
 //! mode on free loopback ports (three primaries, one replica each, as `redis-cli --cluster
 //! create` pairs them), each with its cluster state in a temporary directory of its own, a
-//! failed primary noticed after 1 s (`cluster-node-timeout`). Stopped, and the directories
-//! removed, when the test drops it.
+//! failed primary noticed after 1 s (`cluster-node-timeout`). The service logs in as an ACL
+//! user with the least it needs ([`ACL`]). Stopped, and the directories removed, when the
+//! test drops it.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -10,7 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::redis_server::RedisServer;
+use super::redis_tls::{PASSWORD, USER};
 use super::tool;
+
+/// The ACL rules of the service's user on a cluster: those of one Redis
+/// ([`super::redis_tls::ACL`]), and what the cluster client asks of every node: the slots,
+/// whether a connection is alive, and `ASKING` before a command a migrating slot redirects.
+pub const ACL: &str =
+    "~cobrowse-proxy:* +eval +evalsha +type +strlen +get +set +del +cluster|slots +ping +asking";
 
 pub struct RedisCluster {
     /// The nodes, in the order they were created: the first three the primaries.
@@ -38,7 +46,8 @@ impl RedisCluster {
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
             let dir_arg = dir.to_str().unwrap().to_owned();
-            nodes.push(RedisServer::start_with(&[
+            let user = format!("{USER} on >{PASSWORD} {ACL}");
+            let mut args = vec![
                 "--cluster-enabled",
                 "yes",
                 "--cluster-node-timeout",
@@ -47,7 +56,10 @@ impl RedisCluster {
                 &dir_arg,
                 "--cluster-config-file",
                 "nodes.conf",
-            ]));
+                "--user",
+            ];
+            args.extend(user.split(' '));
+            nodes.push(RedisServer::start_with(&args));
             dirs.push(dir);
         }
         let created = Command::new("redis-cli")

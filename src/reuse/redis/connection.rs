@@ -147,11 +147,14 @@ impl Connection {
             None => redis::Client::open(url),
         }
         .map_err(set_up)?;
+        // One attempt per connection, no backoff: a command that meets a dead connection
+        // is sent once more on a new one (`RedisStore::run`), and a connection that cannot be
+        // made (refused, a certificate not trusted) says why within the command's time,
+        // rather than spending it waiting to try again.
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(COMMAND_TIMEOUT))
             .set_response_timeout(Some(COMMAND_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(std::time::Duration::from_secs(1));
+            .set_number_of_retries(0);
         ConnectionManager::new_lazy_with_config(client, config)
             .map(Connection::Single)
             .map_err(set_up)
