@@ -64,8 +64,9 @@ impl Reuse {
             let (look, flaw) = match looked {
                 Ok(looked) => looked,
                 Err(e) => {
-                    // A look that timed out may still have taken the lock: act as the holder,
-                    // so the session is stored, or the lock released, after all.
+                    // A look that timed out, or whose connection broke, may still have taken
+                    // the lock: act as the holder, so the session is stored, or the lock
+                    // released, after all (if the lock is not ours, neither does anything).
                     let held = e.may_have_applied;
                     self.trouble.store_failed(e);
                     break held;

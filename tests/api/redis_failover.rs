@@ -136,3 +136,42 @@ async fn a_look_whose_answer_was_lost_is_asked_again_and_the_start_goes_on() {
     assert_eq!(app.start_requests().await.len(), 2, "one offer each");
     assert_eq!(store_errors(&app).await, 0, "no look failed");
 }
+
+#[tokio::test]
+async fn a_look_lost_with_its_connection_still_stores_its_session_for_the_others() {
+    if !redis_server::available() {
+        return;
+    }
+    let redis = RedisServer::start();
+    let relay = RedisRelay::start(redis.port, Duration::ZERO).await;
+    let through_relay = [("REUSE_WINDOW_MS", "30000"), ("REDIS_URL", &relay.url())];
+    let first = spawn_app_with(&through_relay).await;
+    first.mount_token(86_400).await;
+    mount_numbered_sessions(&first, Duration::from_millis(400)).await;
+    let direct = redis.url();
+    let second = first.replica(&[("REUSE_WINDOW_MS", "30000"), ("REDIS_URL", &direct)]);
+    start_on(&first, 0).await;
+
+    // The look reaches Redis and takes the lock; then its connection breaks, and no new one
+    // can be made (nothing answers where the relay now sends them), so the look fails.
+    let nothing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = nothing.local_addr().unwrap().port();
+    drop(nothing);
+    relay.cut_after(1);
+    relay.point_to(nowhere);
+    let (leading, waiting) = tokio::join!(start_on(&first, 1), async {
+        // Redis is back for the first replica before Genesys answers it (400 ms); the
+        // other replica's start finds the lock held, and waits.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        relay.point_to(redis.port);
+        start_on(&second, 1).await
+    });
+    assert_eq!(leading["reused"], false, "{leading}");
+    assert_eq!(
+        waiting["sessionId"], leading["sessionId"],
+        "the start that may hold the lock stored its session: {waiting}"
+    );
+    assert_eq!(waiting["reused"], true);
+    let offers = first.start_requests().await.len();
+    assert_eq!(offers, 2, "one offer each");
+}

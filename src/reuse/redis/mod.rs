@@ -75,7 +75,8 @@ pub enum Look {
 #[error("{text}")]
 pub struct StoreError {
     text: String,
-    /// No answer in time: Redis may still have carried the command out.
+    /// No answer in time, or the connection broke after the command may have been sent:
+    /// Redis may have carried it out.
     pub may_have_applied: bool,
 }
 
@@ -196,7 +197,10 @@ impl RedisStore {
         };
         match timeout_at(until, attempts).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(self.error(connection::describe(&e, self.cluster), false)),
+            Ok(Err(e)) => {
+                let unanswered = on_a_dead_connection(&e) || e.is_timeout();
+                Err(self.error(connection::describe(&e, self.cluster), unanswered))
+            }
             Err(_) => Err(self.error(
                 "no answer within the time left (at most 250 ms a command)".to_owned(),
                 true,
