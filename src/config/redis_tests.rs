@@ -49,6 +49,16 @@ fn a_cluster_takes_one_or_more_seeds_on_database_0() {
     ]);
     assert!(one.unwrap().shared.redis.unwrap().cluster);
 
+    // One Redis's password may hold a comma.
+    let comma = "redis://:r3dis,pw@10.0.0.1:6379";
+    assert!(
+        !with(&[("REDIS_URL", comma)])
+            .unwrap()
+            .shared
+            .redis
+            .unwrap()
+            .cluster
+    );
     let err = with(&[("REDIS_URL", seeds)]).unwrap_err();
     assert!(
         err.contains("COBROWSE_REDIS_URL holds several URLs")

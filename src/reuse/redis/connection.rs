@@ -52,8 +52,12 @@ impl fmt::Debug for RedisSettings {
 /// database), or with `cluster` one or more, comma-separated, on database 0. The reason for a
 /// refusal never repeats a URL.
 pub fn check_urls(value: &str, cluster: bool) -> Result<Vec<String>, String> {
-    let urls: Vec<String> = value.split(',').map(|u| u.trim().to_owned()).collect();
-    if urls.len() > 1 && !cluster {
+    let urls = urls(value, cluster);
+    if !cluster
+        && [",redis://", ",rediss://"]
+            .iter()
+            .any(|s| value.contains(s))
+    {
         return Err(
             "holds several URLs, which only a cluster's seeds are: set COBROWSE_REDIS_CLUSTER=true for Redis Cluster, or give one URL"
                 .to_owned(),
@@ -80,6 +84,15 @@ pub fn check_urls(value: &str, cluster: bool) -> Result<Vec<String>, String> {
         }
     }
     Ok(urls)
+}
+
+/// The URLs of `COBROWSE_REDIS_URL`: a cluster's are comma-separated (a comma in a password
+/// is then written `%2C`); one Redis's is the whole value, whatever its password holds.
+fn urls(value: &str, cluster: bool) -> Vec<String> {
+    match cluster {
+        true => value.split(',').map(|u| u.trim().to_owned()).collect(),
+        false => vec![value.trim().to_owned()],
+    }
 }
 
 /// Whether every URL is `rediss://` (TLS).
@@ -179,10 +192,10 @@ impl Connection {
 }
 
 /// The passwords of `COBROWSE_REDIS_URL`, so an error that quotes one can be scrubbed.
-pub(super) fn passwords(url: &SecretString) -> Vec<String> {
-    url.expose_secret()
-        .split(',')
-        .filter_map(|u| url::Url::parse(u.trim()).ok())
+pub(super) fn passwords(url: &SecretString, cluster: bool) -> Vec<String> {
+    urls(url.expose_secret(), cluster)
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
         .filter_map(|u| u.password().map(str::to_owned))
         .filter(|p| !p.is_empty())
         .collect()

@@ -97,7 +97,7 @@ impl RedisStore {
         Ok(RedisStore {
             connection: Connection::new(settings)?,
             cluster: settings.cluster,
-            passwords: connection::passwords(&settings.url),
+            passwords: connection::passwords(&settings.url, settings.cluster),
             namespace: settings.namespace.clone(),
         })
     }
