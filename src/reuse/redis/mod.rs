@@ -185,20 +185,27 @@ impl RedisStore {
         // A cheap handle onto the shared, multiplexed connection(s).
         let mut connection = self.connection.clone();
         let until = deadline.min(Instant::now() + COMMAND_TIMEOUT);
+        // Whether a command may have reached Redis without its answer coming back.
+        let mut unanswered = false;
         let attempts = async {
             match connection.invoke(call).await {
                 // Redis restarted or failed over since the last command: the connection was
                 // dead, and a new one is on its way. Once more on that one, within the same
                 // time: every script is idempotent for one start (same keys, same token), so
                 // running it twice, should the first have run, changes nothing.
-                Err(e) if on_a_dead_connection(&e) => connection.invoke(call).await,
+                Err(e) if on_a_dead_connection(&e) => {
+                    unanswered = !e.is_connection_refusal();
+                    connection.invoke(call).await
+                }
                 answer => answer,
             }
         };
         match timeout_at(until, attempts).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
-                let unanswered = on_a_dead_connection(&e) || e.is_timeout();
+                let unanswered = unanswered
+                    || (on_a_dead_connection(&e) && !e.is_connection_refusal())
+                    || e.is_timeout();
                 Err(self.error(connection::describe(&e, self.cluster), unanswered))
             }
             Err(_) => Err(self.error(
