@@ -301,11 +301,11 @@ if ! command -v wrk >/dev/null; then
     DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq wrk >/dev/null
 fi
 
-if ! command -v redis-server >/dev/null; then
-    echo "== installing redis-server (Debian package) for the Redis row"
-    [ "$(id -u)" = 0 ] || die "redis-server is missing: install it (apt-get install redis-server) or run as root"
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    echo "== installing redis-server and redis-tools (Debian packages) for the Redis rows"
+    [ "$(id -u)" = 0 ] || die "redis-server or redis-cli is missing: install them (apt-get install redis-server redis-tools) or run as root"
     timeout 600 apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends redis-server redis-tools >/dev/null
 fi
 
 echo "== building the release binary and the stand-in Genesys"
@@ -334,6 +334,31 @@ proxy_port=$(free_port)
 redis_port=$((proxy_port + 1))
 redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$work/redis.log" 2>&1 &
 pids+=($!)
+# The Redis Cluster row's store: three primaries with a replica each, on the six ports after
+# the single Redis's, each node's cluster state in a directory of its own; no data on disk.
+start_cluster() {
+    local n i port nodes=()
+    for ((n = 1; n <= 6; n++)); do
+        port=$((redis_port + n))
+        mkdir -p "$work/cluster-$n"
+        redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+            --cluster-enabled yes --cluster-config-file nodes.conf --dir "$work/cluster-$n" \
+            >"$work/cluster-$n.log" 2>&1 &
+        pids+=($!)
+        nodes+=("127.0.0.1:$port")
+        for ((i = 0; i < 100; i++)); do
+            [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
+            sleep 0.05
+        done
+    done
+    redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes \
+        >"$work/cluster-create.log" 2>&1 || die "redis-cli --cluster create failed: $(cat "$work/cluster-create.log")"
+    for ((i = 0; i < 200; i++)); do
+        redis-cli -p "$((redis_port + 1))" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && return
+        sleep 0.05
+    done
+    die "the Redis Cluster row's cluster did not become ok"
+}
 
 with_agent=$work/with-agent.lua
 write_lua "$with_agent" "{\"conversationId\":\"$conversation\",\"agentId\":\"$agent\",\"cobrowseType\":\"view\"}"
@@ -403,6 +428,11 @@ if [ "$extra" = 1 ]; then
     proxy_scenario info "$with_agent" "$connections" COBROWSE_REDIS_URL="redis://127.0.0.1:$redis_port/0"
     proxy_row "proxy, reuse store in Redis"
     redis_warn=$warn_lines
+    start_cluster
+    proxy_scenario info "$with_agent" "$connections" \
+        COBROWSE_REDIS_URL="redis://127.0.0.1:$((redis_port + 1))" COBROWSE_REDIS_CLUSTER=true
+    proxy_row "proxy, reuse store in Redis Cluster"
+    cluster_warn=$warn_lines
     proxy_scenario info "$same_start" "$connections"
     proxy_row "proxy, identical starts (reused)"
     reused_calls=$cobrowse_calls
@@ -432,7 +462,7 @@ fi
 echo "main scenario: wrk completed $main_requests calls in ${duration} s; the stand-in saw $main_calls cobrowse starts and the proxy wrote $main_lines call log lines (both warm-up included)"
 if [ "$extra" = 1 ]; then
     echo "stand-in saw $lookup_calls conversation reads in the no-agentId scenario"
-    echo "stand-in saw $reused_calls cobrowse starts in the identical-starts scenario (one per window); the Redis row logged $redis_warn warnings"
+    echo "stand-in saw $reused_calls cobrowse starts in the identical-starts scenario (one per window); the Redis row logged $redis_warn warnings, the Redis Cluster row $cluster_warn"
     echo "one call at a time, the proxy adds $(ms $((serial_proxy_p50 - serial_direct_p50))) ms at p50 to the direct call"
 fi
 if [ "$main_warn" != 0 ]; then

@@ -20,7 +20,7 @@ use crate::inbound_auth::InboundAuth;
 use crate::metrics::{Metrics, OrgLabel};
 use crate::orgs::{OrgBuilder, Orgs};
 use crate::outcome::ErrorCode;
-use crate::reuse::redis::RedisStore;
+use crate::reuse::redis::{RedisSettings, RedisStore};
 use crate::routes::{self, AppState};
 
 /// Server threads: enough for two cores, few enough that each keeps warm connections.
@@ -83,7 +83,7 @@ impl Application {
         let metrics = Arc::new(metrics);
         let builder = OrgBuilder::new(
             deployment.defaults.upstream_timeout,
-            redis_store(deployment.shared.redis_url.as_ref())?,
+            redis_store(deployment.shared.redis.as_ref())?,
             deployment.shared.reuse_window,
             metrics.clone(),
             deployment.shared.max_in_flight,
@@ -228,8 +228,9 @@ impl Application {
     }
 }
 
-fn redis_store(url: Option<&secrecy::SecretString>) -> io::Result<Option<RedisStore>> {
-    url.map(|url| RedisStore::new(url).map_err(io::Error::other))
+fn redis_store(settings: Option<&RedisSettings>) -> io::Result<Option<RedisStore>> {
+    settings
+        .map(|settings| RedisStore::new(settings).map_err(io::Error::other))
         .transpose()
 }
 

@@ -43,6 +43,9 @@ pub(super) struct RawEnv {
     pub(super) tls_key: Option<String>,
     pub(super) reuse_window_ms: Option<String>,
     pub(super) redis_url: Option<SecretString>,
+    pub(super) redis_cluster: Option<String>,
+    pub(super) redis_ca_file: Option<String>,
+    pub(super) redis_namespace: Option<String>,
     pub(super) orgs_file: Option<String>,
 }
 

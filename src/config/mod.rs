@@ -218,3 +218,6 @@ mod tests;
 
 #[cfg(test)]
 mod many_orgs_tests;
+
+#[cfg(test)]
+mod redis_tests;

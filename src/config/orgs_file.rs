@@ -127,7 +127,7 @@ pub fn parse(text: &str, defaults: &OrgDefaults) -> Result<Vec<OrgSettings>, Vec
 }
 
 /// Names stay bounded and safe as metric labels, log fields and Redis key parts.
-fn valid_name(name: &str) -> bool {
+pub(super) fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .bytes()

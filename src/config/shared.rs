@@ -5,13 +5,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use super::env::{NOT_TEXT, RawEnv, parse_with, secret_set, set};
-use super::parse::{choice, millis};
+use super::parse::{choice, flag, millis};
 use super::{DEFAULT_LISTEN, OrgDefaults, PREFIX};
 use crate::outcome::ErrorMode;
-use crate::reuse::redis;
+use crate::reuse::redis::{self, RedisSettings};
 use crate::telemetry::LogFormat;
 use crate::tls::{self, TlsConfig};
 
@@ -30,8 +30,9 @@ pub struct SharedSettings {
     pub log_format: LogFormat,
     /// How long a started session is handed out again to the same start; zero turns it off.
     pub reuse_window: Duration,
-    /// The shared reuse store (`redis://` or `rediss://`, checked); `None`: this process's memory.
-    pub redis_url: Option<SecretString>,
+    /// The shared reuse store (`COBROWSE_REDIS_URL` and the settings beside it, checked);
+    /// `None`: this process's memory.
+    pub redis: Option<RedisSettings>,
 }
 
 /// Reads the shared settings, and what an org leaves unset (`COBROWSE_UPSTREAM_TIMEOUT_MS`
@@ -81,13 +82,7 @@ pub(super) fn read(
         "30000",
         millis(0..=600_000, " (0 turns reuse off)"),
     );
-    let redis_url = secret_set(raw.redis_url.clone()).filter(|url| {
-        let url = url.expose_secret();
-        url == NOT_TEXT
-            || redis::check_url(url)
-                .map_err(|why| p.push(format!("{PREFIX}REDIS_URL {why}")))
-                .is_ok()
-    });
+    let redis = redis_settings(p, raw);
     // A path that is not text was reported already; not reported again as missing.
     let tls = if [&raw.tls_cert, &raw.tls_key]
         .iter()
@@ -109,8 +104,68 @@ pub(super) fn read(
             error_mode: error_mode?,
             log_format: log_format?,
             reuse_window: reuse_window?,
-            redis_url,
+            redis,
         })
     })();
     (shared, defaults)
+}
+
+/// `COBROWSE_REDIS_URL` and the settings beside it (`_CLUSTER`, `_CA_FILE`, `_NAMESPACE`);
+/// `None` without a URL, when one beside it set is refused: it would do nothing.
+fn redis_settings(p: &mut Vec<String>, raw: &RawEnv) -> Option<RedisSettings> {
+    let cluster = parse_with(p, "REDIS_CLUSTER", &raw.redis_cluster, "false", flag);
+    // A value that is not text was reported already.
+    let ca_file = set(&raw.redis_ca_file).filter(|v| v != NOT_TEXT);
+    let namespace = set(&raw.redis_namespace).filter(|v| v != NOT_TEXT);
+    let Some(url) = secret_set(raw.redis_url.clone()) else {
+        let beside = [
+            ("REDIS_CLUSTER", cluster == Some(true)),
+            ("REDIS_CA_FILE", ca_file.is_some()),
+            ("REDIS_NAMESPACE", namespace.is_some()),
+        ];
+        for (name, _) in beside.iter().filter(|(_, set)| *set) {
+            p.push(format!(
+                "{PREFIX}{name} is set but {PREFIX}REDIS_URL is not, and it does nothing without Redis: set {PREFIX}REDIS_URL too, or remove it"
+            ));
+        }
+        return None;
+    };
+    let text = url.expose_secret();
+    let urls = (text != NOT_TEXT)
+        .then(|| redis::check_urls(text, cluster.unwrap_or(false)))
+        .transpose()
+        .map_err(|why| p.push(format!("{PREFIX}REDIS_URL {why}")))
+        .ok()
+        .flatten();
+    let ca = ca_file.and_then(|path| {
+        let problem = |why: String| format!("{PREFIX}REDIS_CA_FILE={path:?} {why}");
+        let pem = std::fs::read(&path)
+            .map_err(|e| problem(format!("cannot be read ({e})")))
+            .and_then(|pem| redis::check_ca(&pem).map(|()| pem).map_err(problem));
+        if let (Ok(_), Some(urls)) = (&pem, &urls)
+            && !redis::all_tls(urls)
+        {
+            p.push(format!(
+                "{PREFIX}REDIS_CA_FILE is set but {PREFIX}REDIS_URL is redis://, which is not TLS: use rediss://, whose certificate the CA verifies"
+            ));
+        }
+        pem.map_err(|why| p.push(why)).ok()
+    });
+    if let Some(name) = &namespace {
+        if set(&raw.orgs_file).is_some() {
+            p.push(format!(
+                "{PREFIX}REDIS_NAMESPACE names the Redis keys of the environment's one org; with {PREFIX}ORGS_FILE each org's keys carry its own name: remove it"
+            ));
+        } else if !super::orgs_file::valid_name(name) {
+            p.push(format!(
+                "{PREFIX}REDIS_NAMESPACE must be 1 to 64 letters, digits, - and _: the name the org has, or will have, in an orgs file"
+            ));
+        }
+    }
+    Some(RedisSettings {
+        url,
+        cluster: cluster.unwrap_or(false),
+        ca,
+        namespace,
+    })
 }

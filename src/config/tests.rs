@@ -173,7 +173,7 @@ fn the_redis_url_is_checked_and_its_password_never_shown() {
     ));
     let s = Deployment::from_vars(vars(&pairs)).unwrap();
     assert_eq!(s.shared.reuse_window, Duration::from_secs(30));
-    assert!(s.shared.redis_url.is_some());
+    assert!(s.shared.redis.is_some());
     assert!(!format!("{s:?}").contains("r3dis-pw"), "{s:?}");
     for wrong in [
         "http://:r3dis-pw@redis:6379",

@@ -46,7 +46,7 @@ impl Reuse {
         // One step: the session another replica stored, or else the start lock. While another
         // replica holds the lock, look again until its session is there, or the lock is gone
         // (it failed, or crashed and the lock expired) and this start takes it.
-        let names = Names::of(&key);
+        let names = redis.names(&key);
         let token = uuid::Uuid::new_v4().to_string();
         // A stored value this start read and cannot use, which the next look takes as absent.
         let mut passed_over: Option<Vec<u8>> = None;
@@ -64,8 +64,9 @@ impl Reuse {
             let (look, flaw) = match looked {
                 Ok(looked) => looked,
                 Err(e) => {
-                    // A look that timed out may still have taken the lock: act as the holder,
-                    // so the session is stored, or the lock released, after all.
+                    // A look that timed out, or whose connection broke, may still have taken
+                    // the lock: act as the holder, so the session is stored, or the lock
+                    // released, after all (if the lock is not ours, neither does anything).
                     let held = e.may_have_applied;
                     self.trouble.store_failed(e);
                     break held;

@@ -104,7 +104,7 @@ impl Sandbox {
             max_in_flight: 100,
             // As deployed: a second identical start shows `reused: true`.
             reuse_window: Duration::from_secs(30),
-            redis_url: None,
+            redis: None,
             error_mode: ErrorMode::Inline,
             log_format: LogFormat::Pretty,
         };

@@ -299,8 +299,8 @@ async fn two_orgs_on_one_redis_never_share_a_session() {
     assert_eq!(
         keys,
         [
-            format!("cobrowse-proxy:session:acme:{CONVERSATION}:{AGENT}:view"),
-            format!("cobrowse-proxy:session:globex:{CONVERSATION}:{AGENT}:view"),
+            format!("cobrowse-proxy:{{acme:{CONVERSATION}:{AGENT}:view}}:session"),
+            format!("cobrowse-proxy:{{globex:{CONVERSATION}:{AGENT}:view}}:session"),
         ]
     );
 }

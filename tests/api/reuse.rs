@@ -249,17 +249,10 @@ async fn without_redis_starts_still_work_and_reuse_resumes_when_it_is_back() {
     );
 
     redis.restart();
-    // The connection comes back by itself; the first start after it may still miss it.
-    let mut reused = false;
-    for _ in 0..20 {
-        started(&app, &valid_input()).await;
-        if started(&app, &valid_input()).await["reused"] == true {
-            reused = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(reused, "reuse resumed once Redis was back");
+    // The connection comes back by itself, for the first start after Redis does.
+    assert_eq!(started(&app, &valid_input()).await["reused"], false);
+    let again = started(&app, &valid_input()).await;
+    assert_eq!(again["reused"], true, "reuse resumed once Redis was back");
 }
 
 // --- when the offer ends, in every form Genesys may write it -------------------------------
@@ -347,7 +340,7 @@ async fn a_stored_value_that_is_not_a_session_is_taken_as_absent_and_replaced() 
         .get_connection()
         .unwrap();
     let keys: Vec<String> = redis::cmd("KEYS")
-        .arg("cobrowse-proxy:session:*")
+        .arg("cobrowse-proxy:*:session")
         .query(&mut connection)
         .unwrap();
     assert_eq!(keys.len(), 1, "{keys:?}");

@@ -17,13 +17,13 @@ use crate::redis_relay::RedisRelay;
 const WINDOW: (&str, &str) = ("REUSE_WINDOW_MS", "30000");
 
 /// The `n`th conversation of a test.
-fn conversation(n: usize) -> String {
+pub fn conversation(n: usize) -> String {
     format!("5e0b6a9a-3c8e-4f57-9f0e-{n:012x}")
 }
 
 /// Genesys starts a session of its own for each start it receives (`session-N`, join code
 /// N), after `delay`; its offer ends in five minutes. When each start was received.
-async fn mount_numbered_sessions(app: &TestApp, delay: Duration) -> Arc<Mutex<Vec<Instant>>> {
+pub async fn mount_numbered_sessions(app: &TestApp, delay: Duration) -> Arc<Mutex<Vec<Instant>>> {
     let received = Arc::new(Mutex::new(Vec::new()));
     let issued = received.clone();
     Mock::given(method("POST"))
@@ -120,7 +120,7 @@ async fn hundreds_of_identical_starts_across_replicas_a_few_ms_from_redis_make_o
         assert_eq!(fresh, 1, "{conversation}: {replies:?}");
         // What Redis keeps is that session: no second one overwrote it.
         let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("*session*{conversation}*"))
+            .arg(format!("*{conversation}*:session"))
             .query(&mut connection)
             .unwrap();
         assert_eq!(keys.len(), 1, "{keys:?}");

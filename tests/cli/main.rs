@@ -17,6 +17,7 @@ mod environment;
 mod export_action;
 mod logs;
 mod orgs_reload;
+mod redis_settings;
 mod redis_value;
 mod sandbox;
 mod shutdown;

@@ -83,7 +83,7 @@ async fn a_huge_value_where_a_session_belongs_is_never_read() {
         .get_connection()
         .unwrap();
     let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("*session*{SPOILT}*"))
+        .arg(format!("*{SPOILT}*:session"))
         .query(&mut connection)
         .unwrap();
     assert_eq!(keys.len(), 1, "{keys:?}");

@@ -1,13 +1,16 @@
 //! What every test crate shares: the HTTP client, the settings the service cannot start
 //! without, the checks doctor prints, Genesys's token reply and a Genesys issuing tokens,
 //! the cobrowse starts Genesys received, an address nothing serves, a self-signed
-//! certificate, a real Redis (`redis_server`), and the skip of a test whose program is
-//! missing (`tool`). Each crate includes this file as its own `common` module.
+//! certificate, a real Redis (`redis_server`, `redis_tls` for one serving TLS to an ACL
+//! user) or Redis Cluster (`redis_cluster`), and the skip of a test whose program is missing
+//! (`tool`). Each crate includes this file as its own `common` module.
 
 // Not every crate uses every helper.
 #![allow(dead_code)]
 
+pub mod redis_cluster;
 pub mod redis_server;
+pub mod redis_tls;
 pub mod tool;
 
 use std::path::PathBuf;

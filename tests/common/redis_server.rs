@@ -12,6 +12,8 @@ use super::tool;
 pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
+    /// Arguments past the port and the no-persistence ones, kept for a restart.
+    extra: Vec<String>,
 }
 
 /// Whether the Redis tests can run here; a test returns at once when not (see
@@ -22,6 +24,11 @@ pub fn available() -> bool {
 
 impl RedisServer {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A Redis with `extra` arguments (`["--replicaof", "127.0.0.1", "6379"]`).
+    pub fn start_with(extra: &[&str]) -> Self {
         // A port the kernel just handed out; if another process takes it before Redis binds,
         // Redis exits and the next port is tried.
         for _ in 0..5 {
@@ -29,7 +36,11 @@ impl RedisServer {
                 .and_then(|l| l.local_addr())
                 .unwrap()
                 .port();
-            let mut server = RedisServer { child: None, port };
+            let mut server = RedisServer {
+                child: None,
+                port,
+                extra: extra.iter().map(|a| a.to_string()).collect(),
+            };
             server.launch();
             if server.wait_ready() {
                 return server;
@@ -40,6 +51,49 @@ impl RedisServer {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// A replica of this Redis on a port of its own, once it holds everything this one does.
+    pub fn replica(&self) -> RedisServer {
+        let replica = Self::start_with(&["--replicaof", "127.0.0.1", &self.port.to_string()]);
+        let until = Instant::now() + Duration::from_secs(10);
+        while !replica
+            .info("replication")
+            .contains("master_link_status:up")
+        {
+            assert!(Instant::now() < until, "the replica never caught up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        replica
+    }
+
+    /// Whether this Redis runs (it was not killed).
+    pub fn is_up(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// `CLUSTER INFO`, for a node of a cluster.
+    pub fn cluster_info(&self) -> String {
+        redis::cmd("CLUSTER")
+            .arg("INFO")
+            .query(&mut self.connection())
+            .unwrap_or_default()
+    }
+
+    /// A section of `INFO`.
+    pub fn info(&self, section: &str) -> String {
+        redis::cmd("INFO")
+            .arg(section)
+            .query(&mut self.connection())
+            .unwrap_or_default()
+    }
+
+    /// A plain connection, to read or write what the service stores.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .expect("Redis answers")
     }
 
     /// Kills Redis: every command fails until [`RedisServer::restart`].
@@ -68,6 +122,7 @@ impl RedisServer {
                 "--protected-mode",
                 "yes",
             ])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

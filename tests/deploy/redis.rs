@@ -77,7 +77,8 @@ fn the_documented_url_names_the_redis_service_and_its_port() {
         port["port"].as_u64().unwrap(),
         "the Redis Service's port is not the container's"
     );
-    cobrowse_proxy::reuse::redis::check_url(url.as_str()).expect("the service takes the URL");
+    cobrowse_proxy::reuse::redis::check_urls(url.as_str(), false)
+        .expect("the service takes the URL");
     // The example Secret says the same.
     let example = read("deploy/kubernetes/secret.example.yaml");
     assert!(example.contains(&documented_url("REPLACE-WITH-A-LONG-RANDOM-PASSWORD")));
@@ -158,14 +159,15 @@ async fn the_redis_pod_starts_with_the_password_of_the_url_the_service_uses() {
     let wrong = local.replace(password, "not-the-password");
     let until = Instant::now() + Duration::from_secs(10);
     let pong: Result<String, redis::RedisError> = loop {
-        let client = cobrowse_proxy::reuse::redis::check_url(&local).unwrap();
+        cobrowse_proxy::reuse::redis::check_urls(&local, false).unwrap();
+        let client = redis::Client::open(local.as_str()).unwrap();
         match client.get_multiplexed_async_connection().await {
             Ok(mut connection) => break redis::cmd("PING").query_async(&mut connection).await,
             Err(_) if Instant::now() < until => tokio::time::sleep(Duration::from_millis(50)).await,
             Err(err) => break Err(err),
         }
     };
-    let refused = match cobrowse_proxy::reuse::redis::check_url(&wrong)
+    let refused = match redis::Client::open(wrong.as_str())
         .unwrap()
         .get_multiplexed_async_connection()
         .await
