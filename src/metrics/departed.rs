@@ -30,7 +30,9 @@ impl Metrics {
     pub fn forget_org(&self, org: &'static str) {
         self.remove_series_of(org);
         let mut departed = self.departed.0.lock().expect("departed orgs lock");
-        departed.retain(|(name, _)| *name != org);
+        // Those that left long ago are let go here too: without scrapes, the list would grow
+        // with every org ever removed.
+        departed.retain(|&(name, left)| name != org && left.elapsed() < LINGER);
         departed.push((org, Instant::now()));
     }
 
