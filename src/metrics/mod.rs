@@ -4,9 +4,11 @@
 //! it stays off the hot path's allocation budget (every label value is `'static`: `labels.rs`).
 //! What is kept elsewhere is read when Prometheus scrapes, never on a call: the log lines the
 //! log writer dropped and what the Genesys client knows (`scrape.rs`), and the process's own
-//! figures (`process.rs`). Every metric's name and help text are in `registry.rs`;
+//! figures (`process.rs`). A reload's removed orgs take their series with them
+//! (`departed.rs`). Every metric's name and help text are in `registry.rs`;
 //! `deploy/monitoring/` holds the alerts and the dashboard built on them.
 
+mod departed;
 mod labels;
 mod process;
 mod registry;
@@ -71,6 +73,8 @@ pub struct Metrics {
     /// One scrape at a time: a scrape empties the three families above and fills them again,
     /// and another scrape meanwhile would miss their series.
     rendering: std::sync::Mutex<()>,
+    /// The orgs a reload removed lately, whose series each scrape removes again.
+    departed: departed::Departed,
 }
 
 impl Metrics {

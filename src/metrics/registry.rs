@@ -173,6 +173,7 @@ impl Default for Metrics {
             genesys_requests_last_minute,
             token_valid,
             rendering: std::sync::Mutex::new(()),
+            departed: Default::default(),
             orgs_reload_failures: Counter::default(),
             orgs_file_rejected: Gauge::default(),
             tls_reload_failures: Counter::default(),

@@ -36,6 +36,7 @@ impl Metrics {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Orgs a reload removed have no series left.
+        self.sweep_departed(genesys);
         self.genesys_requests_last_minute.clear();
         self.token_valid.clear();
         self.oauth_client.clear();

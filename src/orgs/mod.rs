@@ -238,3 +238,6 @@ fn intern(name: &str) -> &'static str {
     names.insert(leaked);
     leaked
 }
+
+#[cfg(test)]
+mod memory_tests;

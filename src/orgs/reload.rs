@@ -89,6 +89,10 @@ impl Orgs {
             .collect();
         reloaded.removed.sort();
         self.current.store(Arc::new(OrgSet::new(orgs, &settings)));
+        // Their series go with them: `/metrics` lists the orgs served, however many reloads.
+        for name in &reloaded.removed {
+            self.builder.metrics.forget_org(super::intern(name));
+        }
         Ok(reloaded)
     }
 }

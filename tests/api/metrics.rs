@@ -1,10 +1,13 @@
 //! What `/metrics` tells an operator beyond the call counters: the settings the live figures
 //! are drawn against, the Genesys request limit's count, whether a token is held, the
-//! process's own figures and the version.
+//! process's own figures and the version; and that a reload that removes an org removes
+//! its series.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::helpers::*;
+use crate::many_orgs::{TwoOrgs, orgs_toml};
+use crate::orgs_reload::{eventually, rewrite};
 
 /// The value of `series` (name and labels, exactly as exposed) in a `/metrics` page.
 pub fn value_of(metrics: &str, series: &str) -> f64 {
@@ -155,4 +158,45 @@ async fn scrapes_at_once_each_see_every_series() {
             }
         }
     }
+}
+
+/// The lines of a `/metrics` page that carry `org="NAME"`.
+fn series_of_org<'a>(metrics: &'a str, name: &str) -> Vec<&'a str> {
+    let label = format!(r#"org="{name}""#);
+    metrics
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains(&label))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reload_that_removes_an_org_removes_every_series_of_it() {
+    let orgs = TwoOrgs::start("metrics-removed-org", &[]).await;
+    assert_eq!(orgs.as_acme(&valid_input()).await["success"], true);
+    assert_eq!(orgs.as_globex(&valid_input()).await["success"], true);
+    let before = orgs.get("/metrics").await.text().await.unwrap();
+    for series in [
+        r#"cobrowse_proxy_request_body{org="globex",mode="agent-payload"} 1"#,
+        r#"cobrowse_proxy_calls_total{org="globex",outcome="started",error_code=""} 1"#,
+        r#"cobrowse_proxy_token_renewals_total{org="globex"} 1"#,
+    ] {
+        assert!(before.contains(series), "{series} in:\n{before}");
+    }
+
+    // globex leaves the file; acme stays as it was.
+    let text = orgs_toml(&orgs.acme.uri(), &orgs.globex.uri(), "", "");
+    rewrite(&orgs.file, &text[..text.find("[orgs.globex]").unwrap()]);
+    eventually("globex's credential is refused", || async {
+        orgs.as_globex(&valid_input()).await["errorCode"] == "UNAUTHORIZED"
+    })
+    .await;
+    let after = orgs.get("/metrics").await.text().await.unwrap();
+    let left = series_of_org(&after, "globex");
+    assert!(left.is_empty(), "globex's series stayed: {left:#?}");
+    assert_eq!(
+        series_of_org(&after, "acme").len(),
+        series_of_org(&before, "acme").len(),
+        "acme keeps every series:\n{after}"
+    );
+    assert!(after.contains(r#"cobrowse_proxy_request_body{org="acme",mode="agent-payload"} 1"#));
 }

@@ -1,7 +1,8 @@
 //! The binary as an operator runs it, through `harness.rs`: what `serve` refuses and warns
 //! of at start-up (`startup.rs`), its log line per call and its secrets (`calls.rs`), its
 //! graceful stop (`shutdown.rs`), its environment (`environment.rs`), its log lines
-//! (`logs.rs`, `stalled_log.rs`), a refused orgs file (`orgs_reload.rs`), a renewed
+//! (`logs.rs`, `stalled_log.rs`), a refused orgs file (`orgs_reload.rs`), its memory over
+//! reloads that rebuild every org (`orgs_memory.rs`), a renewed
 //! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when Redis holds a
 //! value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`), the URLs
 //! `export-action` refuses (`export_action.rs`) and an egress proxy (`egress_proxy.rs`).
@@ -16,6 +17,7 @@ mod egress_proxy;
 mod environment;
 mod export_action;
 mod logs;
+mod orgs_memory;
 mod orgs_reload;
 mod redis_settings;
 mod redis_value;
