@@ -11,10 +11,11 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::{Org, OrgBuilder, Orgs};
-use crate::config::orgs_file::{self as file, Version};
+use crate::config::orgs_file as file;
 use crate::config::{OrgDefaults, OrgsFile};
 use crate::genesys::GenesysClient;
 use crate::metrics::Metrics;
+use crate::watched_file::Version;
 
 const ORGS: usize = 40;
 
