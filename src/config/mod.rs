@@ -170,6 +170,15 @@ impl Deployment {
                 (orgs, shared, defaults)
             }
         };
+        // With mutual TLS every org needs the name its certificate carries.
+        if let (Some(Some(_)), Some((orgs, _))) = (shared.as_ref().map(|s| &s.tls_client), &orgs) {
+            for org in orgs.iter().filter(|org| org.tls_client_name.is_none()) {
+                p.push(match &org.name {
+                    None => format!("{PREFIX}TLS_CLIENT_NAME is missing: with {PREFIX}TLS_CLIENT_CA and the Genesys URLs given instead of {PREFIX}GENESYS_REGION, name the DNS name on the data actions' client certificate, such as dataactions.prod.us-east-1.mypurecloud.com"),
+                    Some(name) => format!("{PREFIX}ORGS_FILE: org `{name}`: tls_client_name is missing: with {PREFIX}TLS_CLIENT_CA and the Genesys URLs given instead of region, name the DNS name on the org's data actions' client certificate, such as dataactions.prod.us-east-1.mypurecloud.com"),
+                });
+            }
+        }
         let deployment = (|| {
             let (orgs, orgs_file) = orgs?;
             Some(Deployment {

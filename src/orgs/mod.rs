@@ -47,6 +47,8 @@ pub struct Org {
     /// build of the org's name counted together (`share`); `None` for the environment's one
     /// org, which may hold them all.
     pub in_flight: Option<Arc<Share>>,
+    /// The DNS name its data actions' client certificate must carry (mutual TLS).
+    pub tls_client_name: Option<String>,
     /// What `genesys` was built from: a reload that leaves it unchanged keeps the client,
     /// and so the token and what it learned.
     genesys_settings: GenesysSettings,
@@ -146,6 +148,7 @@ impl OrgBuilder {
             in_flight: (self.shares.as_ref())
                 .zip(name)
                 .map(|(shares, name)| shares.of(name)),
+            tls_client_name: settings.tls_client_name.clone(),
             genesys_settings: settings.genesys.clone(),
         }
     }

@@ -184,6 +184,7 @@ fn kept(old: &Org, new: &OrgSettings) -> Org {
         default_cobrowse_type: new.default_cobrowse_type,
         // Its calls in flight keep counting against its share.
         in_flight: old.in_flight.clone(),
+        tls_client_name: new.tls_client_name.clone(),
         genesys_settings: old.genesys_settings.clone(),
     }
 }
