@@ -24,7 +24,7 @@ use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::server::{VerifierBuilderError, WebPkiClientVerifier};
+use rustls::server::{ClientCertVerifierBuilder, VerifierBuilderError, WebPkiClientVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore};
 
 use super::{TlsError, expiry, pem_problem, provider};
@@ -147,10 +147,7 @@ pub fn load(ca: Option<&str>, crl: Option<&str>) -> Result<Option<ClientAuth>, T
         crls,
     };
     // Built once now, so that a CRL webpki cannot parse fails at start-up.
-    match WebPkiClientVerifier::builder_with_provider(client.roots.clone(), provider())
-        .with_crls(client.crls.clone())
-        .build()
-    {
+    match client.webpki().build() {
         Err(VerifierBuilderError::InvalidCrl(e)) => Err(TlsError(vec![format!(
             "COBROWSE_TLS_CLIENT_CRL={:?} is not a certificate revocation list, PEM or DER ({e:?})",
             crl.unwrap_or_default()
@@ -160,13 +157,24 @@ pub fn load(ca: Option<&str>, crl: Option<&str>) -> Result<Option<ClientAuth>, T
 }
 
 impl ClientAuth {
+    /// webpki's verifier for the bundle. A CRL revokes the client certificates it lists; a
+    /// certificate of a CA without a CRL here is not refused for that (during a CA rotation
+    /// the bundle may hold a CA whose CRL is not given), and only the client's certificate is
+    /// looked up, Genesys's being signed directly by the trusted root.
+    fn webpki(&self) -> ClientCertVerifierBuilder {
+        WebPkiClientVerifier::builder_with_provider(self.roots.clone(), provider())
+            .with_crls(self.crls.clone())
+            .allow_unknown_revocation_status()
+            .only_check_end_entity_revocation()
+    }
+
     /// The handshake's verifier: webpki's, each refusal counted and logged.
     pub fn verifier(
         &self,
         refusals: Family<ClientCertificateLabels, Counter>,
     ) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
-        let inner = WebPkiClientVerifier::builder_with_provider(self.roots.clone(), provider())
-            .with_crls(self.crls.clone())
+        let inner = self
+            .webpki()
             .allow_unauthenticated()
             .build()
             .map_err(|e| TlsError(vec![format!("mutual TLS set-up failed: {e}")]))?;

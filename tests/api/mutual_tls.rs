@@ -219,6 +219,69 @@ async fn a_bundle_holding_the_old_and_the_new_ca_passes_certificates_of_both() {
 }
 
 #[tokio::test]
+async fn a_certificate_the_crl_lists_is_refused_and_the_others_pass() {
+    let (genesys_ca, next_ca) = (ca("Genesys test CA"), ca("Genesys next CA"));
+    let crl = rcgen::CertificateRevocationListParams {
+        this_update: date_time_ymd(2025, 1, 1),
+        next_update: date_time_ymd(2099, 1, 1),
+        crl_number: rcgen::SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![rcgen::RevokedCertParams {
+            serial_number: rcgen::SerialNumber::from(7u64),
+            revocation_time: date_time_ymd(2025, 6, 1),
+            reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+            invalidity_date: None,
+        }],
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
+    .signed_by(&genesys_ca.issuer)
+    .unwrap();
+    let test = "mtls-crl";
+    let (cert, key, server_pem) = certificate_files(test);
+    let app = spawn_app_with(&[
+        ("TLS_CERT", cert.to_str().unwrap()),
+        ("TLS_KEY", key.to_str().unwrap()),
+        (
+            "TLS_CLIENT_CA",
+            &file(
+                test,
+                "ca.pem",
+                &format!("{}{}", genesys_ca.pem, next_ca.pem),
+            ),
+        ),
+        (
+            "TLS_CLIENT_CRL",
+            &file(test, "crl.pem", &crl.pem().unwrap()),
+        ),
+        ("TLS_CLIENT_NAME", US_EAST_1),
+    ])
+    .await;
+    app.mount_token(86_400).await;
+    app.mount_cobrowse(session_reply()).await;
+    let port = app.address.rsplit(':').next().unwrap();
+    let served = Served {
+        base: format!("https://localhost:{port}"),
+        server_pem,
+    };
+    let serial = |n: u64| {
+        move |params: &mut CertificateParams| {
+            params.serial_number = Some(rcgen::SerialNumber::from(n));
+        }
+    };
+    let revoked = client(Some(&genesys_ca), US_EAST_1, serial(7));
+    assert!(served.start(Some(&revoked), ONE_ORG).await.is_none());
+    assert_eq!(served.refusals("revoked").await, 1);
+    // Another serial of that CA, and a certificate of a CA the CRL is not about.
+    for identity in [
+        client(Some(&genesys_ca), US_EAST_1, serial(8)),
+        client(Some(&next_ca), US_EAST_1, serial(7)),
+    ] {
+        let reply = served.start(Some(&identity), ONE_ORG).await;
+        assert!(started(&reply), "{reply:?}");
+    }
+}
+
+#[tokio::test]
 async fn an_orgs_credential_with_another_orgs_region_certificate_is_refused() {
     let test = "mtls-orgs";
     let genesys_ca = ca("Genesys test CA");
