@@ -257,7 +257,7 @@ fn client_certificate(request: &HttpRequest, state: &AppState) -> Result<PeerCer
     let certificate = request.conn_data::<PeerCertificate>().cloned();
     certificate.ok_or_else(|| {
         let refusals = &state.metrics.client_certificate_refusals;
-        client_auth::refuse(refusals, CertRefusal::NoCertificate, None, None);
+        client_auth::refuse(refusals, CertRefusal::NoCertificate, None, None, None);
     })
 }
 
@@ -270,10 +270,14 @@ fn certificate_names_org(
     // An org without a name to expect (given by URLs, added by a reload) takes none.
     let checked = match &org.tls_client_name {
         Some(expected) => client_auth::check_name(&certificate.0, expected),
-        None => Err(CertRefusal::WrongName),
+        None => Err((
+            CertRefusal::WrongName,
+            "the org has no name to expect: set tls_client_name in its table".to_owned(),
+        )),
     };
-    checked.map_err(|refusal| {
+    checked.map_err(|(refusal, detail)| {
         let refusals = &state.metrics.client_certificate_refusals;
-        client_auth::refuse(refusals, refusal, Some(&certificate.0), org.name);
+        let certificate = Some(&certificate.0);
+        client_auth::refuse(refusals, refusal, certificate, org.name, Some(&detail));
     })
 }

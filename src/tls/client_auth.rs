@@ -202,6 +202,7 @@ pub fn refuse(
     refusal: Refusal,
     certificate: Option<&CertificateDer<'_>>,
     org: Option<&str>,
+    detail: Option<&str>,
 ) {
     refusals
         .get_or_create(&ClientCertificateLabels {
@@ -213,27 +214,41 @@ pub fn refuse(
         reason = refusal.as_str(),
         org,
         certificate_expires = expires,
+        detail,
         "client certificate refused (see docs/security.md for this reason)"
     );
 }
 
 /// Whether `certificate` (already verified by the handshake) names `expected`, the data
-/// actions of the call's org: `WrongRegionForOrg` when it names another region's.
-pub fn check_name(certificate: &CertificateDer<'_>, expected: &str) -> Result<(), Refusal> {
+/// actions of the call's org: `WrongRegionForOrg` when it names another region's, with what
+/// the admin is told (the two names: Genesys's, not secrets).
+pub fn check_name(
+    certificate: &CertificateDer<'_>,
+    expected: &str,
+) -> Result<(), (Refusal, String)> {
     let Ok(cert) = webpki::EndEntityCert::try_from(certificate) else {
-        return Err(Refusal::UntrustedChain);
+        return Err((
+            Refusal::UntrustedChain,
+            "not an X.509 certificate".to_owned(),
+        ));
     };
     let names = |name: &str| {
         ServerName::try_from(name)
             .is_ok_and(|name| cert.verify_is_valid_for_subject_name(&name).is_ok())
     };
     if names(expected) {
-        Ok(())
-    } else if REGIONS.iter().any(|(_, _, other)| names(other)) {
-        Err(Refusal::WrongRegionForOrg)
-    } else {
-        Err(Refusal::WrongName)
+        return Ok(());
     }
+    Err(match REGIONS.iter().find(|(_, _, other)| names(other)) {
+        Some((region, _, other)) => (
+            Refusal::WrongRegionForOrg,
+            format!("the certificate is for {other} (region {region}); the org's is {expected}"),
+        ),
+        None => (
+            Refusal::WrongName,
+            format!("the certificate does not name {expected}, nor any region's data actions"),
+        ),
+    })
 }
 
 /// webpki's verifier, counting what it refuses.
@@ -269,7 +284,8 @@ impl ClientCertVerifier for Counting {
     ) -> Result<ClientCertVerified, Error> {
         self.inner
             .verify_client_cert(end_entity, intermediates, now)
-            .inspect_err(|e| refuse(&self.refusals, Refusal::of(e), Some(end_entity), None))
+            // rustls's own words are not logged: they may quote more of the certificate.
+            .inspect_err(|e| refuse(&self.refusals, Refusal::of(e), Some(end_entity), None, None))
     }
 
     fn verify_tls12_signature(

@@ -57,6 +57,8 @@ struct Served {
 impl Served {
     /// A client trusting the service, presenting `identity` if any.
     fn client(&self, identity: Option<&str>) -> reqwest::Client {
+        // reqwest is built without a crypto provider (common::http's reason).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder().add_root_certificate(
             reqwest::Certificate::from_pem(self.server_pem.as_bytes()).unwrap(),
         );
