@@ -85,7 +85,7 @@ impl Application {
             metrics.checking_client_certificates();
         }
         let metrics = Arc::new(metrics);
-        let builder = OrgBuilder::new(
+        let mut builder = OrgBuilder::new(
             deployment.defaults.upstream_timeout,
             redis_store(deployment.shared.redis.as_ref())?,
             deployment.shared.reuse_window,
@@ -93,6 +93,7 @@ impl Application {
             deployment.shared.max_in_flight,
             orgs_file.is_some(),
         );
+        builder.requires_client_names = deployment.shared.tls_client.is_some();
         let orgs = Orgs::new(&deployment.orgs, orgs_file, &deployment.defaults, builder);
         if let Some(file) = orgs_file {
             tracing::info!(

@@ -89,6 +89,8 @@ pub struct OrgBuilder {
     metrics: Arc<Metrics>,
     /// Each org's share of the instance's calls in flight, by name, for the orgs of a file.
     shares: Option<Shares>,
+    /// Mutual TLS: an org without the name its certificate must carry is refused.
+    pub(crate) requires_client_names: bool,
 }
 
 /// The most of the instance's `max_in_flight` calls one org may hold at once: three
@@ -116,6 +118,7 @@ impl OrgBuilder {
             reuse_window,
             metrics,
             shares: orgs_file.then(|| Shares::new(org_share(max_in_flight))),
+            requires_client_names: false,
         }
     }
 

@@ -334,6 +334,32 @@ async fn an_orgs_credential_with_another_orgs_region_certificate_is_refused() {
         2,
         "token and one start"
     );
+
+    // A reload that leaves globex without a name to expect is refused; globex keeps its own.
+    crate::orgs_reload::rewrite(
+        &orgs,
+        &orgs_toml(
+            &acme.uri(),
+            &globex.uri(),
+            &format!("tls_client_name = \"{US_EAST_1}\""),
+            "",
+        ),
+    );
+    crate::orgs_reload::eventually("the reload refused", || async {
+        let page = served
+            .client(None)
+            .get(format!("{}/metrics", served.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        page.contains("cobrowse_proxy_orgs_reload_failures_total 1")
+    })
+    .await;
+    let reply = served.start(Some(&globex_cert), as_globex).await;
+    assert!(started(&reply), "{reply:?}");
 }
 
 #[test]
