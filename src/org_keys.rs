@@ -48,6 +48,7 @@ org_keys! {
     DefaultCobrowseType => ("DEFAULT_COBROWSE_TYPE", "default_cobrowse_type"),
     VerifyAgent => ("VERIFY_AGENT", "verify_agent"),
     RequestBody => ("REQUEST_BODY", "request_body"),
+    TlsClientName => ("TLS_CLIENT_NAME", "tls_client_name"),
 }
 
 impl OrgKey {

@@ -22,6 +22,7 @@ use crate::orgs::{OrgBuilder, Orgs};
 use crate::outcome::ErrorCode;
 use crate::reuse::redis::{RedisSettings, RedisStore};
 use crate::routes::{self, AppState};
+use crate::tls::client_auth;
 
 /// Server threads: enough for two cores, few enough that each keeps warm connections.
 const MAX_WORKERS: usize = 2;
@@ -80,8 +81,11 @@ impl Application {
         if deployment.shared.tls.is_some() {
             metrics.serving_tls();
         }
+        if deployment.shared.tls_client.is_some() {
+            metrics.checking_client_certificates();
+        }
         let metrics = Arc::new(metrics);
-        let builder = OrgBuilder::new(
+        let mut builder = OrgBuilder::new(
             deployment.defaults.upstream_timeout,
             redis_store(deployment.shared.redis.as_ref())?,
             deployment.shared.reuse_window,
@@ -89,6 +93,7 @@ impl Application {
             deployment.shared.max_in_flight,
             orgs_file.is_some(),
         );
+        builder.requires_client_names = deployment.shared.tls_client.is_some();
         let orgs = Orgs::new(&deployment.orgs, orgs_file, &deployment.defaults, builder);
         if let Some(file) = orgs_file {
             tracing::info!(
@@ -128,6 +133,7 @@ impl Application {
             error_mode: deployment.shared.error_mode,
             client_timeout: deployment.shared.client_timeout,
             in_flight: Arc::new(Semaphore::new(deployment.shared.max_in_flight)),
+            mutual_tls: deployment.shared.tls_client.is_some(),
             metrics,
         });
         let orgs_watch = deployment.orgs_file.is_some().then(|| {
@@ -142,6 +148,8 @@ impl Application {
             tokio::spawn(async move { state.orgs.watch(hangup, &state.metrics).await })
         });
         let tls = deployment.shared.tls.as_ref();
+        let client_verifier = deployment.shared.tls_client.as_ref();
+        let refusals = state.metrics.client_certificate_refusals.clone();
         let tls_watch = tls.map(|tls| {
             // Before anything is served, so that the first scrape has it.
             state.metrics.tls_certificate_expiry.set(tls.expires());
@@ -167,10 +175,17 @@ impl Application {
         .disable_signals()
         // Slow-loris clients lose their connection rather than holding a worker.
         .client_request_timeout(deployment.shared.client_timeout)
-        .shutdown_timeout(grace.as_secs().max(1));
+        .shutdown_timeout(grace.as_secs().max(1))
+        // The client certificate, if any, for the calls of the connection (mutual TLS).
+        .on_connect(client_auth::keep_peer_certificate);
         let server = match tls {
             Some(tls) => {
-                let config = tls.server_config().map_err(io::Error::other)?;
+                let verifier = client_verifier
+                    .as_ref()
+                    .map(|client| client.verifier(refusals.clone()))
+                    .transpose()
+                    .map_err(io::Error::other)?;
+                let config = tls.server_config(verifier).map_err(io::Error::other)?;
                 server.listen_rustls_0_23(listener, config)?
             }
             None => server.listen(listener)?,

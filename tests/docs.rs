@@ -9,7 +9,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use cobrowse_proxy::config::variable_names;
-use cobrowse_proxy::metrics::{GenesysStatus, Metrics, OperationLabels, OrgLabel};
+use cobrowse_proxy::metrics::{
+    ClientCertificateLabels, GenesysStatus, Metrics, OperationLabels, OrgLabel,
+};
 use cobrowse_proxy::outcome::{CallOutcome, ErrorCode};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -78,6 +80,11 @@ fn every_metric_is_documented() {
     let org = [(OrgLabel(None), GenesysStatus::default())];
     let mut serving_tls = Metrics::default();
     serving_tls.serving_tls();
+    serving_tls.checking_client_certificates();
+    let refusals = &serving_tls.client_certificate_refusals;
+    refusals
+        .get_or_create(&ClientCertificateLabels { reason: "expired" })
+        .inc();
     let exposition = metrics.render(&org)
         + &Metrics::for_many_orgs().render(Default::default())
         + &serving_tls.render(Default::default());

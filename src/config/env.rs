@@ -41,6 +41,9 @@ pub(super) struct RawEnv {
     pub(super) client_timeout_ms: Option<String>,
     pub(super) tls_cert: Option<String>,
     pub(super) tls_key: Option<String>,
+    pub(super) tls_client_ca: Option<String>,
+    pub(super) tls_client_crl: Option<String>,
+    pub(super) tls_client_name: Option<String>,
     pub(super) reuse_window_ms: Option<String>,
     pub(super) redis_url: Option<SecretString>,
     pub(super) redis_cluster: Option<String>,
@@ -182,6 +185,7 @@ impl OrgSource for RawEnv {
             OrgKey::RequestsPerMinute => &self.genesys_requests_per_minute,
             OrgKey::DefaultCobrowseType => &self.default_cobrowse_type,
             OrgKey::VerifyAgent => &self.verify_agent,
+            OrgKey::TlsClientName => &self.tls_client_name,
             OrgKey::RequestBody => &self.request_body,
             OrgKey::ClientSecret
             | OrgKey::ClientSecretNext

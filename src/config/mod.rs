@@ -170,6 +170,10 @@ impl Deployment {
                 (orgs, shared, defaults)
             }
         };
+        // With mutual TLS every org needs the name its certificate carries.
+        if let (Some(Some(_)), Some((orgs, _))) = (shared.as_ref().map(|s| &s.tls_client), &orgs) {
+            p.extend(missing_tls_client_names(orgs));
+        }
         let deployment = (|| {
             let (orgs, orgs_file) = orgs?;
             Some(Deployment {
@@ -184,6 +188,19 @@ impl Deployment {
             _ => Err(ConfigError { problems }),
         }
     }
+}
+
+/// With mutual TLS, each org without the name its certificate must carry (an org given by
+/// URLs instead of a region, without `tls_client_name`): at start-up and at a reload.
+pub fn missing_tls_client_names(orgs: &[OrgSettings]) -> Vec<String> {
+    let example = "such as dataactions.prod.us-east-1.mypurecloud.com";
+    orgs.iter()
+        .filter(|org| org.tls_client_name.is_none())
+        .map(|org| match &org.name {
+            None => format!("{PREFIX}TLS_CLIENT_NAME is missing: with {PREFIX}TLS_CLIENT_CA and the Genesys URLs given instead of {PREFIX}GENESYS_REGION, name the DNS name on the data actions' client certificate, {example}"),
+            Some(name) => format!("{PREFIX}ORGS_FILE: org `{name}`: tls_client_name is missing: with {PREFIX}TLS_CLIENT_CA and the Genesys URLs given instead of region, name the DNS name on the org's data actions' client certificate, {example}"),
+        })
+        .collect()
 }
 
 /// With `COBROWSE_ORGS_FILE` the file is the one source of each org's Genesys and inbound

@@ -13,6 +13,7 @@ use super::{DEFAULT_LISTEN, OrgDefaults, PREFIX};
 use crate::outcome::ErrorMode;
 use crate::reuse::redis::{self, RedisSettings};
 use crate::telemetry::LogFormat;
+use crate::tls::client_auth::{self, ClientAuth};
 use crate::tls::{self, TlsConfig};
 
 /// What the server and every org share. Add a deployment-wide setting here: a field, its
@@ -22,6 +23,8 @@ pub struct SharedSettings {
     pub listen: SocketAddr,
     /// Serve HTTPS directly when set (`COBROWSE_TLS_CERT`/`COBROWSE_TLS_KEY`).
     pub tls: Option<TlsConfig>,
+    /// Ask for and check a client certificate (`COBROWSE_TLS_CLIENT_CA`/`_CRL`): mutual TLS.
+    pub tls_client: Option<ClientAuth>,
     /// How long a client may take to send its request head and body.
     pub client_timeout: Duration,
     /// Calls served at once; more are answered `OVERLOADED` at once.
@@ -94,11 +97,28 @@ pub(super) fn read(
             .map_err(|e| p.extend(e.0))
             .ok()
     };
+    let tls_client = if [&raw.tls_client_ca, &raw.tls_client_crl]
+        .iter()
+        .any(|path| path.as_deref() == Some(NOT_TEXT))
+    {
+        None
+    } else {
+        let ca = set(&raw.tls_client_ca);
+        if ca.is_some() && set(&raw.tls_cert).is_none() {
+            p.push(
+                "COBROWSE_TLS_CLIENT_CA asks for client certificates, which only a service serving HTTPS itself can: set COBROWSE_TLS_CERT and COBROWSE_TLS_KEY too, or unset it".to_owned(),
+            );
+        }
+        client_auth::load(ca.as_deref(), set(&raw.tls_client_crl).as_deref())
+            .map_err(|e| p.extend(e.0))
+            .ok()
+    };
 
     let shared = (|| {
         Some(SharedSettings {
             listen: listen?,
             tls: tls?,
+            tls_client: tls_client?,
             client_timeout: client_timeout?,
             max_in_flight: max_in_flight?,
             error_mode: error_mode?,

@@ -226,8 +226,8 @@ fn region_of(login_url: &str) -> String {
         .unwrap_or_default();
     REGIONS
         .iter()
-        .find(|(_, domain)| host.strip_prefix("login.") == Some(domain))
-        .map(|(name, domain)| format!("region {name} ({domain})"))
+        .find(|(_, domain, _)| host.strip_prefix("login.") == Some(domain))
+        .map(|(name, domain, _)| format!("region {name} ({domain})"))
         .unwrap_or_else(|| format!("the region of {login_url}"))
 }
 

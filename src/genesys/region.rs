@@ -6,25 +6,95 @@
 
 use url::Url;
 
-/// `(region name, domain)`, as Genesys publishes them.
-pub const REGIONS: [(&str, &str); 17] = [
-    ("us-east-1", "mypurecloud.com"),
-    ("us-east-2", "use2.us-gov-pure.cloud"),
-    ("us-west-2", "usw2.pure.cloud"),
-    ("ca-central-1", "cac1.pure.cloud"),
-    ("sa-east-1", "sae1.pure.cloud"),
-    ("mx-central-1", "mxc1.pure.cloud"),
-    ("eu-west-1", "mypurecloud.ie"),
-    ("eu-west-2", "euw2.pure.cloud"),
-    ("eu-central-1", "mypurecloud.de"),
-    ("eu-central-2", "euc2.pure.cloud"),
-    ("me-central-1", "mec1.pure.cloud"),
-    ("ap-south-1", "aps1.pure.cloud"),
-    ("ap-southeast-1", "apse1.pure.cloud"),
-    ("ap-southeast-2", "mypurecloud.com.au"),
-    ("ap-northeast-1", "mypurecloud.jp"),
-    ("ap-northeast-2", "apne2.pure.cloud"),
-    ("ap-northeast-3", "apne3.pure.cloud"),
+/// `(region name, domain, data actions' client certificate name)`, as Genesys publishes
+/// them. The certificate names are Resource Center article 208665's table (mutual TLS for
+/// data actions); docs/security.md says which rows follow the table's pattern unconfirmed.
+pub const REGIONS: [(&str, &str, &str); 17] = [
+    (
+        "us-east-1",
+        "mypurecloud.com",
+        "dataactions.prod.us-east-1.mypurecloud.com",
+    ),
+    (
+        "us-east-2",
+        "use2.us-gov-pure.cloud",
+        "dataactions.fedramp-use2-core.us-east-2.mypurecloud.com",
+    ),
+    (
+        "us-west-2",
+        "usw2.pure.cloud",
+        "dataactions.prod-usw2.us-west-2.mypurecloud.com",
+    ),
+    (
+        "ca-central-1",
+        "cac1.pure.cloud",
+        "dataactions.prod-cac1.ca-central-1.mypurecloud.com",
+    ),
+    (
+        "sa-east-1",
+        "sae1.pure.cloud",
+        "dataactions.prod-sae1.sa-east-1.mypurecloud.com",
+    ),
+    (
+        "mx-central-1",
+        "mxc1.pure.cloud",
+        "dataactions.prod-mxc1.mx-central-1.mypurecloud.com",
+    ),
+    (
+        "eu-west-1",
+        "mypurecloud.ie",
+        "dataactions.prod-euw1.eu-west-1.mypurecloud.com",
+    ),
+    (
+        "eu-west-2",
+        "euw2.pure.cloud",
+        "dataactions.prod-euw2.eu-west-2.mypurecloud.com",
+    ),
+    (
+        "eu-central-1",
+        "mypurecloud.de",
+        "dataactions.prod-euc1.eu-central-1.mypurecloud.com",
+    ),
+    (
+        "eu-central-2",
+        "euc2.pure.cloud",
+        "dataactions.prod-euc2.eu-central-2.mypurecloud.com",
+    ),
+    (
+        "me-central-1",
+        "mec1.pure.cloud",
+        "dataactions.prod-mec1.me-central-1.mypurecloud.com",
+    ),
+    (
+        "ap-south-1",
+        "aps1.pure.cloud",
+        "dataactions.prod-aps1.ap-south-1.mypurecloud.com",
+    ),
+    (
+        "ap-southeast-1",
+        "apse1.pure.cloud",
+        "dataactions.prod-apse1.ap-southeast-1.mypurecloud.com",
+    ),
+    (
+        "ap-southeast-2",
+        "mypurecloud.com.au",
+        "dataactions.prod-apse2.ap-southeast-2.mypurecloud.com",
+    ),
+    (
+        "ap-northeast-1",
+        "mypurecloud.jp",
+        "dataactions.prod-apne1.ap-northeast-1.mypurecloud.com",
+    ),
+    (
+        "ap-northeast-2",
+        "apne2.pure.cloud",
+        "dataactions.prod-apne2.ap-northeast-2.mypurecloud.com",
+    ),
+    (
+        "ap-northeast-3",
+        "apne3.pure.cloud",
+        "dataactions.prod-apne3.ap-northeast-3.mypurecloud.com",
+    ),
 ];
 
 /// The domain of a region given by name or by domain (trimmed, case-insensitive).
@@ -32,10 +102,10 @@ pub fn domain_of(region: &str) -> Option<&'static str> {
     let wanted = region.trim();
     REGIONS
         .iter()
-        .find(|(name, domain)| {
+        .find(|(name, domain, _)| {
             name.eq_ignore_ascii_case(wanted) || domain.eq_ignore_ascii_case(wanted)
         })
-        .map(|(_, domain)| *domain)
+        .map(|(_, domain, _)| *domain)
 }
 
 /// A region, by name or domain.
@@ -51,7 +121,7 @@ impl std::str::FromStr for Region {
         match domain_of(value) {
             Some(domain) => Ok(Region { domain }),
             None => {
-                let names: Vec<_> = REGIONS.iter().map(|(name, _)| *name).collect();
+                let names: Vec<_> = REGIONS.iter().map(|(name, _, _)| *name).collect();
                 Err(format!(
                     "is not a Genesys Cloud region; use a region name ({}) or its domain such as mypurecloud.ie",
                     names.join(", ")
@@ -65,6 +135,15 @@ impl Region {
     /// The Platform API's base URL.
     pub fn api_url(self) -> String {
         format!("https://api.{}", self.domain)
+    }
+
+    /// The name (DNS name) on the client certificate the region's data actions present over
+    /// mutual TLS.
+    pub fn data_actions_name(self) -> &'static str {
+        REGIONS
+            .iter()
+            .find(|(_, domain, _)| *domain == self.domain)
+            .map_or("", |(_, _, name)| *name)
     }
 
     /// The login service's base URL.
@@ -105,5 +184,22 @@ mod tests {
         assert_eq!(domain_of(" MyPureCloud.ie "), Some("mypurecloud.ie"));
         assert_eq!(domain_of("ap-northeast-3"), Some("apne3.pure.cloud"));
         assert_eq!(domain_of("mars-north-1"), None);
+    }
+
+    #[test]
+    fn each_region_has_its_own_data_actions_name() {
+        let region = |name: &str| name.parse::<Region>().unwrap();
+        assert_eq!(
+            region("mypurecloud.com").data_actions_name(),
+            "dataactions.prod.us-east-1.mypurecloud.com"
+        );
+        assert_eq!(
+            region("us-west-2").data_actions_name(),
+            "dataactions.prod-usw2.us-west-2.mypurecloud.com"
+        );
+        let mut names: Vec<_> = REGIONS.iter().map(|(_, _, name)| *name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), REGIONS.len());
     }
 }

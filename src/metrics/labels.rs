@@ -20,6 +20,12 @@ impl EncodeLabelSet for OrgLabel {
     }
 }
 
+/// `reason="expired"`: why a client certificate was refused (mutual TLS).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ClientCertificateLabels {
+    pub reason: &'static str,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
     #[prometheus(flatten)]

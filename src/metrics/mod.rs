@@ -15,7 +15,8 @@ mod registry;
 mod scrape;
 
 pub use labels::{
-    CallLabels, CallOutcome, OAuthClientInUse, OperationLabels, OrgLabel, RequestBodyLabels,
+    CallLabels, CallOutcome, ClientCertificateLabels, OAuthClientInUse, OperationLabels, OrgLabel,
+    RequestBodyLabels,
 };
 pub use scrape::{GenesysStatus, count_dropped_log_lines};
 
@@ -58,6 +59,9 @@ pub struct Metrics {
     pub tls_certificate_rejected: Gauge,
     /// When the certificate served now expires, in seconds since the Unix epoch.
     pub tls_certificate_expiry: Gauge,
+    /// Client certificates refused, by reason; exposed only with mutual TLS
+    /// ([`Metrics::checking_client_certificates`]).
+    pub client_certificate_refusals: Family<ClientCertificateLabels, Counter>,
     /// 1 for the body starts carry now, 0 for the other.
     request_body: Family<RequestBodyLabels, Gauge>,
     /// The settings the live figures are drawn against (`set_limits`).

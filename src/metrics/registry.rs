@@ -179,6 +179,7 @@ impl Default for Metrics {
             tls_reload_failures: Counter::default(),
             tls_certificate_rejected: Gauge::default(),
             tls_certificate_expiry: Gauge::default(),
+            client_certificate_refusals: Family::default(),
         }
     }
 }
@@ -234,6 +235,18 @@ impl Metrics {
             "tls_certificate_expiry_timestamp_seconds",
             "When the certificate served now expires (its notAfter), in seconds since the Unix epoch",
             self.tls_certificate_expiry.clone(),
+        );
+    }
+}
+
+impl Metrics {
+    /// Adds the refusals of client certificates: mutual TLS (`COBROWSE_TLS_CLIENT_CA`).
+    pub fn checking_client_certificates(&mut self) {
+        let registry = self.registry.sub_registry_with_prefix("cobrowse_proxy");
+        registry.register(
+            "tls_client_certificate_refusals",
+            "Calls or handshakes refused for their client certificate (mutual TLS), by reason: no_certificate, untrusted_chain, expired, revoked, not_for_client_auth, wrong_name, wrong_region_for_org",
+            self.client_certificate_refusals.clone(),
         );
     }
 }

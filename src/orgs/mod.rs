@@ -47,6 +47,8 @@ pub struct Org {
     /// build of the org's name counted together (`share`); `None` for the environment's one
     /// org, which may hold them all.
     pub in_flight: Option<Arc<Share>>,
+    /// The DNS name its data actions' client certificate must carry (mutual TLS).
+    pub tls_client_name: Option<String>,
     /// What `genesys` was built from: a reload that leaves it unchanged keeps the client,
     /// and so the token and what it learned.
     genesys_settings: GenesysSettings,
@@ -87,6 +89,8 @@ pub struct OrgBuilder {
     metrics: Arc<Metrics>,
     /// Each org's share of the instance's calls in flight, by name, for the orgs of a file.
     shares: Option<Shares>,
+    /// Mutual TLS: an org without the name its certificate must carry is refused.
+    pub(crate) requires_client_names: bool,
 }
 
 /// The most of the instance's `max_in_flight` calls one org may hold at once: three
@@ -114,6 +118,7 @@ impl OrgBuilder {
             reuse_window,
             metrics,
             shares: orgs_file.then(|| Shares::new(org_share(max_in_flight))),
+            requires_client_names: false,
         }
     }
 
@@ -146,6 +151,7 @@ impl OrgBuilder {
             in_flight: (self.shares.as_ref())
                 .zip(name)
                 .map(|(shares, name)| shares.of(name)),
+            tls_client_name: settings.tls_client_name.clone(),
             genesys_settings: settings.genesys.clone(),
         }
     }

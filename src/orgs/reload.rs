@@ -52,6 +52,12 @@ impl Orgs {
     async fn take(&self, watched: &WatchedFile, text: &str) -> Result<Reloaded, Vec<String>> {
         let _one_at_a_time = watched.reloading.lock().await;
         let settings = file::parse(text, &watched.defaults)?;
+        if self.builder.requires_client_names {
+            let missing = crate::config::missing_tls_client_names(&settings);
+            if !missing.is_empty() {
+                return Err(missing);
+            }
+        }
         // Before any org is built: a name gone leaves its calls in flight as orphans.
         if let Some(shares) = &self.builder.shares {
             shares.reload(settings.iter().filter_map(|s| s.name.as_deref()));
@@ -184,6 +190,7 @@ fn kept(old: &Org, new: &OrgSettings) -> Org {
         default_cobrowse_type: new.default_cobrowse_type,
         // Its calls in flight keep counting against its share.
         in_flight: old.in_flight.clone(),
+        tls_client_name: new.tls_client_name.clone(),
         genesys_settings: old.genesys_settings.clone(),
     }
 }

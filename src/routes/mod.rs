@@ -31,6 +31,8 @@ pub struct AppState {
     pub client_timeout: Duration,
     /// One permit per call in flight: a full semaphore answers `OVERLOADED` at once.
     pub in_flight: Arc<Semaphore>,
+    /// A client certificate naming the org's data actions is required (mutual TLS).
+    pub mutual_tls: bool,
     pub metrics: Arc<Metrics>,
 }
 

@@ -1,6 +1,7 @@
 //! `POST /v1/cobrowse/start`: the data action's target.
 //!
-//! The request path, in order: inbound credential -> content type -> size -> JSON object ->
+//! The request path, in order: client certificate (mutual TLS) -> inbound credential ->
+//! certificate's name for the credential's org -> content type -> size -> JSON object ->
 //! input contract -> domain parse -> agent (from the conversation when needed) -> cobrowse
 //! -> flat reply. Each step either passes typed data
 //! on or ends the call with a [`Failure`]; whatever happens, the caller gets one [`FlatReply`]
@@ -16,10 +17,13 @@ use tokio::time::{Instant, timeout};
 
 use super::AppState;
 use crate::domain::StartRequest;
+use crate::inbound_auth::Refusal;
 use crate::metrics::{InFlight, OrgLabel};
+use crate::orgs::Org;
 use crate::outcome::{CallOutcome, Echo, ErrorCode, Failure, FlatReply};
 use crate::reuse;
 use crate::telemetry::{log_call, request_id, with_request_id};
+use crate::tls::client_auth::{self, PeerCertificate, Refusal as CertRefusal};
 
 /// Flow inputs are three short strings; 16 KiB leaves room for any Architect quirk.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024;
@@ -59,14 +63,27 @@ async fn handle(
     echo: &mut Echo,
     org_label: &mut OrgLabel,
 ) -> reuse::Answer {
-    // The org is the credential's, and stays this call's whatever a reload does meanwhile.
-    let org = state.orgs.authenticate(request).map_err(|refusal| {
+    let unauthorized = |refusal: Refusal| {
         Failure::local(
             ErrorCode::Unauthorized,
             format!("{} {}", refusal.describe(), state.orgs.credential_hint()),
         )
-    })?;
+    };
+    // With mutual TLS, a call without a certificate is refused before its credential is
+    // looked at, and one whose certificate is not its org's as a wrong credential is: the
+    // reply never tells a caller that the credential it tried was right.
+    let certificate = state
+        .mutual_tls
+        .then(|| client_certificate(request, state))
+        .transpose()
+        .map_err(|()| unauthorized(Refusal::Wrong))?;
+    // The org is the credential's, and stays this call's whatever a reload does meanwhile.
+    let org = state.orgs.authenticate(request).map_err(unauthorized)?;
     *org_label = OrgLabel(org.name);
+    if let Some(certificate) = certificate {
+        certificate_names_org(&certificate, &org, state)
+            .map_err(|()| unauthorized(Refusal::Wrong))?;
+    }
     // Held until the reply is built; a full house answers at once instead of queueing past
     // the data action's timeout.
     let _org_permit = match &org.in_flight {
@@ -233,4 +250,34 @@ fn echo_of(input: &Map<String, Value>) -> Echo {
         cobrowse_type: text("cobrowseType"),
         ..Echo::default()
     }
+}
+
+/// The certificate the connection's handshake accepted (mutual TLS); none is refused.
+fn client_certificate(request: &HttpRequest, state: &AppState) -> Result<PeerCertificate, ()> {
+    let certificate = request.conn_data::<PeerCertificate>().cloned();
+    certificate.ok_or_else(|| {
+        let refusals = &state.metrics.client_certificate_refusals;
+        client_auth::refuse(refusals, CertRefusal::NoCertificate, None, None, None);
+    })
+}
+
+/// Whether the certificate names the data actions of the org the credential is for.
+fn certificate_names_org(
+    certificate: &PeerCertificate,
+    org: &Org,
+    state: &AppState,
+) -> Result<(), ()> {
+    // An org without a name to expect (given by URLs, added by a reload) takes none.
+    let checked = match &org.tls_client_name {
+        Some(expected) => client_auth::check_name(&certificate.0, expected),
+        None => Err((
+            CertRefusal::WrongName,
+            "the org has no name to expect: set tls_client_name in its table".to_owned(),
+        )),
+    };
+    checked.map_err(|(refusal, detail)| {
+        let refusals = &state.metrics.client_certificate_refusals;
+        let certificate = Some(&certificate.0);
+        client_auth::refuse(refusals, refusal, certificate, org.name, Some(&detail));
+    })
 }

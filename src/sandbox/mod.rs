@@ -88,6 +88,7 @@ impl Sandbox {
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: SecretString::from(DEMO_CLIENT_SECRET),
                 client_next: None,
+                tls_client_name: None,
             },
             InboundAuth::Required {
                 basic: Some(BasicAuth {
@@ -100,6 +101,7 @@ impl Sandbox {
         let shared = SharedSettings {
             listen,
             tls: None,
+            tls_client: None,
             client_timeout: Duration::from_secs(5),
             max_in_flight: 100,
             // As deployed: a second identical start shows `reused: true`.

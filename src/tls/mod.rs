@@ -8,6 +8,7 @@
 //! built once ([`TlsConfig::server_config`]) around a resolver that hands every handshake
 //! the pair served now; `expiry.rs` reads the certificate's end of validity for the metric.
 
+pub mod client_auth;
 mod expiry;
 mod watch;
 
@@ -68,14 +69,21 @@ pub fn load(cert: Option<&str>, key: Option<&str>) -> Result<Option<TlsConfig>, 
 }
 
 impl TlsConfig {
-    /// The server's rustls configuration: TLS 1.2 and 1.3, no client certificate, and the
-    /// certificate of the pair served at each handshake.
-    pub fn server_config(&self) -> Result<ServerConfig, TlsError> {
-        Ok(ServerConfig::builder_with_provider(provider())
+    /// The server's rustls configuration: TLS 1.2 and 1.3, a client certificate asked for
+    /// with mutual TLS only (`client`), and the certificate of the pair served at each
+    /// handshake.
+    pub fn server_config(
+        &self,
+        client: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
+    ) -> Result<ServerConfig, TlsError> {
+        let builder = ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
-            .map_err(|e| TlsError(vec![format!("TLS set-up failed: {e}")]))?
-            .with_no_client_auth()
-            .with_cert_resolver(self.0.clone()))
+            .map_err(|e| TlsError(vec![format!("TLS set-up failed: {e}")]))?;
+        let builder = match client {
+            Some(verifier) => builder.with_client_cert_verifier(verifier),
+            None => builder.with_no_client_auth(),
+        };
+        Ok(builder.with_cert_resolver(self.0.clone()))
     }
 
     /// When the certificate served now stops being valid, in seconds since the Unix epoch.

@@ -18,6 +18,7 @@ mod hostile;
 mod inbound;
 mod many_orgs;
 mod metrics;
+mod mutual_tls;
 mod oauth_rotation;
 mod orgs_reload;
 mod orgs_share;

@@ -17,6 +17,7 @@ mod egress_proxy;
 mod environment;
 mod export_action;
 mod logs;
+mod mutual_tls_log;
 mod orgs_memory;
 mod orgs_reload;
 mod redis_settings;

@@ -33,6 +33,9 @@ pub struct OrgSettings {
     pub genesys: GenesysSettings,
     pub inbound_auth: InboundAuth,
     pub default_cobrowse_type: CobrowseType,
+    /// The DNS name its data actions' client certificate must carry with mutual TLS: its
+    /// region's, or `COBROWSE_TLS_CLIENT_NAME`; `None` for an org given by URLs without one.
+    pub tls_client_name: Option<String>,
 }
 
 /// What an org does not set itself: the environment's values of the settings an org may
@@ -55,6 +58,8 @@ pub struct GenesysAccess {
     pub client_id: String,
     pub client_secret: SecretString,
     pub client_next: Option<OAuthClient>,
+    /// The certificate name of its data actions (mutual TLS), as `OrgSettings` has it.
+    pub tls_client_name: Option<String>,
 }
 
 const REQUESTS_PER_MINUTE: &str =
@@ -139,6 +144,7 @@ impl OrgDefaults {
             },
             inbound_auth,
             default_cobrowse_type: self.default_cobrowse_type,
+            tls_client_name: access.tls_client_name,
         }
     }
 }
@@ -182,6 +188,7 @@ fn genesys_access(source: &impl OrgSource, p: &mut Vec<String>) -> Option<Genesy
         })
     };
     let (api_url, login_url) = (url(OrgKey::ApiUrl), url(OrgKey::LoginUrl));
+    let tls_client_name = tls_client_name(source, p, region.flatten());
     let name = |key| source.name(key);
     let (api_url, login_url) = match (region, api_url, login_url) {
         (Some(region), api, login) => (
@@ -243,7 +250,35 @@ fn genesys_access(source: &impl OrgSource, p: &mut Vec<String>) -> Option<Genesy
         client_id: client_id.ok().flatten()?,
         client_secret: client_secret.ok().flatten()?,
         client_next: client_next.ok()?,
+        tls_client_name: tls_client_name?,
     })
+}
+
+/// The name on the org's data actions' client certificate: set, or its region's.
+fn tls_client_name(
+    source: &impl OrgSource,
+    p: &mut Vec<String>,
+    region: Option<Region>,
+) -> Option<Option<String>> {
+    match source.text(p, OrgKey::TlsClientName) {
+        Err(Reported) => None,
+        Ok(None) => Some(region.map(|region| region.data_actions_name().to_owned())),
+        Ok(Some(value)) => {
+            let name = value.to_ascii_lowercase();
+            match rustls::pki_types::ServerName::try_from(name.as_str()) {
+                Ok(rustls::pki_types::ServerName::DnsName(_)) => Some(Some(name)),
+                _ => {
+                    source.invalid(
+                        p,
+                        OrgKey::TlsClientName,
+                        &value,
+                        "must be a DNS name, the one on the client certificate of the org's data actions, such as dataactions.prod.us-east-1.mypurecloud.com",
+                    );
+                    None
+                }
+            }
+        }
+    }
 }
 
 /// The second OAuth client, asked for a token when Genesys refuses the first: its id and its
