@@ -15,21 +15,27 @@ use std::time::{Duration, Instant};
 
 use super::labels::{CallLabels, RequestBodyLabels};
 use super::{CallOutcome, GenesysStatus, Metrics, OrgLabel};
-use crate::outcome::ErrorCode;
 
 /// How long after an org left its series are removed again at each scrape.
 const LINGER: Duration = Duration::from_secs(5 * 60);
 
-/// The orgs a reload removed lately, and when.
+/// The orgs a reload removed lately, and when; and the labels of a call's series besides the
+/// org (the error codes are `outcome`'s, given by the reload that removes an org).
 #[derive(Default)]
-pub(super) struct Departed(Mutex<Vec<(&'static str, Instant)>>);
+pub(super) struct Departed(Mutex<(Vec<(&'static str, Instant)>, CallLabelsList)>);
+
+type CallLabelsList = &'static [(CallOutcome, &'static str)];
 
 impl Metrics {
     /// Removes every series of `org`, which a reload has just removed (and again at the
     /// scrapes of the next few minutes: what it was still doing may count once more).
-    pub fn forget_org(&self, org: &'static str) {
-        self.remove_series_of(org);
-        let mut departed = self.departed.0.lock().expect("departed orgs lock");
+    /// `call_labels`: every label a call's series may carry besides the org
+    /// (`outcome::call_labels`).
+    pub fn forget_org(&self, org: &'static str, call_labels: CallLabelsList) {
+        self.remove_series_of(org, call_labels);
+        let mut guard = self.departed.0.lock().expect("departed orgs lock");
+        let (departed, labels) = &mut *guard;
+        *labels = call_labels;
         // Those that left long ago are let go here too: without scrapes, the list would grow
         // with every org ever removed.
         departed.retain(|&(name, left)| name != org && left.elapsed() < LINGER);
@@ -39,14 +45,16 @@ impl Metrics {
     /// At a scrape, with the orgs `served` now: removes again the series of the orgs that
     /// left lately and are not back, and forgets those that left long enough ago.
     pub(super) fn sweep_departed(&self, served: &[(OrgLabel, GenesysStatus)]) {
-        let mut departed = self.departed.0.lock().expect("departed orgs lock");
+        let mut guard = self.departed.0.lock().expect("departed orgs lock");
+        let (departed, call_labels) = &mut *guard;
         if departed.is_empty() {
             return;
         }
+        let call_labels = *call_labels;
         let served: HashSet<&str> = served.iter().filter_map(|(org, _)| org.0).collect();
         departed.retain(|&(org, left)| {
             if !served.contains(org) {
-                self.remove_series_of(org);
+                self.remove_series_of(org, call_labels);
             }
             left.elapsed() < LINGER
         });
@@ -54,11 +62,9 @@ impl Metrics {
 
     /// Every series of `name` in the families with an `org` label but the three read at each
     /// scrape (`token_valid` and its kin), which each scrape fills from the orgs served then.
-    fn remove_series_of(&self, name: &'static str) {
+    fn remove_series_of(&self, name: &'static str, call_labels: CallLabelsList) {
         let org = OrgLabel(Some(name));
-        let calls = std::iter::once((CallOutcome::Started, ""))
-            .chain(ErrorCode::ALL.map(|code| (code.outcome(), code.as_str())));
-        for (outcome, error_code) in calls {
+        for &(outcome, error_code) in call_labels {
             self.calls.remove(&CallLabels {
                 org,
                 outcome,
@@ -90,6 +96,13 @@ mod tests {
         text.lines().filter(|l| l.contains(&label)).count()
     }
 
+    /// The labels of the calls [`serve`] counts (the service gives `outcome::call_labels`).
+    const CALLS: CallLabelsList = &[
+        (CallOutcome::Started, ""),
+        (CallOutcome::Failed, "GENESYS_AUTH_FAILED"),
+        (CallOutcome::Failed, "UPSTREAM_TIMEOUT"),
+    ];
+
     /// What building an org and serving its calls leaves in the families.
     fn serve(metrics: &Metrics, org: &'static str) {
         let org = OrgLabel(Some(org));
@@ -113,7 +126,7 @@ mod tests {
         let acme_series = series_of(&metrics, &both, "acme");
         assert!(series_of(&metrics, &both, "globex") >= 6);
 
-        metrics.forget_org("globex");
+        metrics.forget_org("globex", CALLS);
         assert_eq!(series_of(&metrics, &acme, "globex"), 0);
         assert_eq!(series_of(&metrics, &acme, "acme"), acme_series);
 
@@ -126,7 +139,7 @@ mod tests {
     fn an_org_removed_then_added_back_keeps_its_new_series() {
         let metrics = Metrics::for_many_orgs();
         serve(&metrics, "globex");
-        metrics.forget_org("globex");
+        metrics.forget_org("globex", CALLS);
         serve(&metrics, "globex");
         let served = [(OrgLabel(Some("globex")), GenesysStatus::default())];
         let text = metrics.render(&served);

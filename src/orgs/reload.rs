@@ -97,7 +97,9 @@ impl Orgs {
         self.current.store(Arc::new(OrgSet::new(orgs, &settings)));
         // Their series go with them: `/metrics` lists the orgs served, however many reloads.
         for name in &reloaded.removed {
-            self.builder.metrics.forget_org(super::intern(name));
+            self.builder
+                .metrics
+                .forget_org(super::intern(name), crate::outcome::call_labels());
         }
         Ok(reloaded)
     }

@@ -111,6 +111,18 @@ error_codes! {
     RequestTimeout,          "REQUEST_TIMEOUT",           REQUEST_TIMEOUT,         Failed,          true;
 }
 
+/// Every label a call's series may carry besides its org: a start, and each code with its
+/// outcome. What `metrics` removes of an org a reload removed.
+pub fn call_labels() -> &'static [(CallOutcome, &'static str)] {
+    static LABELS: std::sync::OnceLock<Vec<(CallOutcome, &'static str)>> =
+        std::sync::OnceLock::new();
+    LABELS.get_or_init(|| {
+        std::iter::once((CallOutcome::Started, ""))
+            .chain(ErrorCode::ALL.map(|code| (code.outcome(), code.as_str())))
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@
 mod code;
 mod from_genesys;
 
-pub use code::ErrorCode;
+pub use code::{ErrorCode, call_labels};
 pub(crate) use from_genesys::said as genesys_said;
 
 use actix_web::http::StatusCode;
