@@ -124,8 +124,9 @@ fn unanswered(error: &GenesysError) -> Option<(ErrorCode, String)> {
         Problem::TooLarge => (
             ErrorCode::InvalidUpstreamResponse,
             format!(
-                "{service} answered {} with a body over {MAX_ANSWER_BYTES} bytes, which is not a Genesys answer: check the COBROWSE_GENESYS_* URLs. {caution}",
-                error.status
+                "{service} answered {} with a body over {MAX_ANSWER_BYTES} bytes, which is not a Genesys answer: check {}. {caution}",
+                error.status,
+                Settings(error.org, &[OrgKey::ApiUrl, OrgKey::LoginUrl])
             ),
         ),
         Problem::Refused { .. }
@@ -245,7 +246,8 @@ fn api(error: &GenesysError) -> (ErrorCode, String) {
             Operation::ReadConversation => (
                 ErrorCode::InvalidUpstreamResponse,
                 format!(
-                    "Genesys answered {status} to reading the conversation, but not with a conversation; check COBROWSE_GENESYS_API_URL. Nothing was started."
+                    "Genesys answered {status} to reading the conversation, but not with a conversation; check {}. Nothing was started.",
+                    Settings(error.org, &[OrgKey::ApiUrl])
                 ),
             ),
             _ => (
@@ -315,7 +317,8 @@ fn refused(error: &GenesysError, conversation: &str, caution: &str) -> (ErrorCod
         _ => (
             ErrorCode::InvalidUpstreamResponse,
             format!(
-                "Genesys answered with unexpected status {status}; check COBROWSE_GENESYS_API_URL. {caution}"
+                "Genesys answered with unexpected status {status}; check {}. {caution}",
+                Settings(error.org, &[OrgKey::ApiUrl])
             ),
         ),
     }
@@ -421,6 +424,35 @@ mod tests {
             acme.contains(
                 "client_id and client_secret in [orgs.acme] of the orgs file (COBROWSE_ORGS_FILE)"
             ),
+            "{acme}"
+        );
+        assert!(!acme.contains("COBROWSE_GENESYS"), "{acme}");
+    }
+
+    #[test]
+    fn an_api_url_that_is_not_genesys_is_named_where_its_org_writes_it() {
+        let unexpected = |org| {
+            Failure::from(GenesysError {
+                status: 302,
+                org,
+                ..GenesysError::unanswered(
+                    Operation::StartCobrowse,
+                    Problem::Refused {
+                        code: String::new(),
+                        message: String::new(),
+                    },
+                )
+            })
+            .message
+        };
+        let environment = unexpected(None);
+        assert!(
+            environment.contains("check COBROWSE_GENESYS_API_URL."),
+            "{environment}"
+        );
+        let acme = unexpected(Some("acme"));
+        assert!(
+            acme.contains("check api_url in [orgs.acme] of the orgs file"),
             "{acme}"
         );
         assert!(!acme.contains("COBROWSE_GENESYS"), "{acme}");

@@ -438,6 +438,30 @@ async fn a_file_org_whose_client_is_refused_is_told_to_check_its_table_not_the_v
 }
 
 #[tokio::test]
+async fn a_file_org_whose_api_url_is_not_genesys_is_told_to_check_its_table() {
+    let orgs = TwoOrgs::start("api-url-names-table", &[]).await;
+    orgs.acme.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(token_reply("acme-access", 86_400))
+        .mount(&orgs.acme)
+        .await;
+    // What answers at the org's api_url is not Genesys: a redirect to a login page, say.
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/api/v2/conversations/[^/]+/cobrowse$"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", "/login"))
+        .mount(&orgs.acme)
+        .await;
+    let reply = orgs.as_acme(&valid_input()).await;
+    let message = reply["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("check api_url in [orgs.acme] of the orgs file"),
+        "{reply}"
+    );
+    assert!(!message.contains("COBROWSE_GENESYS"), "{message}");
+}
+
+#[tokio::test]
 async fn an_org_whose_genesys_hangs_leaves_room_for_the_other_orgs() {
     // 8 calls at once for the instance, so 6 for one org.
     let orgs = TwoOrgs::start("org-share", &[("MAX_IN_FLIGHT", "8")]).await;

@@ -65,7 +65,19 @@ impl GenesysClient {
     /// gave none. A conversation that is read is also checked for a live cobrowse session
     /// (`AgentChoice::already_active`); a flow-given agent without verifying reads nothing,
     /// so nothing is checked (docs/conversation.md says why).
+    /// A failure names this client's org, so its message names the org's settings.
     pub async fn choose_agent(
+        &self,
+        request: &StartRequest,
+        deadline: Instant,
+    ) -> Result<AgentChoice, GenesysError> {
+        let org = self.org.0;
+        self.choose(request, deadline)
+            .await
+            .map_err(|error| GenesysError { org, ..error })
+    }
+
+    async fn choose(
         &self,
         request: &StartRequest,
         deadline: Instant,

@@ -49,8 +49,21 @@ struct AgentPayload {
 }
 
 impl GenesysClient {
-    /// Starts a cobrowse session on the conversation for `agent`.
+    /// Starts a cobrowse session on the conversation for `agent`; a failure names this
+    /// client's org, so its message names the org's settings.
     pub async fn start_cobrowse(
+        &self,
+        request: &StartRequest,
+        agent: AgentId,
+        deadline: Instant,
+    ) -> Result<StartedSession, GenesysError> {
+        let org = self.org.0;
+        self.start(request, agent, deadline)
+            .await
+            .map_err(|error| GenesysError { org, ..error })
+    }
+
+    async fn start(
         &self,
         request: &StartRequest,
         agent: AgentId,
