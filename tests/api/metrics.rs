@@ -9,11 +9,17 @@ use crate::helpers::*;
 use crate::many_orgs::{TwoOrgs, orgs_toml};
 use crate::orgs_reload::{eventually, rewrite};
 
-/// The value of `series` (name and labels, exactly as exposed) in a `/metrics` page.
-pub fn value_of(metrics: &str, series: &str) -> f64 {
+/// The value of `series` (name and labels, exactly as exposed) in a `/metrics` page, as
+/// written; `None` when the page has no such series.
+pub fn sample<'a>(metrics: &'a str, series: &str) -> Option<&'a str> {
     metrics
         .lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+}
+
+/// The value of `series` in a `/metrics` page, which must have it.
+pub fn value_of(metrics: &str, series: &str) -> f64 {
+    sample(metrics, series)
         .unwrap_or_else(|| panic!("{series} is not in:\n{metrics}"))
         .parse()
         .unwrap()

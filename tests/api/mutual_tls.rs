@@ -95,10 +95,8 @@ impl Served {
             .await
             .unwrap();
         let series =
-            format!("cobrowse_proxy_tls_client_certificate_refusals_total{{reason=\"{reason}\"}} ");
-        page.lines()
-            .find_map(|line| line.strip_prefix(&series))
-            .map_or(0, |n| n.parse().unwrap())
+            format!("cobrowse_proxy_tls_client_certificate_refusals_total{{reason=\"{reason}\"}}");
+        crate::metrics::sample(&page, &series).map_or(0, |n| n.parse().unwrap())
     }
 }
 

@@ -14,6 +14,7 @@ use crate::helpers::{
     session_reply, spawn_app_with, valid_input,
 };
 use crate::many_orgs::{TwoOrgs, received};
+use crate::metrics::sample;
 use crate::orgs_reload::{eventually, rewrite};
 
 const NEXT_ID: &str = "next-client-id";
@@ -68,14 +69,6 @@ async fn token_requests_by(genesys: &MockServer) -> Vec<String> {
         .collect()
 }
 
-/// The value of the metric line that starts with `series` (name and labels, as written).
-fn sample(metrics: &str, series: &str) -> Option<String> {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .map(str::to_owned)
-}
-
 #[tokio::test]
 async fn a_refused_first_client_is_followed_by_the_second_within_the_call_and_kept() {
     let app = app_with_two_clients().await;
@@ -100,8 +93,7 @@ async fn a_refused_first_client_is_followed_by_the_second_within_the_call_and_ke
         sample(
             &metrics,
             r#"cobrowse_proxy_genesys_oauth_client{client="second"}"#
-        )
-        .as_deref(),
+        ),
         Some("1"),
         "{metrics}"
     );
@@ -109,8 +101,7 @@ async fn a_refused_first_client_is_followed_by_the_second_within_the_call_and_ke
         sample(
             &metrics,
             r#"cobrowse_proxy_genesys_oauth_client{client="first"}"#
-        )
-        .as_deref(),
+        ),
         Some("0"),
         "{metrics}"
     );
@@ -118,8 +109,7 @@ async fn a_refused_first_client_is_followed_by_the_second_within_the_call_and_ke
         sample(
             &metrics,
             "cobrowse_proxy_genesys_oauth_client_switches_total"
-        )
-        .as_deref(),
+        ),
         Some("1"),
         "{metrics}"
     );
@@ -166,8 +156,7 @@ async fn the_switch_goes_back_when_the_other_is_refused_in_turn() {
         sample(
             &metrics,
             r#"cobrowse_proxy_genesys_oauth_client{client="first"}"#
-        )
-        .as_deref(),
+        ),
         Some("1"),
         "{metrics}"
     );
@@ -175,8 +164,7 @@ async fn the_switch_goes_back_when_the_other_is_refused_in_turn() {
         sample(
             &metrics,
             "cobrowse_proxy_genesys_oauth_client_switches_total"
-        )
-        .as_deref(),
+        ),
         Some("2")
     );
 }
@@ -194,8 +182,7 @@ async fn an_accepted_first_client_is_the_only_one_asked() {
         sample(
             &metrics,
             r#"cobrowse_proxy_genesys_oauth_client{client="first"}"#
-        )
-        .as_deref(),
+        ),
         Some("1"),
         "{metrics}"
     );
@@ -203,8 +190,7 @@ async fn an_accepted_first_client_is_the_only_one_asked() {
         sample(
             &metrics,
             r#"cobrowse_proxy_genesys_oauth_client{client="second"}"#
-        )
-        .as_deref(),
+        ),
         Some("0"),
         "{metrics}"
     );
@@ -212,8 +198,7 @@ async fn an_accepted_first_client_is_the_only_one_asked() {
         sample(
             &metrics,
             "cobrowse_proxy_genesys_oauth_client_switches_total"
-        )
-        .as_deref(),
+        ),
         Some("0")
     );
 }
@@ -231,8 +216,7 @@ async fn both_clients_refused_is_genesys_auth_failed() {
         sample(
             &metrics,
             r#"cobrowse_proxy_genesys_oauth_client{client="first"}"#
-        )
-        .as_deref(),
+        ),
         Some("1"),
         "the client in use stays the first: {metrics}"
     );
@@ -298,8 +282,7 @@ async fn an_org_of_the_orgs_file_switches_to_its_own_second_client() {
             sample(
                 &metrics,
                 &format!("cobrowse_proxy_genesys_oauth_client{series}")
-            )
-            .as_deref(),
+            ),
             Some(value),
             "{series}: {metrics}"
         );
@@ -312,8 +295,7 @@ async fn an_org_of_the_orgs_file_switches_to_its_own_second_client() {
         sample(
             &metrics,
             r#"cobrowse_proxy_genesys_oauth_client_switches_total{org="acme"}"#
-        )
-        .as_deref(),
+        ),
         Some("1")
     );
 
