@@ -2,6 +2,8 @@
 //! the orgs file, whatever reads them. Below everything that names a setting to an admin:
 //! `config` reads by them, `outcome` and `doctor` tell the admin where to write one.
 
+use std::fmt;
+
 /// The prefix of every variable this service reads.
 pub const PREFIX: &str = "COBROWSE_";
 
@@ -85,5 +87,32 @@ impl OrgKey {
                 | OrgKey::VerifyAgent
                 | OrgKey::RequestBody
         )
+    }
+}
+
+/// Where an org writes `keys`, as an admin edits them: the variables for the environment's
+/// one org, the org's table for an org of the orgs file (whose variables are refused):
+/// `COBROWSE_GENESYS_LOGIN_URL`, or `login_url in [orgs.acme] of the orgs file (...)`.
+/// (doctor's `SetIn` words a single key more briefly, beside its org's other checks.)
+pub struct Settings(pub Option<&'static str>, pub &'static [OrgKey]);
+
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Settings(org, keys) = *self;
+        for (i, key) in keys.iter().enumerate() {
+            let joint = match i {
+                0 => "",
+                _ if i + 1 == keys.len() => " and ",
+                _ => ", ",
+            };
+            match org {
+                None => write!(f, "{joint}{PREFIX}{}", key.variable())?,
+                Some(_) => write!(f, "{joint}{}", key.key())?,
+            }
+        }
+        match org {
+            None => Ok(()),
+            Some(org) => write!(f, " in [orgs.{org}] of the orgs file ({PREFIX}ORGS_FILE)"),
+        }
     }
 }

@@ -3,13 +3,11 @@
 //! Every status-to-code rule lives here, for the login service and the Platform API alike,
 //! and so does every word about what to do next.
 
-use std::fmt;
-
 use super::{ErrorCode, Failure};
 use crate::genesys::Operation;
 use crate::genesys::transport::MAX_ANSWER_BYTES;
 use crate::genesys::{GenesysError, Problem};
-use crate::org_keys::{OrgKey, PREFIX};
+use crate::org_keys::{OrgKey, Settings};
 
 /// The one warning for a start whose outcome is unknown: it may have reached Genesys.
 const MAY_HAVE_STARTED: &str = "The session may or may not have started: Genesys may have started it without this service learning so. Check the conversation before starting again.";
@@ -176,31 +174,6 @@ fn token(error: &GenesysError) -> (ErrorCode, String) {
                 Settings(error.org, &[OrgKey::LoginUrl]),
             ),
         ),
-    }
-}
-
-/// Where an org writes `keys`, as an admin edits them: the variables for the environment's
-/// one org, the org's table for an org of the orgs file (whose variables are refused).
-struct Settings(Option<&'static str>, &'static [OrgKey]);
-
-impl fmt::Display for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Settings(org, keys) = *self;
-        for (i, key) in keys.iter().enumerate() {
-            let joint = match i {
-                0 => "",
-                _ if i + 1 == keys.len() => " and ",
-                _ => ", ",
-            };
-            match org {
-                None => write!(f, "{joint}{PREFIX}{}", key.variable())?,
-                Some(_) => write!(f, "{joint}{}", key.key())?,
-            }
-        }
-        match org {
-            None => Ok(()),
-            Some(org) => write!(f, " in [orgs.{org}] of the orgs file ({PREFIX}ORGS_FILE)"),
-        }
     }
 }
 
