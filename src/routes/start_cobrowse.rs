@@ -81,7 +81,7 @@ async fn handle(
     let org = state.orgs.authenticate(request).map_err(unauthorized)?;
     *org_label = OrgLabel(org.name);
     if let Some(certificate) = certificate {
-        certificate_names_org(&certificate, &org, state)
+        certificate_names_org(certificate, &org, state)
             .map_err(|()| unauthorized(Refusal::Wrong))?;
     }
     // Held until the reply is built; a full house answers at once instead of queueing past
@@ -253,9 +253,11 @@ fn echo_of(input: &Map<String, Value>) -> Echo {
 }
 
 /// The certificate the connection's handshake accepted (mutual TLS); none is refused.
-fn client_certificate(request: &HttpRequest, state: &AppState) -> Result<PeerCertificate, ()> {
-    let certificate = request.conn_data::<PeerCertificate>().cloned();
-    certificate.ok_or_else(|| {
+fn client_certificate<'a>(
+    request: &'a HttpRequest,
+    state: &AppState,
+) -> Result<&'a PeerCertificate, ()> {
+    request.conn_data::<PeerCertificate>().ok_or_else(|| {
         let refusals = &state.metrics.client_certificate_refusals;
         client_auth::refuse(refusals, CertRefusal::NoCertificate, None, None, None);
     })

@@ -183,7 +183,6 @@ impl ClientAuth {
 }
 
 /// The client certificate a connection's handshake accepted, for its calls.
-#[derive(Clone)]
 pub struct PeerCertificate(pub CertificateDer<'static>);
 
 /// `HttpServer::on_connect`: keeps the connection's client certificate, if any.
