@@ -1,6 +1,7 @@
 //! Files read again when they change without a restart (the orgs file, the served
 //! certificate and key): which version of a file a path leads to, and how often it is looked at.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -24,4 +25,12 @@ impl Version {
                 .map(|meta| (meta.dev(), meta.ino(), meta.len(), meta.modified().ok())),
         )
     }
+}
+
+/// Enough to tell what a watched file says from what it said before, so a new version saying
+/// the same is not taken again; never shown (a watched file holds secrets).
+pub fn digest(said: &(impl Hash + ?Sized)) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    said.hash(&mut hasher);
+    hasher.finish()
 }

@@ -14,7 +14,6 @@
 //! time nothing in it changed.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use secrecy::ExposeSecret;
@@ -25,7 +24,7 @@ use crate::config::OrgSettings;
 use crate::config::orgs_file as file;
 use crate::genesys::GenesysSettings;
 use crate::metrics::Metrics;
-use crate::watched_file::{Version, WATCH_EVERY};
+use crate::watched_file::{Version, WATCH_EVERY, digest};
 
 /// What a reload changed, by org name.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -174,13 +173,6 @@ impl Orgs {
             }
         }
     }
-}
-
-/// Enough to tell one text from another; never shown (the text holds secrets).
-fn digest(text: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// `old`'s Genesys client and reuse store, with what else `new` says.

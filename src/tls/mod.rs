@@ -13,7 +13,6 @@ mod expiry;
 mod watch;
 
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -25,7 +24,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use crate::watched_file::Version;
+use crate::watched_file::{Version, digest};
 
 /// HTTPS as configured: the two files, and the pair read from them that is served now.
 /// Clones share that pair. `Debug` says nothing of the key.
@@ -62,7 +61,7 @@ pub fn load(cert: Option<&str>, key: Option<&str>) -> Result<Option<TlsConfig>, 
     let pair = files.check(&cert, &key).map_err(TlsError)?;
     Ok(Some(TlsConfig(Arc::new(Served {
         read_at_start: versions,
-        said_at_start: digest(&cert, &key),
+        said_at_start: digest(&(&cert, &key)),
         files,
         pair: ArcSwap::from_pointee(pair),
     }))))
@@ -212,13 +211,6 @@ fn pem_problem(e: &pem::Error) -> String {
 /// When `pair`'s certificate stops being valid (read when it was checked).
 fn expires(pair: &CertifiedKey) -> i64 {
     expiry::not_after(&pair.cert[0]).unwrap_or_default()
-}
-
-/// Enough to tell one pair of files from another; never shown (the key is a secret).
-fn digest(cert: &[u8], key: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    (cert, key).hash(&mut hasher);
-    hasher.finish()
 }
 
 #[cfg(test)]

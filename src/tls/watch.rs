@@ -51,7 +51,7 @@ impl TlsConfig {
             }
             seen = now;
             let read = served.files.read();
-            let said = read.as_ref().ok().map(|(cert, key)| digest(cert, key));
+            let said = read.as_ref().ok().map(|(cert, key)| digest(&(cert, key)));
             if said.is_some() && said == last_said {
                 continue;
             }
