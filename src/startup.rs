@@ -23,6 +23,7 @@ use crate::outcome::ErrorCode;
 use crate::reuse::redis::{RedisSettings, RedisStore};
 use crate::routes::{self, AppState};
 use crate::tls::client_auth;
+use crate::tls::forwarded::ClientCertificates;
 
 /// Server threads: enough for two cores, few enough that each keeps warm connections.
 const MAX_WORKERS: usize = 2;
@@ -127,13 +128,20 @@ impl Application {
             defaults.requests_per_minute.map_or(0, |n| n.get()),
             defaults.upstream_timeout,
         );
+        let client_certificates = deployment
+            .shared
+            .tls_client
+            .as_ref()
+            .map(ClientCertificates::new)
+            .transpose()
+            .map_err(io::Error::other)?;
         let state = web::Data::new(AppState {
             contract: Contract::compile(),
             orgs,
             error_mode: deployment.shared.error_mode,
             client_timeout: deployment.shared.client_timeout,
             in_flight: Arc::new(Semaphore::new(deployment.shared.max_in_flight)),
-            mutual_tls: deployment.shared.tls_client.is_some(),
+            client_certificates,
             metrics,
         });
         let orgs_watch = deployment.orgs_file.is_some().then(|| {

@@ -44,6 +44,7 @@ pub(super) struct RawEnv {
     pub(super) tls_client_ca: Option<String>,
     pub(super) tls_client_crl: Option<String>,
     pub(super) tls_client_name: Option<String>,
+    pub(super) tls_client_cert_proxies: Option<String>,
     pub(super) reuse_window_ms: Option<String>,
     pub(super) redis_url: Option<SecretString>,
     pub(super) redis_cluster: Option<String>,

@@ -14,6 +14,7 @@ use crate::outcome::ErrorMode;
 use crate::reuse::redis::{self, RedisSettings};
 use crate::telemetry::LogFormat;
 use crate::tls::client_auth::{self, ClientAuth};
+use crate::tls::forwarded;
 use crate::tls::{self, TlsConfig};
 
 /// What the server and every org share. Add a deployment-wide setting here: a field, its
@@ -23,7 +24,8 @@ pub struct SharedSettings {
     pub listen: SocketAddr,
     /// Serve HTTPS directly when set (`COBROWSE_TLS_CERT`/`COBROWSE_TLS_KEY`).
     pub tls: Option<TlsConfig>,
-    /// Ask for and check a client certificate (`COBROWSE_TLS_CLIENT_CA`/`_CRL`): mutual TLS.
+    /// Ask for and check a client certificate (`COBROWSE_TLS_CLIENT_CA`/`_CRL`): mutual TLS,
+    /// at the handshake or from trusted proxies (`COBROWSE_TLS_CLIENT_CERT_PROXIES`).
     pub tls_client: Option<ClientAuth>,
     /// How long a client may take to send its request head and body.
     pub client_timeout: Duration,
@@ -97,22 +99,7 @@ pub(super) fn read(
             .map_err(|e| p.extend(e.0))
             .ok()
     };
-    let tls_client = if [&raw.tls_client_ca, &raw.tls_client_crl]
-        .iter()
-        .any(|path| path.as_deref() == Some(NOT_TEXT))
-    {
-        None
-    } else {
-        let ca = set(&raw.tls_client_ca);
-        if ca.is_some() && set(&raw.tls_cert).is_none() {
-            p.push(
-                "COBROWSE_TLS_CLIENT_CA asks for client certificates, which only a service serving HTTPS itself can: set COBROWSE_TLS_CERT and COBROWSE_TLS_KEY too, or unset it".to_owned(),
-            );
-        }
-        client_auth::load(ca.as_deref(), set(&raw.tls_client_crl).as_deref())
-            .map_err(|e| p.extend(e.0))
-            .ok()
-    };
+    let tls_client = tls_client(p, raw);
 
     let shared = (|| {
         Some(SharedSettings {
@@ -128,6 +115,43 @@ pub(super) fn read(
         })
     })();
     (shared, defaults)
+}
+
+/// Mutual TLS (`COBROWSE_TLS_CLIENT_CA`, `_CRL`, `_CERT_PROXIES`): `Some(None)` without it,
+/// `None` when a variable of it is invalid.
+fn tls_client(p: &mut Vec<String>, raw: &RawEnv) -> Option<Option<ClientAuth>> {
+    let proxies = parse_with(
+        p,
+        "TLS_CLIENT_CERT_PROXIES",
+        &raw.tls_client_cert_proxies,
+        "",
+        forwarded::parse_proxies,
+    );
+    // A path that is not text was reported already.
+    if [&raw.tls_client_ca, &raw.tls_client_crl]
+        .iter()
+        .any(|path| path.as_deref() == Some(NOT_TEXT))
+    {
+        return None;
+    }
+    let ca = set(&raw.tls_client_ca);
+    // Set, even to a value with problems of its own: it says the proxies pass certificates.
+    let behind_proxies = set(&raw.tls_client_cert_proxies);
+    if ca.is_some() && set(&raw.tls_cert).is_none() && behind_proxies.is_none() {
+        p.push(format!(
+            "{PREFIX}TLS_CLIENT_CA asks for client certificates, which only a service serving HTTPS itself, or behind a proxy that passes them on, can check: set {PREFIX}TLS_CERT and {PREFIX}TLS_KEY too, or {PREFIX}TLS_CLIENT_CERT_PROXIES to the addresses of the ingress or load balancer that terminates TLS (docs/security.md), or unset it"
+        ));
+    }
+    if ca.is_none() && behind_proxies.is_some_and(|v| v != NOT_TEXT) {
+        p.push(format!(
+            "{PREFIX}TLS_CLIENT_CERT_PROXIES names proxies trusted to pass a client certificate on, which is checked only with {PREFIX}TLS_CLIENT_CA: set it to the CA bundle the proxy trusts too, or unset {PREFIX}TLS_CLIENT_CERT_PROXIES"
+        ));
+    }
+    let client = client_auth::load(ca.as_deref(), set(&raw.tls_client_crl).as_deref())
+        .map_err(|e| p.extend(e.0))
+        .ok()?;
+    let proxies = proxies?;
+    Some(client.map(|client| client.trusting(proxies)))
 }
 
 /// `COBROWSE_REDIS_URL` and the settings beside it (`_CLUSTER`, `_CA_FILE`, `_NAMESPACE`);

@@ -245,7 +245,7 @@ impl Metrics {
         let registry = self.registry.sub_registry_with_prefix("cobrowse_proxy");
         registry.register(
             "tls_client_certificate_refusals",
-            "Calls or handshakes refused for their client certificate (mutual TLS), by reason: no_certificate, untrusted_chain, expired, revoked, not_for_client_auth, wrong_name, wrong_region_for_org",
+            "Calls or handshakes refused for their client certificate (mutual TLS), by reason: no_certificate, untrusted_chain, expired, revoked, not_for_client_auth, wrong_name, wrong_region_for_org, header_from_untrusted_peer",
             self.client_certificate_refusals.clone(),
         );
     }

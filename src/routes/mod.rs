@@ -15,6 +15,7 @@ use crate::metrics::Metrics;
 use crate::orgs::Orgs;
 use crate::outcome::{Echo, ErrorCode, ErrorMode, Failure, FlatReply};
 use crate::telemetry::{request_id, with_request_id};
+use crate::tls::forwarded::ClientCertificates;
 
 /// The route a data action calls. `export-action` writes it into the action, and
 /// `tests/api/genesys_runtime.rs` calls the service through an export, so the two cannot
@@ -31,8 +32,9 @@ pub struct AppState {
     pub client_timeout: Duration,
     /// One permit per call in flight: a full semaphore answers `OVERLOADED` at once.
     pub in_flight: Arc<Semaphore>,
-    /// A client certificate naming the org's data actions is required (mutual TLS).
-    pub mutual_tls: bool,
+    /// With mutual TLS, where a call's client certificate comes from: it must name the org's
+    /// data actions.
+    pub client_certificates: Option<ClientCertificates>,
     pub metrics: Arc<Metrics>,
 }
 

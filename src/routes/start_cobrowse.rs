@@ -1,17 +1,21 @@
 //! `POST /v1/cobrowse/start`: the data action's target.
 //!
-//! The request path, in order: client certificate (mutual TLS) -> inbound credential ->
+//! The request path, in order: client certificate (mutual TLS: the handshake's, or a trusted
+//! proxy's header) -> inbound credential ->
 //! certificate's name for the credential's org -> content type -> size -> JSON object ->
 //! input contract -> domain parse -> agent (from the conversation when needed) -> cobrowse
 //! -> flat reply. Each step either passes typed data
 //! on or ends the call with a [`Failure`]; whatever happens, the caller gets one [`FlatReply`]
 //! and the log gets one line.
 
+use std::borrow::Cow;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::mime;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
+use rustls::pki_types::CertificateDer;
 use serde_json::{Map, Value};
 use tokio::time::{Instant, timeout};
 
@@ -23,7 +27,8 @@ use crate::orgs::Org;
 use crate::outcome::{CallOutcome, Echo, ErrorCode, Failure, FlatReply};
 use crate::reuse;
 use crate::telemetry::{log_call, request_id, with_request_id};
-use crate::tls::client_auth::{self, PeerCertificate, Refusal as CertRefusal};
+use crate::tls::client_auth::{self, Refusal as CertRefusal};
+use crate::tls::forwarded::ClientCertificates;
 
 /// Flow inputs are three short strings; 16 KiB leaves room for any Architect quirk.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024;
@@ -73,15 +78,16 @@ async fn handle(
     // looked at, and one whose certificate is not its org's as a wrong credential is: the
     // reply never tells a caller that the credential it tried was right.
     let certificate = state
-        .mutual_tls
-        .then(|| client_certificate(request, state))
+        .client_certificates
+        .as_ref()
+        .map(|certificates| client_certificate(request, certificates, state))
         .transpose()
         .map_err(|()| unauthorized(Refusal::Wrong))?;
     // The org is the credential's, and stays this call's whatever a reload does meanwhile.
     let org = state.orgs.authenticate(request).map_err(unauthorized)?;
     *org_label = OrgLabel(org.name);
     if let Some(certificate) = certificate {
-        certificate_names_org(certificate, &org, state)
+        certificate_names_org(&certificate, &org, state)
             .map_err(|()| unauthorized(Refusal::Wrong))?;
     }
     // Held until the reply is built; a full house answers at once instead of queueing past
@@ -252,26 +258,29 @@ fn echo_of(input: &Map<String, Value>) -> Echo {
     }
 }
 
-/// The certificate the connection's handshake accepted (mutual TLS); none is refused.
+/// The certificate the connection's handshake accepted, or a trusted proxy passed (mutual
+/// TLS); none, or a certificate header from any other peer, is refused.
 fn client_certificate<'a>(
     request: &'a HttpRequest,
+    certificates: &ClientCertificates,
     state: &AppState,
-) -> Result<&'a PeerCertificate, ()> {
-    request.conn_data::<PeerCertificate>().ok_or_else(|| {
+) -> Result<Cow<'a, CertificateDer<'static>>, ()> {
+    certificates.of_call(request).map_err(|refused| {
         let refusals = &state.metrics.client_certificate_refusals;
-        client_auth::refuse(refusals, CertRefusal::NoCertificate, None, None, None);
+        let (certificate, detail) = (refused.certificate.as_ref(), refused.detail.as_deref());
+        client_auth::refuse(refusals, refused.refusal, certificate, None, detail);
     })
 }
 
 /// Whether the certificate names the data actions of the org the credential is for.
 fn certificate_names_org(
-    certificate: &PeerCertificate,
+    certificate: &CertificateDer<'_>,
     org: &Org,
     state: &AppState,
 ) -> Result<(), ()> {
     // An org without a name to expect (given by URLs, added by a reload) takes none.
     let checked = match &org.tls_client_name {
-        Some(expected) => client_auth::check_name(&certificate.0, expected),
+        Some(expected) => client_auth::check_name(certificate, expected),
         None => Err((
             CertRefusal::WrongName,
             "the org has no name to expect: set tls_client_name in its table".to_owned(),
@@ -279,7 +288,12 @@ fn certificate_names_org(
     };
     checked.map_err(|(refusal, detail)| {
         let refusals = &state.metrics.client_certificate_refusals;
-        let certificate = Some(&certificate.0);
-        client_auth::refuse(refusals, refusal, certificate, org.name, Some(&detail));
+        client_auth::refuse(
+            refusals,
+            refusal,
+            Some(certificate),
+            org.name,
+            Some(&detail),
+        );
     })
 }

@@ -8,8 +8,9 @@
 //! A connection without a certificate is let through, so that the call can be refused with
 //! the flat `UNAUTHORIZED` reply and counted as `no_certificate` rather than as a bare reset;
 //! the call then checks that the certificate names the data actions of the org its
-//! credential is for ([`check_name`]). The caller never learns which check failed: the log
-//! line and `tls_client_certificate_refusals_total{reason}` tell the admin.
+//! credential is for ([`check_name`]); a certificate a proxy passes in a header gets the same
+//! checks ([`super::forwarded`]). The caller never learns which check failed: the log line
+//! and `tls_client_certificate_refusals_total{reason}` tell the admin.
 
 use std::any::Any;
 use std::fmt;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use actix_tls::accept::rustls_0_23::TlsStream;
 use actix_web::dev::Extensions;
 use actix_web::rt::net::TcpStream;
+use ipnet::IpNet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use rustls::client::danger::HandshakeSignatureValid;
@@ -42,6 +44,7 @@ pub enum Refusal {
     NotForClientAuth,
     WrongName,
     WrongRegionForOrg,
+    HeaderFromUntrustedPeer,
 }
 
 impl Refusal {
@@ -54,11 +57,12 @@ impl Refusal {
             Refusal::NotForClientAuth => "not_for_client_auth",
             Refusal::WrongName => "wrong_name",
             Refusal::WrongRegionForOrg => "wrong_region_for_org",
+            Refusal::HeaderFromUntrustedPeer => "header_from_untrusted_peer",
         }
     }
 
     /// The refusal of a certificate webpki did not accept.
-    fn of(error: &Error) -> Refusal {
+    pub(super) fn of(error: &Error) -> Refusal {
         match error {
             Error::InvalidCertificate(
                 CertificateError::Expired
@@ -75,11 +79,13 @@ impl Refusal {
     }
 }
 
-/// The CAs (and CRLs) client certificates are checked against. `Debug` lists nothing.
+/// The CAs (and CRLs) client certificates are checked against, and the proxies trusted to
+/// pass one in a header. `Debug` lists nothing.
 #[derive(Clone)]
 pub struct ClientAuth {
     roots: Arc<RootCertStore>,
     crls: Vec<CertificateRevocationListDer<'static>>,
+    pub(super) proxies: Vec<IpNet>,
 }
 
 impl fmt::Debug for ClientAuth {
@@ -145,6 +151,7 @@ pub fn load(ca: Option<&str>, crl: Option<&str>) -> Result<Option<ClientAuth>, T
     let client = ClientAuth {
         roots: Arc::new(roots),
         crls,
+        proxies: Vec::new(),
     };
     // Built once now, so that a CRL webpki cannot parse fails at start-up.
     match client.webpki().build() {
@@ -157,11 +164,16 @@ pub fn load(ca: Option<&str>, crl: Option<&str>) -> Result<Option<ClientAuth>, T
 }
 
 impl ClientAuth {
+    /// Trusts the peers in `proxies` to pass a certificate in a header (`..._CERT_PROXIES`).
+    pub fn trusting(self, proxies: Vec<IpNet>) -> Self {
+        ClientAuth { proxies, ..self }
+    }
+
     /// webpki's verifier for the bundle. A CRL revokes the client certificates it lists; a
     /// certificate of a CA without a CRL here is not refused for that (during a CA rotation
     /// the bundle may hold a CA whose CRL is not given), and only the client's certificate is
     /// looked up, Genesys's being signed directly by the trusted root.
-    fn webpki(&self) -> ClientCertVerifierBuilder {
+    pub(super) fn webpki(&self) -> ClientCertVerifierBuilder {
         WebPkiClientVerifier::builder_with_provider(self.roots.clone(), provider())
             .with_crls(self.crls.clone())
             .allow_unknown_revocation_status()

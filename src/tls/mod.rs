@@ -10,6 +10,7 @@
 
 pub mod client_auth;
 mod expiry;
+pub mod forwarded;
 mod watch;
 
 use std::fmt;

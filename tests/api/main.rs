@@ -23,6 +23,7 @@ mod oauth_rotation;
 mod orgs_reload;
 mod orgs_share;
 mod prometheus_server;
+mod proxied_certificates;
 mod real_conversations;
 mod redirects;
 mod redis_cluster;

@@ -11,16 +11,16 @@ use crate::common::certificate_files;
 use crate::helpers::*;
 use crate::many_orgs::{org_genesys, orgs_toml, spawn_many, write_orgs_file};
 
-const US_EAST_1: &str = "dataactions.prod.us-east-1.mypurecloud.com";
-const US_WEST_2: &str = "dataactions.prod-usw2.us-west-2.mypurecloud.com";
+pub const US_EAST_1: &str = "dataactions.prod.us-east-1.mypurecloud.com";
+pub const US_WEST_2: &str = "dataactions.prod-usw2.us-west-2.mypurecloud.com";
 
 /// A CA of the test's own: its PEM and what signs with it.
-struct Ca {
-    pem: String,
+pub struct Ca {
+    pub pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
-fn ca(name: &str) -> Ca {
+pub fn ca(name: &str) -> Ca {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params
@@ -36,7 +36,17 @@ fn ca(name: &str) -> Ca {
 
 /// A client certificate for `name`, for client authentication, valid now unless `change`
 /// says otherwise: its PEM and its key's, as `reqwest::Identity::from_pem` takes them.
-fn client(ca: Option<&Ca>, name: &str, change: impl FnOnce(&mut CertificateParams)) -> String {
+pub fn client(ca: Option<&Ca>, name: &str, change: impl FnOnce(&mut CertificateParams)) -> String {
+    let (cert, key) = issue(ca, name, change);
+    format!("{cert}{key}")
+}
+
+/// [`client`]'s certificate and key apart: the PEM of each.
+pub fn issue(
+    ca: Option<&Ca>,
+    name: &str,
+    change: impl FnOnce(&mut CertificateParams),
+) -> (String, String) {
     let mut params = CertificateParams::new(vec![name.to_owned()]).unwrap();
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     change(&mut params);
@@ -45,7 +55,7 @@ fn client(ca: Option<&Ca>, name: &str, change: impl FnOnce(&mut CertificateParam
         Some(ca) => params.signed_by(&key, &ca.issuer).unwrap(),
         None => params.self_signed(&key).unwrap(),
     };
-    format!("{}{}", cert.pem(), key.serialize_pem())
+    (cert.pem(), key.serialize_pem())
 }
 
 /// The service's address over HTTPS, and the PEM of its own certificate to trust.
@@ -109,7 +119,7 @@ enum Credential {
 const ONE_ORG: Credential = Credential::Basic(USERNAME, PASSWORD);
 
 /// Writes `pem` to a file of the test's own; its path.
-fn file(test: &str, name: &str, pem: &str) -> String {
+pub fn file(test: &str, name: &str, pem: &str) -> String {
     let dir = std::env::temp_dir().join(format!("cobrowse-mtls-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
@@ -140,12 +150,12 @@ async fn one_org(test: &str, bundle: &str) -> Served {
     }
 }
 
-fn started(reply: &Option<Value>) -> bool {
+pub fn started(reply: &Option<Value>) -> bool {
     reply.as_ref().is_some_and(|r| r["errorCode"] == "")
 }
 
 /// Refused with the flat reply, saying nothing of the certificate.
-fn unauthorized(reply: &Option<Value>) -> bool {
+pub fn unauthorized(reply: &Option<Value>) -> bool {
     let reply = reply.as_ref().expect("an answer, not a refused connection");
     let text = reply.to_string().to_lowercase();
     reply["errorCode"] == "UNAUTHORIZED" && !text.contains("certificate")
