@@ -27,6 +27,11 @@ pub enum Command {
         /// Where to serve: a loopback address (any in 127.0.0.0/8, or [::1]) and port.
         #[arg(long, default_value = "127.0.0.1:8080", value_parser = crate::sandbox::loopback)]
         listen: SocketAddr,
+        /// Serve HTTPS and ask for a client certificate, as COBROWSE_TLS_CLIENT_CA does: a
+        /// throw-away CA and certificates are made in a temporary directory (removed on exit),
+        /// and the printed curl presents one named like a region's data actions.
+        #[arg(long)]
+        mutual_tls: bool,
     },
     /// Print the data action to import into Genesys Cloud (Admin > Integrations > Actions >
     /// Import), built from the contract this binary enforces. It holds no credential: with

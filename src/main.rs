@@ -42,9 +42,14 @@ fn main() -> ExitCode {
                 }
             })
         }
-        Command::Sandbox { listen } => runtime().block_on(async {
+        Command::Sandbox { listen, mutual_tls } => runtime().block_on(async {
             let _logs = telemetry::init(LogFormat::Pretty);
-            match Sandbox::start(listen) {
+            let started = if mutual_tls {
+                Sandbox::start_with_mutual_tls(listen)
+            } else {
+                Sandbox::start(listen)
+            };
+            match started {
                 Ok(sandbox) => {
                     println!("{}", sandbox.instructions());
                     served(sandbox.run_until_stopped().await)

@@ -57,6 +57,12 @@ resource "genesyscloud_integration" "cobrowse_proxy" {
     credentials = {
       basicAuth = genesyscloud_integration_credential.inbound.id
     }
+    # Mutual TLS: which CA issues the client certificate the data actions present. Null
+    # leaves the integration's properties as Genesys has them: the provider writes only a
+    # properties object it is given, merged into the one it reads.
+    properties = var.client_certificate_authority == null ? null : jsonencode({
+      clientCertificateAuthority = var.client_certificate_authority
+    })
   }
 }
 

@@ -58,6 +58,17 @@ variable "bearer_token" {
   }
 }
 
+variable "client_certificate_authority" {
+  description = "Mutual TLS (the service's COBROWSE_TLS_CLIENT_CA): the certificate authority of the client certificate the integration's data actions present, written to its properties as clientCertificateAuthority. \"Genesys Cloud\": the region's private CA, whose bundle Resource Center article 208665 gives per region. Null (the default) leaves the integration's setting as it is. DigiCert, the other choice, is set in the integration's configuration by hand (README.md, \"Mutual TLS\")."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.client_certificate_authority == null ? true : var.client_certificate_authority == "Genesys Cloud"
+    error_message = "The client_certificate_authority must be null (leave the integration's setting as it is) or \"Genesys Cloud\" (the region's private CA). The value Genesys stores for DigiCert is not confirmed: choose DigiCert in the integration's configuration instead (deploy/terraform/README.md, \"Mutual TLS\")."
+  }
+}
+
 variable "credential_name" {
   description = "Name of the integration's credential."
   type        = string

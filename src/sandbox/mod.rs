@@ -10,10 +10,12 @@
 //! `serve` cannot end up on it.
 //!
 //! This file starts both and prints how to try them; `simulated.rs` is the simulated Genesys
-//! (its login service, token and data action requests), and `conversations.rs` the special
-//! conversation ids with what the simulated API answers on each.
+//! (its login service, token and data action requests), `conversations.rs` the special
+//! conversation ids with what the simulated API answers on each, and `mutual_tls.rs` the
+//! throw-away CA and certificates of `sandbox --mutual-tls`.
 
 mod conversations;
+pub mod mutual_tls;
 mod refusals;
 mod simulated;
 
@@ -51,8 +53,10 @@ pub struct Sandbox {
     genesys: actix_web::dev::Server,
     /// `http://127.0.0.1:port` of the simulated Genesys (its login service and its API).
     genesys_url: String,
-    /// `http://address:port` of the service.
+    /// `http://address:port` of the service (`https://` with mutual TLS).
     service_url: String,
+    /// With `--mutual-tls`: the throw-away CA and certificates, removed when this is dropped.
+    mutual_tls: Option<mutual_tls::Files>,
 }
 
 /// `sandbox --listen`: an address on the loopback interface, where the demo credentials
@@ -69,8 +73,29 @@ impl Sandbox {
     /// Starts the simulated Genesys on a free loopback port and builds the service on
     /// `listen`, which must be a loopback address (see [`loopback`]).
     pub fn start(listen: SocketAddr) -> Result<Self, StartError> {
+        Self::build(listen, false)
+    }
+
+    /// [`Sandbox::start`], the service serving HTTPS and asking for a client certificate
+    /// (`sandbox --mutual-tls`): see `mutual_tls.rs`.
+    pub fn start_with_mutual_tls(listen: SocketAddr) -> Result<Self, StartError> {
+        Self::build(listen, true)
+    }
+
+    fn build(listen: SocketAddr, with_mutual_tls: bool) -> Result<Self, StartError> {
         loopback(&listen.to_string())
             .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+        let mutual_tls = match with_mutual_tls {
+            true => Some(mutual_tls::Files::generate(listen.ip())?),
+            false => None,
+        };
+        let (tls, tls_client) = match &mutual_tls {
+            Some(files) => {
+                let (tls, client) = files.settings()?;
+                (Some(tls), Some(client))
+            }
+            None => (None, None),
+        };
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
         let genesys_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
         let defaults = OrgDefaults {
@@ -88,7 +113,10 @@ impl Sandbox {
                 client_id: DEMO_CLIENT_ID.to_owned(),
                 client_secret: SecretString::from(DEMO_CLIENT_SECRET),
                 client_next: None,
-                tls_client_name: None,
+                // As an org in the sandbox's region expects its data actions' certificate.
+                tls_client_name: mutual_tls
+                    .as_ref()
+                    .map(|_| mutual_tls::client_name().to_owned()),
             },
             InboundAuth::Required {
                 basic: Some(BasicAuth {
@@ -100,8 +128,8 @@ impl Sandbox {
         );
         let shared = SharedSettings {
             listen,
-            tls: None,
-            tls_client: None,
+            tls,
+            tls_client,
             client_timeout: Duration::from_secs(5),
             max_in_flight: 100,
             // As deployed: a second identical start shows `reused: true`.
@@ -117,8 +145,13 @@ impl Sandbox {
             orgs_file: None,
         };
         let application = Application::build(&deployment)?;
+        let scheme = if mutual_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         let service_url = format!(
-            "http://{}",
+            "{scheme}://{}",
             SocketAddr::new(listen.ip(), application.port())
         );
         let genesys = simulated::serve(listener, &service_url)?;
@@ -127,6 +160,7 @@ impl Sandbox {
             genesys,
             genesys_url,
             service_url,
+            mutual_tls,
         })
     }
 
@@ -139,27 +173,34 @@ impl Sandbox {
         result
     }
 
-    /// What the sandbox prints at start: a `curl` that starts a session, the special
-    /// conversation ids, and a `doctor` line that checks the sandbox as an admin would an org.
+    /// What the sandbox prints at start: a `curl` that starts a session (with mutual TLS, and
+    /// one refused without the client certificate), the special conversation ids, and a
+    /// `doctor` line that checks the sandbox as an admin would an org.
     pub fn instructions(&self) -> String {
         let service = &self.service_url;
         let mut text = format!(
             "\ncobrowse-proxy sandbox: the service on {service}, talking to a simulated Genesys.\n\
-             Start a cobrowse session:\n\n  \
-             curl -s -u {DEMO_USERNAME}:{DEMO_PASSWORD} -H 'Content-Type: application/json' \\\n    \
-             -d '{{\"conversationId\":\"5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60\",\"agentId\":\"{SANDBOX_AGENT}\",\"cobrowseType\":\"view\"}}' \\\n    \
-             {service}/v1/cobrowse/start\n\n\
-             Send it again within 30 s: the same session comes back, with \"reused\": true.\n\n\
-             These conversation ids show a failure, or a call the agent shares:\n"
+             Start a cobrowse session:\n\n{}\n\
+             Send it again within 30 s: the same session comes back, with \"reused\": true.\n\n",
+            self.curl(true)
         );
+        if let Some(files) = &self.mutual_tls {
+            text.push_str(&files.explained(&self.curl(false)));
+        }
+        text.push_str("These conversation ids show a failure, or a call the agent shares:\n");
         for (id, what) in SPECIAL_CONVERSATIONS {
             text.push_str(&format!("  {id}  {what}\n"));
         }
         let genesys = &self.genesys_url;
+        // doctor's GET /healthz trusts the throw-away CA that issued the service's certificate.
+        let trust = match &self.mutual_tls {
+            Some(files) => format!("SSL_CERT_FILE={} \\\n    ", shell_word(&files.ca())),
+            None => String::new(),
+        };
         text.push_str(&format!(
             "\nCheck the set-up as an admin would an org's, with doctor \
              (every check answers ok):\n\n  \
-             COBROWSE_GENESYS_API_URL={genesys} COBROWSE_GENESYS_LOGIN_URL={genesys} \\\n    \
+             {trust}COBROWSE_GENESYS_API_URL={genesys} COBROWSE_GENESYS_LOGIN_URL={genesys} \\\n    \
              COBROWSE_GENESYS_CLIENT_ID={DEMO_CLIENT_ID} \
              COBROWSE_GENESYS_CLIENT_SECRET={DEMO_CLIENT_SECRET} \\\n    \
              COBROWSE_AUTH_USERNAME={DEMO_USERNAME} COBROWSE_AUTH_PASSWORD={DEMO_PASSWORD} \\\n    \
@@ -168,6 +209,31 @@ impl Sandbox {
             this_binary()
         ));
         text
+    }
+
+    /// The `curl` that starts a session; with mutual TLS, trusting the throw-away CA and
+    /// presenting the client certificate when `with_certificate`.
+    fn curl(&self, with_certificate: bool) -> String {
+        let tls = match &self.mutual_tls {
+            None => String::new(),
+            Some(files) => {
+                let mut options = format!("--cacert {}", shell_word(&files.ca()));
+                if with_certificate {
+                    options.push_str(&format!(
+                        " \\\n    --cert {} --key {}",
+                        shell_word(&files.client_cert()),
+                        shell_word(&files.client_key())
+                    ));
+                }
+                options + " \\\n    "
+            }
+        };
+        let service = &self.service_url;
+        format!(
+            "  curl -s {tls}-u {DEMO_USERNAME}:{DEMO_PASSWORD} -H 'Content-Type: application/json' \\\n    \
+             -d '{{\"conversationId\":\"5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60\",\"agentId\":\"{SANDBOX_AGENT}\",\"cobrowseType\":\"view\"}}' \\\n    \
+             {service}/v1/cobrowse/start\n"
+        )
     }
 }
 
@@ -187,7 +253,12 @@ fn this_binary() -> String {
     if on_path.is_some_and(|found| same_file(&found, &exe)) {
         return "cobrowse-proxy".to_owned();
     }
-    let path = exe.to_string_lossy();
+    shell_word(&exe)
+}
+
+/// A path as one word of a shell line: as it is when it is plain, otherwise quoted.
+fn shell_word(path: &Path) -> String {
+    let path = path.to_string_lossy();
     if path
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))

@@ -4,7 +4,8 @@
 //! (`logs.rs`, `stalled_log.rs`), a refused orgs file (`orgs_reload.rs`), its memory over
 //! reloads that rebuild every org (`orgs_memory.rs`), a renewed
 //! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when Redis holds a
-//! value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`), the URLs
+//! value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`; with mutual TLS,
+//! `sandbox_mutual_tls.rs`), the URLs
 //! `export-action` refuses (`export_action.rs`) and an egress proxy (`egress_proxy.rs`).
 
 #[path = "../common/mod.rs"]
@@ -23,6 +24,7 @@ mod orgs_reload;
 mod redis_settings;
 mod redis_value;
 mod sandbox;
+mod sandbox_mutual_tls;
 mod shutdown;
 mod stalled_log;
 mod startup;

@@ -12,7 +12,7 @@ use crate::harness::{command, exited_within, output_within, signal};
 
 /// `sandbox` with `args`, nothing else in its environment (no PATH either, so it names itself
 /// by its path); returns the child and what it printed up to its last instruction.
-fn sandbox(args: &[&str]) -> (Child, String) {
+pub fn sandbox(args: &[&str]) -> (Child, String) {
     let mut child = command(&[])
         .arg("sandbox")
         .args(args)
@@ -41,7 +41,7 @@ fn sandbox(args: &[&str]) -> (Child, String) {
 }
 
 /// The printed shell line that starts with `first`, its continuation lines joined.
-fn shell_line(printed: &str, first: &str) -> String {
+pub fn shell_line(printed: &str, first: &str) -> String {
     let mut lines = printed
         .lines()
         .skip_while(|line| !line.trim_start().starts_with(first));
@@ -74,6 +74,11 @@ fn the_doctor_line_the_sandbox_prints_passes_every_check_as_printed() {
         line.ends_with(&format!(" doctor --url {url} --allow-http")),
         "{line}"
     );
+    // Without --mutual-tls: plain HTTP, and no certificate anywhere in what it prints.
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    for tls in ["--cacert", "--cert", "SSL_CERT_FILE", "Mutual TLS"] {
+        assert!(!printed.contains(tls), "{printed}");
+    }
 
     // Run as a user pastes it: by a shell, with nothing else set.
     let doctor = Command::new("/bin/sh")

@@ -15,4 +15,5 @@ mod access;
 mod action;
 mod credential;
 mod flows;
+mod mutual_tls;
 mod variables;

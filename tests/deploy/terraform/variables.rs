@@ -15,6 +15,15 @@ fn variables_refuse_what_genesys_or_the_service_would() {
             vec![hcl::value!("digest"), hcl::value!("Basic")],
         ),
         (
+            "client_certificate_authority",
+            vec![hcl::Value::Null, hcl::value!("Genesys Cloud")],
+            vec![
+                hcl::value!(""),
+                hcl::value!("genesys"),
+                hcl::value!("Genesys cloud"),
+            ],
+        ),
+        (
             "timeout_seconds",
             vec![hcl::value!(1), hcl::value!(20), hcl::value!(55)],
             vec![
