@@ -10,10 +10,12 @@
 //! `serve` cannot end up on it.
 //!
 //! This file starts both and prints how to try them; `simulated.rs` is the simulated Genesys
-//! (its login service, token and data action requests), and `conversations.rs` the special
+//! (its login service, token and data action requests), `egress.rs` what it publishes of its
+//! data actions' calls (certificates, address ranges), and `conversations.rs` the special
 //! conversation ids with what the simulated API answers on each.
 
 mod conversations;
+mod egress;
 mod refusals;
 mod simulated;
 
