@@ -6,13 +6,16 @@
 //! org and OAuth client that token is; the permissions to start cobrowse and to read
 //! conversations, asked on a conversation id made up for the purpose (Genesys answers 404 when
 //! the permission is held, so nothing can start); the registered data action has this binary's
-//! contracts (and, with `--url`, calls that URL); and, with `--url`, the service answers
-//! `GET /healthz` from here. A check that cannot run because an earlier one failed is `skip`.
+//! contracts (and, with `--url`, calls that URL); the data actions' client certificates, and
+//! whether `COBROWSE_TLS_CLIENT_CA` accepts them; the address ranges they call from; and, with
+//! `--url`, the service answers `GET /healthz` from here. A check that cannot run because an
+//! earlier one failed is `skip`.
 //!
 //! `crate::genesys::admin` sends the requests and reports what Genesys answered; every word an
 //! admin reads about it, and what to do, is here: `token.rs` for the token (of each OAuth
 //! client, during a rotation), `access.rs` for the org, `permissions.rs` for the permissions,
-//! `action.rs` for the registered data action, `service_url.rs` for the service's URL. `orgs.rs` chooses the orgs to check, and
+//! `action.rs` for the registered data action, `certificates.rs` for the data actions' client
+//! certificates, `egress.rs` for their address ranges, `service_url.rs` for the service's URL. `orgs.rs` chooses the orgs to check, and
 //! `report.rs` prints the checks. Nothing printed carries a secret: the client secret, the
 //! inbound credentials and the access token are never part of a check.
 
