@@ -10,11 +10,13 @@
 //! `serve` cannot end up on it.
 //!
 //! This file starts both and prints how to try them; `simulated.rs` is the simulated Genesys
-//! (its login service, token and data action requests), `conversations.rs` the special
+//! (its login service, token and data action requests), `egress.rs` what it publishes of its
+//! data actions' calls (certificates, address ranges), `conversations.rs` the special
 //! conversation ids with what the simulated API answers on each, and `mutual_tls.rs` the
 //! throw-away CA and certificates of `sandbox --mutual-tls`.
 
 mod conversations;
+mod egress;
 pub mod mutual_tls;
 mod refusals;
 mod simulated;

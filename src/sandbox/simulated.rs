@@ -14,6 +14,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
 use super::conversations::{conversation, start_cobrowse};
+use super::egress;
 use super::refusals::{not_found, refuse_bearer};
 use super::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN};
 use crate::export::{self, ActionOptions};
@@ -34,6 +35,12 @@ pub(super) fn serve(listener: TcpListener, service_url: &str) -> io::Result<Serv
             .route("/oauth/token", web::post().to(token))
             .route("/api/v2/tokens/me", web::get().to(token_info))
             .route("/api/v2/integrations/actions", web::get().to(actions))
+            // Before the action by id, which would take `certificates` for an id.
+            .route(
+                "/api/v2/integrations/actions/certificates",
+                web::get().to(egress::action_certificates),
+            )
+            .route("/api/v2/ipranges", web::get().to(egress::ip_ranges))
             .route(
                 "/api/v2/integrations/actions/{id}",
                 web::get().to(action_by_id),

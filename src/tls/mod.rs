@@ -9,6 +9,7 @@
 //! the pair served now; `expiry.rs` reads the certificate's end of validity for the metric.
 
 pub mod client_auth;
+pub mod described;
 mod expiry;
 pub mod forwarded;
 mod watch;
