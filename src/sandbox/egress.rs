@@ -1,25 +1,37 @@
 //! What the simulated Genesys publishes of its data actions' calls, for doctor's
 //! `client-certificates` and `egress-ranges` checks: no client certificate (the sandbox's
-//! service asks for none), and a few address ranges from the blocks reserved for
+//! service asks for none) or, with `--mutual-tls`, the throw-away one as the current one, and
+//! a few address ranges from the blocks reserved for
 //! documentation (RFC 5737), so that nobody allow-lists them by mistake.
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::refusals::refuse_bearer;
 
-/// `ActionCertificateListing` with no certificate.
-pub(super) async fn action_certificates(request: HttpRequest) -> HttpResponse {
+/// The PEM of the client certificate the sandbox's data actions present, if any.
+pub(super) struct Listed(pub Option<String>);
+
+/// `ActionCertificateListing`: the `--mutual-tls` client certificate as `Current`, or none.
+pub(super) async fn action_certificates(
+    request: HttpRequest,
+    listed: web::Data<Listed>,
+) -> HttpResponse {
     let correlation_id = uuid::Uuid::new_v4().to_string();
     if let Some(refused) = refuse_bearer(&request, &correlation_id) {
         return refused;
     }
+    let entities: Vec<_> = listed
+        .0
+        .iter()
+        .map(|pem| json!({"signingAuthority": "Genesys", "certificate": pem, "status": "Current", "type": "Client"}))
+        .collect();
     HttpResponse::Ok().json(json!({
-        "entities": [],
         "pageSize": 25,
         "pageNumber": 1,
-        "total": 0,
-        "pageCount": 0
+        "total": entities.len(),
+        "pageCount": 1,
+        "entities": entities
     }))
 }
 

@@ -156,7 +156,11 @@ impl Sandbox {
             "{scheme}://{}",
             SocketAddr::new(listen.ip(), application.port())
         );
-        let genesys = simulated::serve(listener, &service_url)?;
+        let listed = match &mutual_tls {
+            Some(files) => Some(files.client_pem()?),
+            None => None,
+        };
+        let genesys = simulated::serve(listener, &service_url, listed)?;
         Ok(Sandbox {
             application,
             genesys,
@@ -194,9 +198,19 @@ impl Sandbox {
             text.push_str(&format!("  {id}  {what}\n"));
         }
         let genesys = &self.genesys_url;
-        // doctor's GET /healthz trusts the throw-away CA that issued the service's certificate.
+        // doctor's GET /healthz trusts the throw-away CA that issued the service's certificate,
+        // and doctor is given the service's mutual TLS settings, so that its
+        // client-certificates check judges the listed certificate as the service would.
         let trust = match &self.mutual_tls {
-            Some(files) => format!("SSL_CERT_FILE={} \\\n    ", shell_word(&files.ca())),
+            Some(files) => format!(
+                "SSL_CERT_FILE={ca} \\\n    \
+                 COBROWSE_TLS_CERT={cert} COBROWSE_TLS_KEY={key} \\\n    \
+                 COBROWSE_TLS_CLIENT_CA={ca} COBROWSE_TLS_CLIENT_NAME={name} \\\n    ",
+                ca = shell_word(&files.ca()),
+                cert = shell_word(&files.server_cert()),
+                key = shell_word(&files.server_key()),
+                name = mutual_tls::client_name(),
+            ),
             None => String::new(),
         };
         text.push_str(&format!(
