@@ -184,6 +184,9 @@ impl Application {
         // Slow-loris clients lose their connection rather than holding a worker.
         .client_request_timeout(deployment.shared.client_timeout)
         .shutdown_timeout(grace.as_secs().max(1))
+        // A reply written after TLS 1.3's session tickets waited for the client's delayed ACK
+        // (40 ms on Linux) on every new connection: docs/performance.md.
+        .tcp_nodelay(true)
         // The client certificate, if any, for the calls of the connection (mutual TLS).
         .on_connect(client_auth::keep_peer_certificate);
         let server = match tls {
