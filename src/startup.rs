@@ -68,6 +68,9 @@ impl Application {
                 "inbound authentication is disabled (COBROWSE_AUTH_DISABLED=true): anyone who can reach this port can start cobrowse sessions"
             );
         }
+        if deployment.shared.lambda {
+            log_lambda(deployment);
+        }
         crate::genesys::egress::log_proxies(
             deployment
                 .orgs
@@ -143,6 +146,7 @@ impl Application {
             in_flight: Arc::new(Semaphore::new(deployment.shared.max_in_flight)),
             client_certificates,
             metrics,
+            lambda: deployment.shared.lambda,
         });
         let orgs_watch = deployment.orgs_file.is_some().then(|| {
             // Listened for now, before anyone can send it: a SIGHUP then reloads rather than
@@ -251,6 +255,24 @@ impl Application {
             watch.abort();
         }
         result
+    }
+}
+
+/// What runs in AWS Lambda (`COBROWSE_LAMBDA=true`): who is served, with no credential set
+/// above all (a function URL then refuses every call).
+fn log_lambda(deployment: &Deployment) {
+    let direct_invoke_only = deployment
+        .orgs
+        .iter()
+        .all(|org| matches!(org.inbound_auth, InboundAuth::DirectInvokeOnly));
+    if direct_invoke_only {
+        tracing::info!(
+            "running in AWS Lambda (COBROWSE_LAMBDA=true) with no inbound credential: direct invokes (POST /v1/lambda/invoke) are served, and every call over HTTP (POST /v1/cobrowse/start, through a function URL) is refused UNAUTHORIZED"
+        );
+    } else {
+        tracing::info!(
+            "running in AWS Lambda (COBROWSE_LAMBDA=true): direct invokes (POST /v1/lambda/invoke) are served with no credential, calls over HTTP (POST /v1/cobrowse/start, through a function URL) with the inbound credential"
+        );
     }
 }
 

@@ -139,6 +139,7 @@ impl Sandbox {
             redis: None,
             error_mode: ErrorMode::Inline,
             log_format: LogFormat::Pretty,
+            lambda: false,
         };
         let deployment = Deployment {
             shared,
