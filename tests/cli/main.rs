@@ -6,7 +6,8 @@
 //! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when Redis holds a
 //! value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`; with mutual TLS,
 //! `sandbox_mutual_tls.rs`), the URLs
-//! `export-action` refuses (`export_action.rs`) and an egress proxy (`egress_proxy.rs`).
+//! `export-action` refuses (`export_action.rs`), an egress proxy (`egress_proxy.rs`) and the
+//! secret settings read from AWS at start-up (`secrets_from.rs`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -25,6 +26,7 @@ mod redis_settings;
 mod redis_value;
 mod sandbox;
 mod sandbox_mutual_tls;
+mod secrets_from;
 mod shutdown;
 mod stalled_log;
 mod startup;
