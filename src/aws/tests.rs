@@ -1,6 +1,8 @@
 use std::ffi::OsStr;
 
 use secrecy::ExposeSecret;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::*;
 
@@ -142,4 +144,70 @@ fn an_error_answer_gives_its_type_and_message_cut_short() {
     let long = format!(r#"{{"__type":"X","message":"{}"}}"#, "m".repeat(1000));
     assert_eq!(error_of(long.as_bytes()).1.len(), 300);
     assert_eq!(error_of(b"<html>"), (String::new(), String::new()));
+}
+
+/// A 5xx or a throttled answer may pass (a service starting, a burst): asked again within the
+/// window, and the value read then is the answer. A refusal is not asked again.
+#[tokio::test]
+async fn what_may_pass_is_asked_again_and_a_refusal_is_not() {
+    let aws = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&aws)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(serde_json::json!({"__type": "ThrottlingException"})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&aws)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"SecretString": "s3cret"})),
+        )
+        .expect(1)
+        .mount(&aws)
+        .await;
+    let env = env(&[
+        ("AWS_ACCESS_KEY_ID", "AKID"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_ENDPOINT_URL", &aws.uri()),
+    ]);
+    let read = Read {
+        store: Store::SecretsManager,
+        id: "s",
+        location: env.location(Store::SecretsManager, "s").unwrap(),
+    };
+    let credentials = env.credentials().ok().unwrap();
+    let answers = read_all(&credentials, std::slice::from_ref(&read));
+    assert_eq!(answers[0].as_ref().unwrap().expose_secret(), "s3cret");
+
+    let refusing = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(serde_json::json!({"__type": "AccessDeniedException"})),
+        )
+        .expect(1)
+        .mount(&refusing)
+        .await;
+    let read = Read {
+        location: Location {
+            region: "eu-west-1".into(),
+            endpoint: refusing.uri().parse().unwrap(),
+        },
+        ..read
+    };
+    let answers = read_all(&credentials, std::slice::from_ref(&read));
+    assert!(
+        matches!(&answers[0], Err(Failure::Refused { kind, .. }) if kind == "AccessDeniedException"),
+        "{:?}",
+        answers[0].as_ref().err()
+    );
 }
