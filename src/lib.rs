@@ -6,10 +6,12 @@
 //! ago, or a start) -> the org's `genesys` client -> `outcome` -> the flat reply. Data flows
 //! one way along it. `config` builds the [`config::Deployment`] (shared settings and a set of
 //! orgs, one unnamed org for the environment) that `startup` turns into a running server;
-//! `metrics` and `telemetry` count and log along the way. `export` (the data action an admin
+//! `metrics` and `telemetry` count and log along the way; `aws` reads the secrets a
+//! setting's `_FROM` says are kept in AWS. `export` (the data action an admin
 //! imports, built from `contract`), `healthcheck` (the container's probe) and `doctor` (the
 //! admin's check of the Genesys set-up, through `genesys::admin`) stand beside it.
 
+pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod contract;

@@ -22,13 +22,19 @@ pub(super) struct RawEnv {
     pub(super) genesys_login_url: Option<String>,
     pub(super) genesys_client_id: Option<String>,
     pub(super) genesys_client_secret: Option<SecretString>,
+    pub(super) genesys_client_secret_from: Option<String>,
     pub(super) genesys_client_id_next: Option<String>,
     pub(super) genesys_client_secret_next: Option<SecretString>,
+    pub(super) genesys_client_secret_next_from: Option<String>,
     pub(super) auth_username: Option<String>,
     pub(super) auth_password: Option<SecretString>,
+    pub(super) auth_password_from: Option<String>,
     pub(super) auth_password_next: Option<SecretString>,
+    pub(super) auth_password_next_from: Option<String>,
     pub(super) auth_bearer_token: Option<SecretString>,
+    pub(super) auth_bearer_token_from: Option<String>,
     pub(super) auth_bearer_token_next: Option<SecretString>,
+    pub(super) auth_bearer_token_next_from: Option<String>,
     pub(super) auth_disabled: Option<String>,
     pub(super) upstream_timeout_ms: Option<String>,
     pub(super) default_cobrowse_type: Option<String>,
@@ -47,11 +53,45 @@ pub(super) struct RawEnv {
     pub(super) tls_client_cert_proxies: Option<String>,
     pub(super) reuse_window_ms: Option<String>,
     pub(super) redis_url: Option<SecretString>,
+    pub(super) redis_url_from: Option<String>,
     pub(super) redis_cluster: Option<String>,
     pub(super) redis_ca_file: Option<String>,
     pub(super) redis_namespace: Option<String>,
     pub(super) orgs_file: Option<String>,
     pub(super) lambda: Option<String>,
+    /// The secret settings read from AWS (`config::from_aws`): each one's name (without the
+    /// prefix) and where it was read, for a problem to say where to fix its value.
+    #[serde(skip)]
+    pub(super) fetched: Vec<(&'static str, String)>,
+}
+
+impl RawEnv {
+    /// A secret setting's `_FROM` (where to read it from) and its own value, which
+    /// `config::from_aws` fills: `name` is one of `from_aws::SECRETS`.
+    pub(super) fn secret_and_from(
+        &mut self,
+        name: &str,
+    ) -> (&Option<String>, &mut Option<SecretString>) {
+        match name {
+            "GENESYS_CLIENT_SECRET" => (
+                &self.genesys_client_secret_from,
+                &mut self.genesys_client_secret,
+            ),
+            "GENESYS_CLIENT_SECRET_NEXT" => (
+                &self.genesys_client_secret_next_from,
+                &mut self.genesys_client_secret_next,
+            ),
+            "AUTH_PASSWORD" => (&self.auth_password_from, &mut self.auth_password),
+            "AUTH_PASSWORD_NEXT" => (&self.auth_password_next_from, &mut self.auth_password_next),
+            "AUTH_BEARER_TOKEN" => (&self.auth_bearer_token_from, &mut self.auth_bearer_token),
+            "AUTH_BEARER_TOKEN_NEXT" => (
+                &self.auth_bearer_token_next_from,
+                &mut self.auth_bearer_token_next,
+            ),
+            "REDIS_URL" => (&self.redis_url_from, &mut self.redis_url),
+            _ => unreachable!("{name} is not read from AWS"),
+        }
+    }
 }
 
 /// Every variable this service reads (`COBROWSE_LISTEN`, ...): `RawEnv`'s fields as serde
@@ -170,6 +210,15 @@ impl OrgSource for RawEnv {
     }
 
     fn padding_fix(&self, key: OrgKey) -> String {
+        if let Some((_, from)) = self
+            .fetched
+            .iter()
+            .find(|(name, _)| *name == key.variable())
+        {
+            return format!(
+                "storing it again in {from} without them (a value written from a file keeps the file's last newline)"
+            );
+        }
         format!(
             "recreating the Secret with `kubectl create secret generic ... --from-literal={}=...` or writing its file with `printf '%s'` rather than `echo`",
             self.name(key)

@@ -7,15 +7,18 @@
 //! with *one* message that names every missing or invalid variable, instead of one per
 //! restart. Empty values count as unset (Kubernetes and compose files often set a variable to
 //! `""`), and unknown `COBROWSE_*` names are refused so a typo is never silently ignored. Other
-//! variables are never looked at, whatever they hold; one of ours that is not UTF-8 text is a
-//! problem that names it and never shows its value.
+//! variables are never looked at, whatever they hold, but for the `AWS_*` ones a secret read
+//! from AWS is read with; one of ours that is not UTF-8 text is a problem that names it and
+//! never shows its value.
 //!
-//! `env` reads the variables; `shared` the settings every org shares; `org` an org's settings,
+//! `env` reads the variables; `from_aws` the secret ones whose `_FROM` says where in AWS they
+//! are kept; `shared` the settings every org shares; `org` an org's settings,
 //! by one set of rules over either source (the environment, or an org's table that
 //! `orgs_file` reads); region names and base URLs are `genesys::region`'s, certificates
 //! `tls`'s.
 
 mod env;
+mod from_aws;
 pub mod org;
 pub mod orgs_file;
 mod parse;
@@ -23,6 +26,8 @@ mod shared;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+
+use crate::aws::AwsEnv;
 
 pub use crate::watched_file::Version;
 pub use env::variable_names;
@@ -101,9 +106,13 @@ impl Deployment {
         vars: impl IntoIterator<Item = (OsString, OsString)>,
     ) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
+        let mut aws = AwsEnv::default();
         let vars: Vec<(String, String)> = vars
             .into_iter()
-            .filter_map(|(name, value)| ours(&mut problems, name, value))
+            .filter_map(|(name, value)| {
+                aws.capture(&name, &value);
+                ours(&mut problems, name, value)
+            })
             .collect();
         let known = variable_names();
         // One problem per variable: an unknown name whatever its value, else a value that is
@@ -124,7 +133,7 @@ impl Deployment {
                 None
             }
         }));
-        let raw: RawEnv = envy::prefixed(PREFIX)
+        let mut raw: RawEnv = envy::prefixed(PREFIX)
             .from_iter(vars)
             .map_err(|e| ConfigError {
                 problems: vec![e.to_string()],
@@ -136,6 +145,8 @@ impl Deployment {
         }
         let p = &mut problems;
         let file = set(&raw.orgs_file).map(PathBuf::from);
+        // The secrets kept in AWS first, so that each takes its setting's place.
+        from_aws::read(p, &mut raw, &aws, file.is_some());
         let (orgs, shared, defaults) = match &file {
             None => {
                 // The org's problems first, then AUTH_DISABLED's, then those of the settings
@@ -234,10 +245,16 @@ fn refuse_one_org_variables(p: &mut Vec<String>, raw: &RawEnv) {
         .map(OrgKey::variable)
         .chain(set(&raw.auth_disabled).map(|_| "AUTH_DISABLED"));
     for name in org_variables {
-        p.push(format!(
-            "{PREFIX}{name} is set, but {PREFIX}ORGS_FILE names the orgs file, the one source of each org's Genesys and inbound settings: remove {PREFIX}{name} (or unset {PREFIX}ORGS_FILE)"
-        ));
+        p.push(beside_orgs_file(name));
     }
+}
+
+/// The problem with `name`, a setting of the environment's one org (without the prefix), set
+/// beside an orgs file.
+fn beside_orgs_file(name: &str) -> String {
+    format!(
+        "{PREFIX}{name} is set, but {PREFIX}ORGS_FILE names the orgs file, the one source of each org's Genesys and inbound settings: remove {PREFIX}{name} (or unset {PREFIX}ORGS_FILE)"
+    )
 }
 
 #[cfg(test)]

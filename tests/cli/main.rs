@@ -6,8 +6,9 @@
 //! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when Redis holds a
 //! value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`; with mutual TLS,
 //! `sandbox_mutual_tls.rs`), the URLs
-//! `export-action` refuses (`export_action.rs`), an egress proxy (`egress_proxy.rs`), and the
-//! service as an AWS Lambda function behind the real Web Adapter (`lambda.rs`, fed events by
+//! `export-action` refuses (`export_action.rs`), an egress proxy (`egress_proxy.rs`), the
+//! secret settings read from AWS at start-up (`secrets_from.rs`), and the service as an AWS
+//! Lambda function behind the real Web Adapter (`lambda.rs`, fed events by
 //! `lambda_runtime.rs`).
 
 #[path = "../common/mod.rs"]
@@ -29,6 +30,7 @@ mod redis_settings;
 mod redis_value;
 mod sandbox;
 mod sandbox_mutual_tls;
+mod secrets_from;
 mod shutdown;
 mod stalled_log;
 mod startup;
