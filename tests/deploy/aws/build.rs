@@ -75,9 +75,8 @@ fn the_image_runs_the_service_and_copies_only_what_its_context_holds() {
         let words: Vec<&str> = line.split_whitespace().collect();
         for source in &words[1..words.len() - 1] {
             let name = source.trim_end_matches('/');
-            // target/ is made by fetch-secrets-extension.sh, not committed.
             assert!(
-                name.starts_with("target/") || repo_path(source).exists(),
+                repo_path(source).exists(),
                 "{line}: {source} is not in the repository"
             );
             assert!(
@@ -88,26 +87,17 @@ fn the_image_runs_the_service_and_copies_only_what_its_context_holds() {
             );
         }
     }
-    assert!(
-        read("deploy/aws/fetch-secrets-extension.sh")
-            .contains("-d target/lambda/secrets-extension\n"),
-        "fetch-secrets-extension.sh no longer unpacks where the Dockerfile copies from"
-    );
 }
 
 #[test]
-fn the_scripts_parse() {
-    for script in [
-        "deploy/aws/build-zip.sh",
-        "deploy/aws/fetch-secrets-extension.sh",
-    ] {
-        let status = Command::new("bash")
-            .arg("-n")
-            .arg(repo_path(script))
-            .status()
-            .unwrap();
-        assert!(status.success(), "{script} does not parse");
-    }
+fn the_zip_build_script_parses_and_checks_provided_al2023s_glibc() {
+    let script = "deploy/aws/build-zip.sh";
+    let status = Command::new("bash")
+        .arg("-n")
+        .arg(repo_path(script))
+        .status()
+        .unwrap();
+    assert!(status.success(), "{script} does not parse");
     assert!(
         read("deploy/aws/build-zip.sh").contains(&format!(
             "runtime_glibc={}.{}\n",

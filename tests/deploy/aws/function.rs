@@ -166,8 +166,6 @@ fn the_zip_and_image_templates_are_one_stack_but_for_the_package() {
         }
         template.as_object_mut().unwrap().remove("Description");
     }
-    let zip_parameters = zip["Parameters"].as_object_mut().unwrap();
-    assert!(zip_parameters.remove("SecretsExtensionLayerArn").is_some());
     let image_parameters = image["Parameters"].as_object_mut().unwrap();
     assert!(image_parameters.remove("ImageUri").is_some());
     for section in ["Parameters", "Rules", "Conditions", "Resources", "Outputs"] {
@@ -182,7 +180,7 @@ fn the_zip_and_image_templates_are_one_stack_but_for_the_package() {
 }
 
 #[test]
-fn the_zip_form_runs_the_binary_as_bootstrap_with_both_extensions_as_layers() {
+fn the_zip_form_runs_the_binary_as_bootstrap_with_the_adapter_as_its_layer() {
     let template = template(ZIP);
     let function = &resource(&template, "Function")["Properties"];
     assert_eq!(function["PackageType"], "Zip");
@@ -192,25 +190,15 @@ fn the_zip_form_runs_the_binary_as_bootstrap_with_both_extensions_as_layers() {
     // build-zip.sh writes the bootstrap where CodeUri (relative to the template) points.
     assert_eq!(function["CodeUri"], "../../target/lambda/cobrowse-proxy/");
     assert!(crate::read("deploy/aws/build-zip.sh").contains("out=target/lambda/cobrowse-proxy\n"));
+    // Only the x86_64 adapter layer, for the x86_64 function: the service reads its secrets
+    // from Secrets Manager itself.
     let layers = function["Layers"].as_array().unwrap();
-    assert_eq!(layers.len(), 2);
-    // The x86_64 adapter layer, for the x86_64 function.
+    assert_eq!(layers.len(), 1, "{layers:?}");
     let adapter = text(&layers[0]["Fn::Sub"]);
     assert!(
         adapter
             .starts_with("arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerX86:"),
         "{adapter}"
-    );
-    assert_eq!(layers[1], reference("SecretsExtensionLayerArn"));
-    let pattern = parameter(&template, "SecretsExtensionLayerArn")["AllowedPattern"]
-        .as_str()
-        .unwrap();
-    let pattern = regex::Regex::new(pattern).unwrap();
-    assert!(pattern.is_match(
-        "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:12"
-    ));
-    assert!(
-        !pattern.is_match("arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:25")
     );
 }
 
