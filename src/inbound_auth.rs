@@ -31,6 +31,9 @@ pub enum InboundAuth {
     },
     /// Only with `COBROWSE_AUTH_DISABLED=true`; logged as a warning at start-up.
     Disabled,
+    /// `COBROWSE_LAMBDA=true` with no credential set: no call over HTTP is accepted (a
+    /// function URL refuses every one); the function's direct invokes need none.
+    DirectInvokeOnly,
 }
 
 impl InboundAuth {

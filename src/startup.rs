@@ -68,6 +68,9 @@ impl Application {
                 "inbound authentication is disabled (COBROWSE_AUTH_DISABLED=true): anyone who can reach this port can start cobrowse sessions"
             );
         }
+        if deployment.shared.lambda {
+            log_lambda(deployment);
+        }
         crate::genesys::egress::log_proxies(
             deployment
                 .orgs
@@ -143,6 +146,7 @@ impl Application {
             in_flight: Arc::new(Semaphore::new(deployment.shared.max_in_flight)),
             client_certificates,
             metrics,
+            lambda: deployment.shared.lambda,
         });
         let orgs_watch = deployment.orgs_file.is_some().then(|| {
             // Listened for now, before anyone can send it: a SIGHUP then reloads rather than
@@ -184,6 +188,9 @@ impl Application {
         // Slow-loris clients lose their connection rather than holding a worker.
         .client_request_timeout(deployment.shared.client_timeout)
         .shutdown_timeout(grace.as_secs().max(1))
+        // A reply written after TLS 1.3's session tickets waited for the client's delayed ACK
+        // (40 ms on Linux) on every new connection: docs/performance.md.
+        .tcp_nodelay(true)
         // The client certificate, if any, for the calls of the connection (mutual TLS).
         .on_connect(client_auth::keep_peer_certificate);
         let server = match tls {
@@ -248,6 +255,24 @@ impl Application {
             watch.abort();
         }
         result
+    }
+}
+
+/// What runs in AWS Lambda (`COBROWSE_LAMBDA=true`): who is served, with no credential set
+/// above all (a function URL then refuses every call).
+fn log_lambda(deployment: &Deployment) {
+    let direct_invoke_only = deployment
+        .orgs
+        .iter()
+        .all(|org| matches!(org.inbound_auth, InboundAuth::DirectInvokeOnly));
+    if direct_invoke_only {
+        tracing::info!(
+            "running in AWS Lambda (COBROWSE_LAMBDA=true) with no inbound credential: direct invokes (POST /v1/lambda/invoke) are served, and every call over HTTP (POST /v1/cobrowse/start, through a function URL) is refused UNAUTHORIZED"
+        );
+    } else {
+        tracing::info!(
+            "running in AWS Lambda (COBROWSE_LAMBDA=true): direct invokes (POST /v1/lambda/invoke) are served with no credential, calls over HTTP (POST /v1/cobrowse/start, through a function URL) with the inbound credential"
+        );
     }
 }
 

@@ -117,15 +117,20 @@ pub fn request_id(request: &HttpRequest) -> String {
         .headers()
         .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|id| {
-            (1..=128).contains(&id.len())
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b))
-        })
+        .and_then(sane_request_id)
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// `id`, trimmed, when it is fit to be a call's request id: 1 to 128 letters, digits and
+/// `-_.:/`.
+pub fn sane_request_id(id: &str) -> Option<&str> {
+    let id = id.trim();
+    let sane = (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b));
+    sane.then_some(id)
 }
 
 /// Echoes the call's id in the `X-Request-Id` response header.

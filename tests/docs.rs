@@ -2,6 +2,8 @@
 //! metric is on its page, and every relative link in README.md, CHANGELOG.md, docs/ and
 //! deploy/ leads somewhere; CHANGELOG.md is kept by release (`docs/changelog.rs`).
 
+#[path = "docs/benches.rs"]
+mod benches;
 #[path = "docs/changelog.rs"]
 mod changelog;
 

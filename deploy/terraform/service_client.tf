@@ -1,7 +1,8 @@
 # The service's own OAuth client (Client Credentials grant), with a role holding exactly
 # what the service and its doctor call: starting cobrowse on messaging and voice
 # interactions, reading the conversation to find the connected agent, and viewing the
-# published data action (doctor's data-action check). Its id and secret are the service's
+# published data action and the data actions' client certificates (doctor's data-action and
+# client-certificates checks). Its id and secret are the service's
 # COBROWSE_GENESYS_CLIENT_ID and COBROWSE_GENESYS_CLIENT_SECRET (outputs.tf).
 #
 # Rotating it without a failed call takes two clients for a while, in two slots, "a" and
@@ -16,7 +17,7 @@ data "genesyscloud_auth_division_home" "home" {}
 
 resource "genesyscloud_auth_role" "service" {
   name        = var.service_role_name
-  description = "cobrowse-proxy: start cobrowse sessions (messaging and voice), find the agent connected to a conversation, and let doctor read the data action."
+  description = "cobrowse-proxy: start cobrowse sessions (messaging and voice), find the agent connected to a conversation, and let doctor read the data action and the data actions' client certificates."
 
   # POST /api/v2/conversations/{conversationId}/cobrowse on web messaging interactions.
   permission_policies {
@@ -46,6 +47,15 @@ resource "genesyscloud_auth_role" "service" {
   permission_policies {
     domain      = "integrations"
     entity_name = "action"
+    action_set  = ["view"]
+  }
+
+  # Read only, for doctor's client-certificates check: the data actions' client certificates
+  # (GET /api/v2/integrations/actions/certificates), checked against COBROWSE_TLS_CLIENT_CA;
+  # only a skip without it. The service itself never reads them.
+  permission_policies {
+    domain      = "integrations"
+    entity_name = "actionCertificate"
     action_set  = ["view"]
   }
 }

@@ -119,7 +119,7 @@ variable "secure" {
 # --- The service's own OAuth client ------------------------------------------------------
 
 variable "service_role_name" {
-  description = "Name of the role the service's OAuth client gets: conversation:cobrowse:add, conversation:cobrowseVoice:add, conversation:communication:view and integrations:action:view (for doctor)."
+  description = "Name of the role the service's OAuth client gets: conversation:cobrowse:add, conversation:cobrowseVoice:add, conversation:communication:view, and integrations:action:view and integrations:actionCertificate:view (for doctor)."
   type        = string
   default     = "Cobrowse proxy service"
 }

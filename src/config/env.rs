@@ -51,6 +51,7 @@ pub(super) struct RawEnv {
     pub(super) redis_ca_file: Option<String>,
     pub(super) redis_namespace: Option<String>,
     pub(super) orgs_file: Option<String>,
+    pub(super) lambda: Option<String>,
 }
 
 /// Every variable this service reads (`COBROWSE_LISTEN`, ...): `RawEnv`'s fields as serde

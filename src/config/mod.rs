@@ -27,7 +27,7 @@ use std::path::PathBuf;
 pub use crate::watched_file::Version;
 pub use env::variable_names;
 use env::{NOT_TEXT, RawEnv, ours, parse_with, set};
-pub use org::{GenesysAccess, OrgDefaults, OrgKey, OrgSettings};
+pub use org::{GenesysAccess, OrgDefaults, OrgKey, OrgSettings, WithoutCredential};
 use parse::flag;
 pub use shared::SharedSettings;
 
@@ -35,6 +35,10 @@ pub use crate::org_keys::PREFIX;
 
 /// `COBROWSE_LISTEN`'s default, which `healthcheck` and the deploy files share.
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
+
+/// `COBROWSE_LISTEN`'s default with `COBROWSE_LAMBDA=true`: where the AWS Lambda Web Adapter
+/// calls when told nothing (`AWS_LWA_HOST` 127.0.0.1, `AWS_LWA_PORT` 8080).
+pub const LAMBDA_LISTEN: &str = "127.0.0.1:8080";
 
 /// Settings an earlier version read, and what to set instead: refused, never ignored.
 const RENAMED: [(&str, &str); 1] = [(
@@ -144,14 +148,20 @@ impl Deployment {
                     "false",
                     flag,
                 );
-                let (shared, defaults) = shared::read(&mut later, &raw);
-                let org = org::read(&raw, p, |_| defaults.clone(), Some(disabled));
+                let lambda = parse_with(&mut later, "LAMBDA", &raw.lambda, "false", flag);
+                let (shared, defaults) = shared::read(&mut later, &raw, lambda);
+                let without = WithoutCredential {
+                    auth_disabled: disabled,
+                    lambda,
+                };
+                let org = org::read(&raw, p, |_| defaults.clone(), Some(without));
                 p.extend(later);
                 (org.map(|org| (vec![org], None)), shared, defaults)
             }
             Some(file) => {
                 refuse_one_org_variables(p, &raw);
-                let (shared, defaults) = shared::read(p, &raw);
+                let lambda = parse_with(p, "LAMBDA", &raw.lambda, "false", flag);
+                let (shared, defaults) = shared::read(p, &raw, lambda);
                 let orgs = defaults.as_ref().and_then(|defaults| {
                     orgs_file::read(file, defaults)
                         .map_err(|file_problems| {
@@ -238,3 +248,6 @@ mod many_orgs_tests;
 
 #[cfg(test)]
 mod redis_tests;
+
+#[cfg(test)]
+mod lambda_tests;

@@ -1,6 +1,7 @@
 //! The settings the server and every org share, whatever the deployment: where it listens,
-//! TLS, client timeout, calls in flight, error mode, log format, reuse, and the defaults an
-//! org leaves unset (`COBROWSE_UPSTREAM_TIMEOUT_MS` and the settings an org may override).
+//! TLS, client timeout, calls in flight, error mode, log format, reuse, whether it runs in
+//! AWS Lambda, and the defaults an org leaves unset (`COBROWSE_UPSTREAM_TIMEOUT_MS` and the
+//! settings an org may override).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use secrecy::ExposeSecret;
 
 use super::env::{NOT_TEXT, RawEnv, parse_with, secret_set, set};
 use super::parse::{choice, flag, millis};
-use super::{DEFAULT_LISTEN, OrgDefaults, PREFIX};
+use super::{DEFAULT_LISTEN, LAMBDA_LISTEN, OrgDefaults, PREFIX};
 use crate::outcome::ErrorMode;
 use crate::reuse::redis::{self, RedisSettings};
 use crate::telemetry::LogFormat;
@@ -38,14 +39,20 @@ pub struct SharedSettings {
     /// The shared reuse store (`COBROWSE_REDIS_URL` and the settings beside it, checked);
     /// `None`: this process's memory.
     pub redis: Option<RedisSettings>,
+    /// Inside AWS Lambda, behind the Web Adapter (`COBROWSE_LAMBDA`): direct invokes are
+    /// served (`routes::LAMBDA_INVOKE_PATH`); the service listens on loopback, in plain HTTP,
+    /// for one org.
+    pub lambda: bool,
 }
 
 /// Reads the shared settings, and what an org leaves unset (`COBROWSE_UPSTREAM_TIMEOUT_MS`
 /// and the settings an org may override), in one order whatever the deployment; each is
-/// `None` when a variable of it is invalid (a problem says why).
+/// `None` when a variable of it is invalid (a problem says why). `lambda` is
+/// `COBROWSE_LAMBDA`, read by the caller (`None`: invalid, reported).
 pub(super) fn read(
     p: &mut Vec<String>,
     raw: &RawEnv,
+    lambda: Option<bool>,
 ) -> (Option<SharedSettings>, Option<OrgDefaults>) {
     let upstream_timeout = parse_with(
         p,
@@ -61,10 +68,17 @@ pub(super) fn read(
     let defaults = OrgDefaults::built_in(upstream_timeout.unwrap_or_default())
         .overridden_by(raw, p)
         .filter(|_| upstream_timeout.is_some());
-    let listen = parse_with(p, "LISTEN", &raw.listen, DEFAULT_LISTEN, |v| {
+    let default_listen = match lambda {
+        Some(true) => LAMBDA_LISTEN,
+        _ => DEFAULT_LISTEN,
+    };
+    let listen = parse_with(p, "LISTEN", &raw.listen, default_listen, |v| {
         v.parse::<SocketAddr>()
             .map_err(|_| "must be an address and port such as 0.0.0.0:8080".to_owned())
     });
+    if lambda == Some(true) {
+        refuse_in_lambda(p, raw, listen);
+    }
     let error_mode = parse_with(p, "ERROR_MODE", &raw.error_mode, "inline", choice);
     let log_format = parse_with(p, "LOG_FORMAT", &raw.log_format, "json", choice);
     let max_in_flight = parse_with(p, "MAX_IN_FLIGHT", &raw.max_in_flight, "100", |v| {
@@ -112,9 +126,31 @@ pub(super) fn read(
             log_format: log_format?,
             reuse_window: reuse_window?,
             redis,
+            lambda: lambda?,
         })
     })();
     (shared, defaults)
+}
+
+/// What `COBROWSE_LAMBDA=true` cannot run with: the Web Adapter calls the service in plain
+/// HTTP on 127.0.0.1, and the direct-invoke path, served without a credential, must be
+/// reachable from nowhere else; a direct invoke carries nothing to find one org of many by.
+fn refuse_in_lambda(p: &mut Vec<String>, raw: &RawEnv, listen: Option<SocketAddr>) {
+    if let Some(listen) = listen.filter(|listen| !listen.ip().is_loopback()) {
+        p.push(format!(
+            "{PREFIX}LISTEN={listen} is not a loopback address, and {PREFIX}LAMBDA=true serves direct invokes, which carry no credential, to whoever reaches it: listen on 127.0.0.1 (unset, {LAMBDA_LISTEN}, where the AWS Lambda Web Adapter calls by default; AWS_LWA_PORT is the port)"
+        ));
+    }
+    if set(&raw.tls_cert).is_some() || set(&raw.tls_key).is_some() {
+        p.push(format!(
+            "{PREFIX}TLS_CERT and {PREFIX}TLS_KEY are set, but with {PREFIX}LAMBDA=true the AWS Lambda Web Adapter calls the service in plain HTTP on loopback (HTTPS ends at the function URL or API Gateway): unset them"
+        ));
+    }
+    if set(&raw.orgs_file).is_some() {
+        p.push(format!(
+            "{PREFIX}ORGS_FILE is set, but {PREFIX}LAMBDA=true serves one org: a direct invoke carries no credential to find an org by (and the role Genesys assumes names one org id). Deploy one function per org, each with its org's {PREFIX}GENESYS_* variables, and unset {PREFIX}ORGS_FILE"
+        ));
+    }
 }
 
 /// Mutual TLS (`COBROWSE_TLS_CLIENT_CA`, `_CRL`, `_CERT_PROXIES`): `Some(None)` without it,

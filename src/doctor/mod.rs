@@ -6,18 +6,23 @@
 //! org and OAuth client that token is; the permissions to start cobrowse and to read
 //! conversations, asked on a conversation id made up for the purpose (Genesys answers 404 when
 //! the permission is held, so nothing can start); the registered data action has this binary's
-//! contracts (and, with `--url`, calls that URL); and, with `--url`, the service answers
-//! `GET /healthz` from here. A check that cannot run because an earlier one failed is `skip`.
+//! contracts (and, with `--url`, calls that URL); the data actions' client certificates, and
+//! whether `COBROWSE_TLS_CLIENT_CA` accepts them; the address ranges they call from; and, with
+//! `--url`, the service answers `GET /healthz` from here. A check that cannot run because an
+//! earlier one failed is `skip`.
 //!
 //! `crate::genesys::admin` sends the requests and reports what Genesys answered; every word an
 //! admin reads about it, and what to do, is here: `token.rs` for the token (of each OAuth
 //! client, during a rotation), `access.rs` for the org, `permissions.rs` for the permissions,
-//! `action.rs` for the registered data action, `service_url.rs` for the service's URL. `orgs.rs` chooses the orgs to check, and
+//! `action.rs` for the registered data action, `certificates.rs` for the data actions' client
+//! certificates, `egress.rs` for their address ranges, `service_url.rs` for the service's URL. `orgs.rs` chooses the orgs to check, and
 //! `report.rs` prints the checks. Nothing printed carries a secret: the client secret, the
 //! inbound credentials and the access token are never part of a check.
 
 mod access;
 mod action;
+mod certificates;
+mod egress;
 mod orgs;
 mod permissions;
 mod report;
@@ -36,7 +41,9 @@ use crate::genesys::GenesysSettings;
 use crate::genesys::region::REGIONS;
 use access::org;
 use action::data_action;
-use orgs::{Chosen, chosen};
+use certificates::client_certificates;
+use egress::egress_ranges;
+use orgs::{Chosen, Org, chosen};
 use permissions::{read_permission, start_permission};
 pub use report::{Check, Format, Report, Status};
 use service_url::{ServiceUrl, healthz, service_url};
@@ -50,6 +57,8 @@ pub const ORG: &str = "org";
 pub const START_PERMISSION: &str = "start-permission";
 pub const READ_PERMISSION: &str = "read-permission";
 pub const DATA_ACTION: &str = "data-action";
+pub const CLIENT_CERTIFICATES: &str = "client-certificates";
+pub const EGRESS_RANGES: &str = "egress-ranges";
 pub const SERVICE_URL: &str = "service-url";
 
 /// How the conversation id doctor makes up begins; 12 random hex digits end it. It has a
@@ -103,27 +112,20 @@ pub async fn run(
                 "Fix the configuration (above), then run doctor again.",
             );
         }
-        Ok(Chosen::OneOrg(genesys)) => {
+        Ok(Chosen::OneOrg(org)) => {
             checks.push(Check::ok(
                 CONFIGURATION,
                 format!(
                     "the {PREFIX}* settings are usable: {}",
-                    configuration(&genesys, SetIn::Environment)
+                    configuration(&org.genesys, SetIn::Environment)
                 ),
             ));
-            genesys_checks(
-                &mut checks,
-                &genesys,
-                SetIn::Environment,
-                options,
-                url.as_ref(),
-            )
-            .await;
+            genesys_checks(&mut checks, &org, SetIn::Environment, options, url.as_ref()).await;
         }
         Ok(Chosen::Orgs { summary, orgs }) => {
             checks.push(Check::ok(CONFIGURATION, summary));
             let blocks: Vec<Vec<Check>> = futures_util::stream::iter(&orgs)
-                .map(|(name, genesys)| org_checks(name, genesys, options, url.as_ref()))
+                .map(|(name, org)| org_checks(name, org, options, url.as_ref()))
                 .buffered(ORGS_AT_ONCE)
                 .collect()
                 .await;
@@ -157,16 +159,19 @@ fn configuration(genesys: &GenesysSettings, set_in: SetIn) -> String {
 /// The block of one org of the orgs file: its settings, then every Genesys check.
 async fn org_checks(
     name: &str,
-    genesys: &GenesysSettings,
+    org: &Org,
     options: &DoctorOptions,
     url: Option<&ServiceUrl>,
 ) -> Vec<Check> {
     let set_in = SetIn::OrgsFile(name);
     let mut checks = vec![Check::ok(
         CONFIGURATION,
-        format!("the org's settings: {}", configuration(genesys, set_in)),
+        format!(
+            "the org's settings: {}",
+            configuration(&org.genesys, set_in)
+        ),
     )];
-    genesys_checks(&mut checks, genesys, set_in, options, url).await;
+    genesys_checks(&mut checks, org, set_in, options, url).await;
     for check in &mut checks {
         check.org = Some(name.to_owned());
     }
@@ -175,7 +180,15 @@ async fn org_checks(
 
 /// Marks every Genesys check not yet run as skipped.
 fn skip_genesys(checks: &mut Vec<Check>, why: &str, todo: &str) {
-    for name in [TOKEN, ORG, START_PERMISSION, READ_PERMISSION, DATA_ACTION] {
+    for name in [
+        TOKEN,
+        ORG,
+        START_PERMISSION,
+        READ_PERMISSION,
+        DATA_ACTION,
+        CLIENT_CERTIFICATES,
+        EGRESS_RANGES,
+    ] {
         if !checks.iter().any(|c| c.check == name) {
             checks.push(Check::skip(name, format!("not checked: {why}"), todo));
         }
@@ -184,11 +197,12 @@ fn skip_genesys(checks: &mut Vec<Check>, why: &str, todo: &str) {
 
 async fn genesys_checks(
     checks: &mut Vec<Check>,
-    genesys: &GenesysSettings,
+    checked: &Org,
     set_in: SetIn<'_>,
     options: &DoctorOptions,
     url: Option<&ServiceUrl>,
 ) {
+    let genesys = &checked.genesys;
     let (token, admin) = token(genesys, set_in).await;
     checks.push(token);
     let Some(admin) = admin else {
@@ -198,9 +212,9 @@ async fn genesys_checks(
             "Fix the token check, then run doctor again.",
         );
     };
-    let org = org(&admin, genesys, set_in).await;
-    let api_answers = org.status == Status::Ok;
-    checks.push(org);
+    let who = org(&admin, genesys, set_in).await;
+    let api_answers = who.status == Status::Ok;
+    checks.push(who);
     if !api_answers {
         return skip_genesys(
             checks,
@@ -216,6 +230,25 @@ async fn genesys_checks(
     checks.push(start_permission(&admin, nowhere, nobody, set_in).await);
     checks.push(read_permission(&admin, genesys, nowhere, set_in).await);
     checks.push(data_action(&admin, &options.action_name, url, set_in).await);
+    let mutual_tls = &checked.mutual_tls;
+    checks.push(client_certificates(&admin, mutual_tls, set_in).await);
+    let region = region_name(&genesys.login_url, mutual_tls.name.as_deref());
+    checks.push(egress_ranges(&admin, region, set_in).await);
+}
+
+/// The org's region by name (`eu-west-1`): its login URL's, else that of the data-actions
+/// name its certificate must carry (an org given by URLs may name one).
+fn region_name(login_url: &str, certificate_name: Option<&str>) -> Option<&'static str> {
+    let host = url::Url::parse(login_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    REGIONS
+        .iter()
+        .find(|(_, domain, name)| {
+            host.strip_prefix("login.") == Some(domain) || certificate_name == Some(name)
+        })
+        .map(|(region, _, _)| *region)
 }
 
 /// `region eu-west-1 (mypurecloud.ie)`, or the login URL's when it is not a region's.
@@ -288,6 +321,24 @@ mod tests {
             "region eu-west-1 (mypurecloud.ie)"
         );
         assert!(region_of("http://127.0.0.1:9000").contains("http://127.0.0.1:9000"));
+    }
+
+    #[test]
+    fn the_region_is_the_login_urls_or_that_of_the_certificate_name() {
+        assert_eq!(
+            region_name("https://login.mypurecloud.ie", None),
+            Some("eu-west-1")
+        );
+        let usw2 = "dataactions.prod-usw2.us-west-2.mypurecloud.com";
+        assert_eq!(
+            region_name("http://127.0.0.1:9000", Some(usw2)),
+            Some("us-west-2")
+        );
+        assert_eq!(region_name("http://127.0.0.1:9000", None), None);
+        assert_eq!(
+            region_name("http://127.0.0.1:9000", Some("cobrowse.example.com")),
+            None
+        );
     }
 
     #[test]

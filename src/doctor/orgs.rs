@@ -2,6 +2,7 @@
 //! (every one, or the one `--org` names). A configuration that is not usable, or an `--org`
 //! that names no org, is the failed `configuration` check instead, and `run` checks no org.
 
+use super::certificates::MutualTls;
 use super::{CONFIGURATION, Check};
 use crate::config::{ConfigError, Deployment, OrgSettings, PREFIX};
 use crate::genesys::GenesysSettings;
@@ -9,14 +10,20 @@ use crate::genesys::GenesysSettings;
 /// How many org names a problem with `--org` lists before "and N more".
 const NAMES_SHOWN: usize = 20;
 
+/// An org to check: its Genesys, and what mutual TLS asks of its data actions.
+pub(super) struct Org {
+    pub genesys: GenesysSettings,
+    pub mutual_tls: MutualTls,
+}
+
 /// What doctor checks: the one org of the environment, or the orgs of the file (every one,
 /// or the one `--org` names), by name.
 pub(super) enum Chosen {
-    OneOrg(GenesysSettings),
+    OneOrg(Org),
     Orgs {
         /// The `configuration` check's finding.
         summary: String,
-        orgs: Vec<(String, GenesysSettings)>,
+        orgs: Vec<(String, Org)>,
     },
 }
 
@@ -36,10 +43,18 @@ pub(super) fn chosen(
         )
     };
     let deployment = deployment.map_err(|e| unusable(&e.problems))?;
+    let bundle = deployment.shared.tls_client;
+    let org_of = |settings: OrgSettings| Org {
+        genesys: settings.genesys,
+        mutual_tls: MutualTls {
+            bundle: bundle.clone(),
+            name: settings.tls_client_name,
+        },
+    };
     match (deployment.orgs_file, org) {
-        (None, None) => Ok(Chosen::OneOrg(
-            deployment.orgs.into_iter().next().expect("one org").genesys,
-        )),
+        (None, None) => Ok(Chosen::OneOrg(org_of(
+            deployment.orgs.into_iter().next().expect("one org"),
+        ))),
         (None, Some(org)) => Err(Check::fail(
             CONFIGURATION,
             format!(
@@ -53,10 +68,10 @@ pub(super) fn chosen(
             let all = orgs.len();
             let name = |o: &OrgSettings| o.name.clone().unwrap_or_default();
             let names: Vec<String> = orgs.iter().map(name).collect();
-            let orgs: Vec<(String, GenesysSettings)> = orgs
+            let orgs: Vec<(String, Org)> = orgs
                 .into_iter()
                 .filter(|o| wanted.is_none_or(|w| w == name(o)))
-                .map(|o| (name(&o), o.genesys))
+                .map(|o| (name(&o), org_of(o)))
                 .collect();
             let summary = match wanted {
                 None => format!(

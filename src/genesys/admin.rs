@@ -1,6 +1,8 @@
 //! The requests `cobrowse-proxy doctor` sends to check a set-up: a token, who it belongs to
 //! (`GET /api/v2/tokens/me`), whether the OAuth client may start cobrowse and read
-//! conversations, and the registered data action (`GET /api/v2/integrations/actions...`).
+//! conversations, and the registered data action (`GET /api/v2/integrations/actions...`);
+//! `egress.rs` asks what Genesys publishes of its data actions' calls (their client
+//! certificates and addresses).
 //!
 //! The permission probes ask about a conversation id the caller made up, so nothing can be
 //! started: Genesys answers 404 when the permission is held and 403 when it is not. Like the
@@ -8,6 +10,8 @@
 //! decided in `crate::doctor`. The shapes below are the published SDK's models
 //! (`TokenInfo`, `ActionEntityListing`, `Action`, `ActionContract`, `ActionConfig`,
 //! `RequestConfig`), read leniently: every field is optional, and unknown ones are ignored.
+
+mod egress;
 
 use std::sync::Arc;
 
@@ -22,6 +26,7 @@ use super::error::{GenesysError, Operation, Problem};
 use super::reply::Reply;
 use crate::domain::{AgentId, CobrowseType, ConversationId, StartRequest};
 use crate::metrics::Metrics;
+pub use egress::{ActionCertificate, IpAddressRange};
 
 /// Actions asked for per page; a name filter rarely matches more than a few.
 const PAGE_SIZE: u32 = 100;

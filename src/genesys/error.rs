@@ -154,6 +154,10 @@ pub enum Operation {
     ListActions,
     /// `cobrowse-proxy doctor` only: one data action with its contract and configuration.
     GetAction,
+    /// `cobrowse-proxy doctor` only: the data actions' client certificates.
+    ListActionCertificates,
+    /// `cobrowse-proxy doctor` only: Genesys's public address ranges.
+    ListIpRanges,
 }
 
 impl Operation {
@@ -173,6 +177,8 @@ impl Operation {
             Operation::TokenInfo => "token_info",
             Operation::ListActions => "list_actions",
             Operation::GetAction => "get_action",
+            Operation::ListActionCertificates => "list_action_certificates",
+            Operation::ListIpRanges => "list_ip_ranges",
         }
     }
 }
@@ -186,6 +192,8 @@ impl std::fmt::Display for Operation {
             Operation::TokenInfo => "GET /api/v2/tokens/me",
             Operation::ListActions => "GET /api/v2/integrations/actions",
             Operation::GetAction => "GET /api/v2/integrations/actions/{id}",
+            Operation::ListActionCertificates => "GET /api/v2/integrations/actions/certificates",
+            Operation::ListIpRanges => "GET /api/v2/ipranges",
         })
     }
 }

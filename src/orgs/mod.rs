@@ -23,7 +23,7 @@ use crate::config::{OrgDefaults, OrgSettings, OrgsFile, Version};
 use crate::domain::CobrowseType;
 use crate::genesys::transport::Transport;
 use crate::genesys::{GenesysClient, GenesysSettings};
-use crate::inbound_auth::{Credentials, Refusal};
+use crate::inbound_auth::{Credentials, InboundAuth, Refusal};
 use crate::metrics::{GenesysStatus, Metrics, OrgLabel};
 use crate::outcome::ErrorCode;
 use crate::reuse::Reuse;
@@ -61,6 +61,9 @@ pub struct Orgs {
     builder: OrgBuilder,
     /// The orgs file, watched and read again; `None` for the environment's one org.
     file: Option<WatchedFile>,
+    /// The environment's one org has no credential (`COBROWSE_LAMBDA=true` without
+    /// `COBROWSE_AUTH_*`): only the function's direct invokes are served.
+    direct_invoke_only: bool,
 }
 
 /// `COBROWSE_ORGS_FILE` as the service watches it.
@@ -170,7 +173,12 @@ impl Orgs {
             .iter()
             .map(|s| Arc::new(builder.build(s)))
             .collect();
+        let direct_invoke_only = file.is_none()
+            && settings
+                .iter()
+                .all(|s| matches!(s.inbound_auth, InboundAuth::DirectInvokeOnly));
         Orgs {
+            direct_invoke_only,
             current: ArcSwap::from_pointee(OrgSet::new(orgs, settings)),
             builder,
             file: file.map(|file| WatchedFile {
@@ -190,9 +198,21 @@ impl Orgs {
             .map(|index| set.orgs[index].clone())
     }
 
+    /// The deployment's org when it has exactly one: the org of a direct invoke, which
+    /// carries no credential (`COBROWSE_LAMBDA` refuses an orgs file).
+    pub fn only(&self) -> Option<Arc<Org>> {
+        match self.current.load().orgs.as_slice() {
+            [org] => Some(org.clone()),
+            _ => None,
+        }
+    }
+
     /// What the caller must change when its credential is refused.
     pub fn credential_hint(&self) -> &'static str {
         match self.file {
+            None if self.direct_invoke_only => {
+                "This AWS Lambda function has no inbound credential (COBROWSE_LAMBDA=true without COBROWSE_AUTH_*): it serves the direct invokes of Genesys's AWS Lambda data actions integration, and refuses every call over HTTP, such as through its function URL. To call it over HTTP, set COBROWSE_AUTH_USERNAME/COBROWSE_AUTH_PASSWORD (or COBROWSE_AUTH_BEARER_TOKEN) and give the data action integration that credential."
+            }
             None => {
                 "Give the data action integration a Basic Auth credential matching COBROWSE_AUTH_USERNAME/COBROWSE_AUTH_PASSWORD (or a bearer token matching COBROWSE_AUTH_BEARER_TOKEN)."
             }

@@ -25,7 +25,9 @@ impl From<GenesysError> for Failure {
             | Operation::StartCobrowse
             | Operation::TokenInfo
             | Operation::ListActions
-            | Operation::GetAction => api(&error),
+            | Operation::GetAction
+            | Operation::ListActionCertificates
+            | Operation::ListIpRanges => api(&error),
         };
         Failure {
             code,
@@ -44,7 +46,9 @@ fn service(operation: Operation) -> &'static str {
         | Operation::StartCobrowse
         | Operation::TokenInfo
         | Operation::ListActions
-        | Operation::GetAction => "The Genesys Platform API",
+        | Operation::GetAction
+        | Operation::ListActionCertificates
+        | Operation::ListIpRanges => "The Genesys Platform API",
     }
 }
 
@@ -253,7 +257,9 @@ fn refused(error: &GenesysError, conversation: &str, caution: &str) -> (ErrorCod
                 | Operation::Token
                 | Operation::TokenInfo
                 | Operation::ListActions
-                | Operation::GetAction => format!(
+                | Operation::GetAction
+                | Operation::ListActionCertificates
+                | Operation::ListIpRanges => format!(
                     "The OAuth client may not read the conversation to find its agent{said}. Give its role conversation:communication:view in Admin > Roles / Permissions, or pass agentId from the flow."
                 ),
             },

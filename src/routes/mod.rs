@@ -1,6 +1,8 @@
 //! The HTTP surface: one file per endpoint, registered here with the state they share.
 
+mod caller;
 mod health;
+mod lambda;
 mod metrics;
 mod start_cobrowse;
 
@@ -22,6 +24,10 @@ use crate::tls::forwarded::ClientCertificates;
 /// part silently.
 pub const START_PATH: &str = "/v1/cobrowse/start";
 
+/// Where the AWS Lambda Web Adapter posts a direct invoke's event (its
+/// `AWS_LWA_PASS_THROUGH_PATH`): served only inside Lambda (`routes/lambda.rs`).
+pub const LAMBDA_INVOKE_PATH: &str = "/v1/lambda/invoke";
+
 /// What every request handler shares.
 pub struct AppState {
     pub contract: Contract,
@@ -36,11 +42,14 @@ pub struct AppState {
     /// data actions.
     pub client_certificates: Option<ClientCertificates>,
     pub metrics: Arc<Metrics>,
+    /// Inside AWS Lambda (`COBROWSE_LAMBDA`): direct invokes are served.
+    pub lambda: bool,
 }
 
 /// Registers every route, and a fallback that answers unknown routes in the flat shape too.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(START_PATH, web::post().to(start_cobrowse::start_cobrowse))
+        .route(LAMBDA_INVOKE_PATH, web::post().to(lambda::direct_invoke))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))

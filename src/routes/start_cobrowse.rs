@@ -1,34 +1,29 @@
-//! `POST /v1/cobrowse/start`: the data action's target.
+//! `POST /v1/cobrowse/start`: the data action's target; and the same start for a direct
+//! invoke of the Lambda function (`lambda.rs`).
 //!
-//! The request path, in order: client certificate (mutual TLS: the handshake's, or a trusted
-//! proxy's header) -> inbound credential ->
-//! certificate's name for the credential's org -> content type -> size -> JSON object ->
+//! The request path, in order: the call's org (`caller.rs`: over HTTP, client certificate
+//! (mutual TLS: the handshake's, or a trusted proxy's header) -> inbound credential ->
+//! certificate's name for the credential's org) -> content type -> size -> JSON object ->
 //! input contract -> domain parse -> agent (from the conversation when needed) -> cobrowse
 //! -> flat reply. Each step either passes typed data
 //! on or ends the call with a [`Failure`]; whatever happens, the caller gets one [`FlatReply`]
 //! and the log gets one line.
-
-use std::borrow::Cow;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::mime;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use rustls::pki_types::CertificateDer;
 use serde_json::{Map, Value};
 use tokio::time::{Instant, timeout};
 
 use super::AppState;
+pub(super) use super::caller::Caller;
 use crate::domain::StartRequest;
-use crate::inbound_auth::Refusal;
 use crate::metrics::{InFlight, OrgLabel};
-use crate::orgs::Org;
 use crate::outcome::{CallOutcome, Echo, ErrorCode, Failure, FlatReply};
 use crate::reuse;
 use crate::telemetry::{log_call, request_id, with_request_id};
-use crate::tls::client_auth::{self, Refusal as CertRefusal};
-use crate::tls::forwarded::ClientCertificates;
 
 /// Flow inputs are three short strings; 16 KiB leaves room for any Architect quirk.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024;
@@ -38,58 +33,53 @@ pub async fn start_cobrowse(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let started = Instant::now();
     let request_id = request_id(&request);
+    serve(&request, payload, &state, Caller::Http, &request_id).await
+}
+
+/// A start, whichever way it came: one flat reply, one log line, counted.
+pub(super) async fn serve(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    caller: Caller,
+    request_id: &str,
+) -> HttpResponse {
+    let started = Instant::now();
     let mut echo = Echo::default();
     // The call's org once its credential is known; until then (and for one org), none.
     let mut org = OrgLabel(None);
-    let result = handle(&request, payload, &state, &mut echo, &mut org).await;
+    let direct = matches!(caller, Caller::DirectInvoke);
+    let result = handle(request, payload, state, caller, &mut echo, &mut org).await;
     let (status, outcome, reply) = match result {
         Ok((session, reused)) => (
             StatusCode::OK,
             CallOutcome::Started,
-            FlatReply::success(&request_id, echo, session, reused),
+            FlatReply::success(request_id, echo, session, reused),
         ),
         Err(failure) => (
-            state.error_mode.status_of(failure.code),
+            match direct {
+                true => StatusCode::OK,
+                false => state.error_mode.status_of(failure.code),
+            },
             failure.code.outcome(),
-            FlatReply::failure(&request_id, echo, failure),
+            FlatReply::failure(request_id, echo, failure),
         ),
     };
     state.metrics.count_call_of(org, outcome, reply.error_code);
-    log_call(&reply, outcome, &request, org.0, started);
-    with_request_id(HttpResponse::build(status).json(&reply), &request_id)
+    log_call(&reply, outcome, request, org.0, started);
+    with_request_id(HttpResponse::build(status).json(&reply), request_id)
 }
 
 async fn handle(
     request: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
+    caller: Caller,
     echo: &mut Echo,
     org_label: &mut OrgLabel,
 ) -> reuse::Answer {
-    let unauthorized = |refusal: Refusal| {
-        Failure::local(
-            ErrorCode::Unauthorized,
-            format!("{} {}", refusal.describe(), state.orgs.credential_hint()),
-        )
-    };
-    // With mutual TLS, a call without a certificate is refused before its credential is
-    // looked at, and one whose certificate is not its org's as a wrong credential is: the
-    // reply never tells a caller that the credential it tried was right.
-    let certificate = state
-        .client_certificates
-        .as_ref()
-        .map(|certificates| client_certificate(request, certificates, state))
-        .transpose()
-        .map_err(|()| unauthorized(Refusal::Wrong))?;
-    // The org is the credential's, and stays this call's whatever a reload does meanwhile.
-    let org = state.orgs.authenticate(request).map_err(unauthorized)?;
-    *org_label = OrgLabel(org.name);
-    if let Some(certificate) = certificate {
-        certificate_names_org(&certificate, &org, state)
-            .map_err(|()| unauthorized(Refusal::Wrong))?;
-    }
+    let org = caller.org(request, state, org_label)?;
     // Held until the reply is built; a full house answers at once instead of queueing past
     // the data action's timeout.
     let _org_permit = match &org.in_flight {
@@ -256,44 +246,4 @@ fn echo_of(input: &Map<String, Value>) -> Echo {
         cobrowse_type: text("cobrowseType"),
         ..Echo::default()
     }
-}
-
-/// The certificate the connection's handshake accepted, or a trusted proxy passed (mutual
-/// TLS); none, or a certificate header from any other peer, is refused.
-fn client_certificate<'a>(
-    request: &'a HttpRequest,
-    certificates: &ClientCertificates,
-    state: &AppState,
-) -> Result<Cow<'a, CertificateDer<'static>>, ()> {
-    certificates.of_call(request).map_err(|refused| {
-        let refusals = &state.metrics.client_certificate_refusals;
-        let (certificate, detail) = (refused.certificate.as_ref(), refused.detail.as_deref());
-        client_auth::refuse(refusals, refused.refusal, certificate, None, detail);
-    })
-}
-
-/// Whether the certificate names the data actions of the org the credential is for.
-fn certificate_names_org(
-    certificate: &CertificateDer<'_>,
-    org: &Org,
-    state: &AppState,
-) -> Result<(), ()> {
-    // An org without a name to expect (given by URLs, added by a reload) takes none.
-    let checked = match &org.tls_client_name {
-        Some(expected) => client_auth::check_name(certificate, expected),
-        None => Err((
-            CertRefusal::WrongName,
-            "the org has no name to expect: set tls_client_name in its table".to_owned(),
-        )),
-    };
-    checked.map_err(|(refusal, detail)| {
-        let refusals = &state.metrics.client_certificate_refusals;
-        client_auth::refuse(
-            refusals,
-            refusal,
-            Some(certificate),
-            org.name,
-            Some(&detail),
-        );
-    })
 }

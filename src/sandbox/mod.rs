@@ -10,11 +10,13 @@
 //! `serve` cannot end up on it.
 //!
 //! This file starts both and prints how to try them; `simulated.rs` is the simulated Genesys
-//! (its login service, token and data action requests), `conversations.rs` the special
+//! (its login service, token and data action requests), `egress.rs` what it publishes of its
+//! data actions' calls (certificates, address ranges), `conversations.rs` the special
 //! conversation ids with what the simulated API answers on each, and `mutual_tls.rs` the
 //! throw-away CA and certificates of `sandbox --mutual-tls`.
 
 mod conversations;
+mod egress;
 pub mod mutual_tls;
 mod refusals;
 mod simulated;
@@ -137,6 +139,7 @@ impl Sandbox {
             redis: None,
             error_mode: ErrorMode::Inline,
             log_format: LogFormat::Pretty,
+            lambda: false,
         };
         let deployment = Deployment {
             shared,
@@ -154,7 +157,11 @@ impl Sandbox {
             "{scheme}://{}",
             SocketAddr::new(listen.ip(), application.port())
         );
-        let genesys = simulated::serve(listener, &service_url)?;
+        let listed = match &mutual_tls {
+            Some(files) => Some(files.client_pem()?),
+            None => None,
+        };
+        let genesys = simulated::serve(listener, &service_url, listed)?;
         Ok(Sandbox {
             application,
             genesys,
@@ -192,9 +199,19 @@ impl Sandbox {
             text.push_str(&format!("  {id}  {what}\n"));
         }
         let genesys = &self.genesys_url;
-        // doctor's GET /healthz trusts the throw-away CA that issued the service's certificate.
+        // doctor's GET /healthz trusts the throw-away CA that issued the service's certificate,
+        // and doctor is given the service's mutual TLS settings, so that its
+        // client-certificates check judges the listed certificate as the service would.
         let trust = match &self.mutual_tls {
-            Some(files) => format!("SSL_CERT_FILE={} \\\n    ", shell_word(&files.ca())),
+            Some(files) => format!(
+                "SSL_CERT_FILE={ca} \\\n    \
+                 COBROWSE_TLS_CERT={cert} COBROWSE_TLS_KEY={key} \\\n    \
+                 COBROWSE_TLS_CLIENT_CA={ca} COBROWSE_TLS_CLIENT_NAME={name} \\\n    ",
+                ca = shell_word(&files.ca()),
+                cert = shell_word(&files.server_cert()),
+                key = shell_word(&files.server_key()),
+                name = mutual_tls::client_name(),
+            ),
             None => String::new(),
         };
         text.push_str(&format!(

@@ -97,6 +97,20 @@ impl Files {
         self.dir.join(CLIENT_KEY)
     }
 
+    pub fn server_cert(&self) -> PathBuf {
+        self.dir.join(SERVER_CERT)
+    }
+
+    pub fn server_key(&self) -> PathBuf {
+        self.dir.join(SERVER_KEY)
+    }
+
+    /// The client certificate's PEM, which the simulated Genesys lists as its org's current
+    /// data-actions certificate, as Genesys lists the one its data actions present.
+    pub fn client_pem(&self) -> io::Result<String> {
+        std::fs::read_to_string(self.client_cert())
+    }
+
     /// What the sandbox says of mutual TLS after its first `curl`, with `refused`, the same
     /// `curl` without the client certificate.
     pub fn explained(&self, refused: &str) -> String {

@@ -14,6 +14,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
 use super::conversations::{conversation, start_cobrowse};
+use super::egress;
 use super::refusals::{not_found, refuse_bearer};
 use super::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TOKEN};
 use crate::export::{self, ActionOptions};
@@ -25,15 +26,29 @@ const SANDBOX_INTEGRATION_ID: &str = "7f8a9b0c-1d2e-4f3a-9b4c-5d6e7f8a9b0c";
 
 /// Serves the simulated Genesys on `listener`. Signals are the service's to handle: the
 /// sandbox stops this server when the service has stopped.
-pub(super) fn serve(listener: TcpListener, service_url: &str) -> io::Result<Server> {
+///
+/// `listed` is the PEM of the client certificate its data actions present (`--mutual-tls`).
+pub(super) fn serve(
+    listener: TcpListener,
+    service_url: &str,
+    listed: Option<String>,
+) -> io::Result<Server> {
     // The action an admin would import for this service, as Genesys keeps it.
     let action = web::Data::new(registered_action(service_url));
+    let listed = web::Data::new(egress::Listed(listed));
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(action.clone())
+            .app_data(listed.clone())
             .route("/oauth/token", web::post().to(token))
             .route("/api/v2/tokens/me", web::get().to(token_info))
             .route("/api/v2/integrations/actions", web::get().to(actions))
+            // Before the action by id, which would take `certificates` for an id.
+            .route(
+                "/api/v2/integrations/actions/certificates",
+                web::get().to(egress::action_certificates),
+            )
+            .route("/api/v2/ipranges", web::get().to(egress::ip_ranges))
             .route(
                 "/api/v2/integrations/actions/{id}",
                 web::get().to(action_by_id),

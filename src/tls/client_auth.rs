@@ -12,6 +12,8 @@
 //! checks ([`super::forwarded`]). The caller never learns which check failed: the log line
 //! and `tls_client_certificate_refusals_total{reason}` tell the admin.
 
+mod would_accept;
+
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! A certificate's end of validity (`notAfter`), for the metric that says when the served
-//! certificate expires.
+//! certificate expires (and its start, for doctor's account of Genesys's certificates).
 //!
 //! rustls checks the certificate's structure but never reads its validity (a server has no
 //! use for it), and the crates that parse X.509 fully are not built here, so this reads the
@@ -18,6 +18,11 @@ const VERSION: u8 = 0xa0;
 /// The certificate's `notAfter` in seconds since the Unix epoch; `None` for anything that is
 /// not a DER certificate with a time RFC 5280 allows there.
 pub fn not_after(certificate: &[u8]) -> Option<i64> {
+    validity(certificate).map(|(_, not_after)| not_after)
+}
+
+/// The certificate's `notBefore` and `notAfter`, as [`not_after`] reads them.
+pub(super) fn validity(certificate: &[u8]) -> Option<(i64, i64)> {
     let (certificate, _) = expect(SEQUENCE, certificate)?;
     let (tbs, _) = expect(SEQUENCE, certificate)?;
     let mut rest = tbs;
@@ -29,9 +34,10 @@ pub fn not_after(certificate: &[u8]) -> Option<i64> {
         rest = expect(tag, rest)?.1;
     }
     let (validity, _) = expect(SEQUENCE, rest)?;
-    let (_, _, after_not_before) = element(validity)?;
+    let (tag, time, after_not_before) = element(validity)?;
+    let not_before = seconds(tag, time)?;
     let (tag, time, _) = element(after_not_before)?;
-    seconds(tag, time)
+    Some((not_before, seconds(tag, time)?))
 }
 
 /// The contents of the element `input` starts with, if its tag is `tag`, and what follows.
@@ -42,7 +48,7 @@ fn expect(tag: u8, input: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// The tag, contents and what follows of the DER element `input` starts with (a one-byte
 /// tag: every tag on the way to `notAfter` is).
-fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub(super) fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = input.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (length, rest) = if first < 0x80 {

@@ -9,6 +9,7 @@
 //! the pair served now; `expiry.rs` reads the certificate's end of validity for the metric.
 
 pub mod client_auth;
+pub mod described;
 mod expiry;
 pub mod forwarded;
 mod watch;
@@ -79,11 +80,21 @@ impl TlsConfig {
         let builder = ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| TlsError(vec![format!("TLS set-up failed: {e}")]))?;
+        let asks_client = client.is_some();
         let builder = match client {
             Some(verifier) => builder.with_client_cert_verifier(verifier),
             None => builder.with_no_client_auth(),
         };
-        Ok(builder.with_cert_resolver(self.0.clone()))
+        let mut config = builder.with_cert_resolver(self.0.clone());
+        if asks_client {
+            // A resumed session skips the client certificate's checks: it keeps the one it
+            // was first given, expired or revoked since. With mutual TLS every connection
+            // is a full handshake, so each is judged now (about 0.1 ms of CPU more per new
+            // connection: docs/performance.md).
+            config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+            config.send_tls13_tickets = 0;
+        }
+        Ok(config)
     }
 
     /// When the certificate served now stops being valid, in seconds since the Unix epoch.

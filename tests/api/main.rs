@@ -16,6 +16,7 @@ mod healthcheck;
 mod helpers;
 mod hostile;
 mod inbound;
+mod lambda;
 mod many_orgs;
 mod metrics;
 mod mutual_tls;

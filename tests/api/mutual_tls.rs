@@ -81,8 +81,12 @@ impl Served {
     /// A start with acme's (the one org's) Basic credential: the reply, or `None` when the
     /// connection was refused.
     async fn start(&self, identity: Option<&str>, credential: Credential) -> Option<Value> {
-        let request = self
-            .client(identity)
+        self.start_with(&self.client(identity), credential).await
+    }
+
+    /// [`Served::start`] through `client`.
+    async fn start_with(&self, client: &reqwest::Client, credential: Credential) -> Option<Value> {
+        let request = client
             .post(format!("{}/v1/cobrowse/start", self.base))
             .json(&valid_input());
         let request = match credential {
@@ -432,4 +436,37 @@ fn the_region_names_the_certificate_and_settings_that_cannot_work_fail_at_start_
         &[mutual.as_slice(), &[("TLS_CLIENT_CRL", &bundle)]].concat(),
     );
     assert!(not_crl.contains("COBROWSE_TLS_CLIENT_CRL="), "{not_crl}");
+}
+
+/// One client (and its TLS session cache, which would resume the first session) whose
+/// certificate expires between two connections: the second is refused, as the handshake of
+/// every connection judges the certificate now instead of resuming a session that holds it.
+#[tokio::test]
+async fn a_certificate_that_expired_since_the_last_connection_is_refused_on_the_next() {
+    let genesys_ca = ca("Genesys test CA");
+    let served = one_org("mtls-resume", &genesys_ca.pem).await;
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::seconds(3);
+    let soon = client(Some(&genesys_ca), US_EAST_1, |params| {
+        params.not_after = expires;
+    });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let genesys = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(served.server_pem.as_bytes()).unwrap())
+        .identity(reqwest::Identity::from_pem(soon.as_bytes()).unwrap())
+        // A new connection for each call, through the same TLS session cache.
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+
+    let reply = served.start_with(&genesys, ONE_ORG).await;
+    assert!(started(&reply), "{reply:?}");
+    let left = expires - time::OffsetDateTime::now_utc() + time::Duration::seconds(1);
+    tokio::time::sleep(left.try_into().unwrap()).await;
+
+    let reply = served.start_with(&genesys, ONE_ORG).await;
+    assert!(
+        reply.is_none(),
+        "an expired certificate was let in: {reply:?}"
+    );
+    assert_eq!(served.refusals("expired").await, 1);
 }

@@ -6,17 +6,21 @@
 //! certificate (`tls_renewal.rs`), its version (`version.rs`), its memory when Redis holds a
 //! value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`; with mutual TLS,
 //! `sandbox_mutual_tls.rs`), the URLs
-//! `export-action` refuses (`export_action.rs`) and an egress proxy (`egress_proxy.rs`).
+//! `export-action` refuses (`export_action.rs`), an egress proxy (`egress_proxy.rs`), and the
+//! service as an AWS Lambda function behind the real Web Adapter (`lambda.rs`, fed events by
+//! `lambda_runtime.rs`).
 
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
+mod lambda_runtime;
 mod unique_keys;
 
 mod calls;
 mod egress_proxy;
 mod environment;
 mod export_action;
+mod lambda;
 mod logs;
 mod mutual_tls_log;
 mod orgs_memory;

@@ -89,6 +89,17 @@ fn the_doctor_line_of_the_mutual_tls_sandbox_passes_over_https() {
         stdout.contains("GET https://127.0.0.1:") && stdout.contains("/healthz answered 200"),
         "{stdout}"
     );
+    // doctor is given the service's client CA and expected name, and the simulated Genesys
+    // lists the throw-away client certificate: doctor judges it as the service does.
+    let certificates = stdout
+        .lines()
+        .find(|line| line.starts_with("ok   client-certificates:"))
+        .expect("a client-certificates line");
+    assert!(
+        certificates.contains("current dataactions.prod.us-east-1.mypurecloud.com")
+            && certificates.contains("the service would accept it"),
+        "{certificates}"
+    );
 }
 
 /// Stops the sandbox as Ctrl-C does, and waits for it.

@@ -23,13 +23,15 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 /// The checks `cobrowse-proxy doctor` prints, in the order it prints them. Written out rather
 /// than taken from the library: they are what an admin reads and a script matches, so a
 /// renamed or reordered check must fail a test.
-pub const DOCTOR_CHECKS: [&str; 7] = [
+pub const DOCTOR_CHECKS: [&str; 9] = [
     "configuration",
     "token",
     "org",
     "start-permission",
     "read-permission",
     "data-action",
+    "client-certificates",
+    "egress-ranges",
     "service-url",
 ];
 

@@ -1,7 +1,8 @@
 //! The Genesys org doctor checks, mocked over HTTP with the published SDK's models
 //! (`TokenInfo`, `ActionEntityListing`, `Action` with its `ActionContract` and `ActionConfig`,
-//! `ErrorBody`): one where everything is set up right, which a test then breaks (`answer`,
-//! `refuse_client`, `withhold_*_permission`), and what it received.
+//! `ActionCertificateListing`, `IpAddressRangeListing`, `ErrorBody`): one where everything is
+//! set up right, which a test then breaks (`answer`, `refuse_client`, `withhold_*_permission`,
+//! `list_certificates`), and what it received.
 
 use cobrowse_proxy::export::{ActionOptions, export_action};
 use serde_json::{Value, json};
@@ -10,6 +11,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::{genesys_issuing, is_start};
 use crate::harness::{ACCESS_TOKEN, CLIENT_ID};
+use crate::pki::{Ca, EU_WEST_1};
 
 pub const ORG_ID: &str = "6b2a5d1c-0d5e-4c6f-9a1b-2c3d4e5f6a7b";
 pub const ORG_NAME: &str = "Acme Support EU";
@@ -194,7 +196,78 @@ pub async fn healthy_org(service: &str) -> MockServer {
     let old = action_as_stored(OLD_ACTION_ID, "Start cobrowse (old)", service);
     mount_actions(&genesys, "Start cobrowse", vec![old, action.clone()]).await;
     mount_action(&genesys, action).await;
+    // The region's current certificate, from Genesys's CA, and the published address ranges.
+    let current = Ca::genesys("2025").client(EU_WEST_1, -65, 300);
+    Mock::given(method("GET"))
+        .and(path("/api/v2/integrations/actions/certificates"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(certificate_listing(vec![
+                action_certificate("Genesys", &current, "Current"),
+            ])),
+        )
+        .with_priority(2)
+        .mount(&genesys)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/ipranges"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ip_ranges()))
+        .mount(&genesys)
+        .await;
     genesys
+}
+
+/// `ActionCertificate`, every field: `status` `Current` or `Upcoming`, `authority` `Genesys`
+/// or `DigiCert`.
+pub fn action_certificate(authority: &str, pem: &str, status: &str) -> Value {
+    json!({"signingAuthority": authority, "certificate": pem, "status": status, "type": "Client"})
+}
+
+/// `ActionCertificateListing`: one page holding `entities`.
+pub fn certificate_listing(entities: Vec<Value>) -> Value {
+    let total = entities.len();
+    let uri = "/api/v2/integrations/actions/certificates?pageSize=25&pageNumber=1";
+    json!({
+        "entities": entities,
+        "pageSize": 25,
+        "pageNumber": 1,
+        "total": total,
+        "lastUri": uri,
+        "firstUri": uri,
+        "selfUri": uri,
+        "nextUri": null,
+        "previousUri": null,
+        "pageCount": 1
+    })
+}
+
+/// The org lists `entities` as its data actions' certificates (once per scenario: the first
+/// listing mounted is the one answered).
+pub async fn list_certificates(genesys: &MockServer, entities: Vec<Value>) {
+    answer(
+        genesys,
+        path("/api/v2/integrations/actions/certificates"),
+        ResponseTemplate::new(200).set_body_json(certificate_listing(entities)),
+    )
+    .await;
+}
+
+/// The eu-west-1 ranges Genesys's data actions call out from, as the tests' `ip_ranges`
+/// lists them.
+pub const EU_WEST_1_DATA_ACTIONS: [&str; 2] = ["198.51.100.0/28", "198.51.100.64/27"];
+
+/// `IpAddressRangeListing`, every field of each `IpAddressRange`: eu-west-1's data actions,
+/// beside ranges doctor must leave out (another region's, another service's, and an inbound
+/// one), all from the blocks kept for documentation (RFC 5737).
+pub fn ip_ranges() -> Value {
+    let range = |cidr: &str, service: &str, region: &str, direction: &str| json!({"cidr": cidr, "service": service, "region": region, "direction": direction});
+    json!({"entities": [
+        range("192.0.2.0/28", "data-actions", "us-east-1", "outbound"),
+        range(EU_WEST_1_DATA_ACTIONS[0], "data-actions", "eu-west-1", "outbound"),
+        range("203.0.113.0/28", "api", "eu-west-1", "inbound"),
+        range("203.0.113.128/28", "data-actions", "eu-west-1", "inbound"),
+        range(EU_WEST_1_DATA_ACTIONS[1], "data-actions", "eu-west-1", "both"),
+        range("192.0.2.128/28", "audiohook", "eu-west-1", "outbound"),
+    ]})
 }
 
 /// `GET /api/v2/integrations/actions?name=<name>` answers `entities`.

@@ -15,7 +15,7 @@ use crate::harness::Scenario;
 async fn a_healthy_set_up_passes_every_check_and_starts_nothing() {
     let scenario = Scenario::healthy().await;
     let run = scenario.doctor_on_url(&[], &[]).await;
-    assert_eq!(run.verdicts(), ["ok"; 7], "{}", run.stdout);
+    assert_eq!(run.verdicts(), ["ok"; 9], "{}", run.stdout);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     run.assert("org", "ok", &[ORG_NAME, ORG_ID, OAUTH_CLIENT_NAME]);
     run.assert(

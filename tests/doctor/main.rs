@@ -10,9 +10,12 @@ mod common;
 
 mod genesys;
 mod harness;
+mod pki;
 
 mod access;
+mod client_certificates;
 mod data_action;
+mod egress_ranges;
 mod healthy;
 mod hostile;
 mod orgs;

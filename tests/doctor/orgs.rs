@@ -193,7 +193,7 @@ async fn every_org_of_the_file_is_a_block_of_its_own_checked_against_its_own_gen
         ("globex", &orgs.globex, GLOBEX_NAME),
     ] {
         let checks = blocks.org(org);
-        assert_eq!(verdicts(&checks), ["ok"; 6], "{}", run.stdout);
+        assert_eq!(verdicts(&checks), ["ok"; 8], "{}", run.stdout);
         assert!(
             checks["configuration"].1.contains(&genesys.uri()),
             "{}",
@@ -239,7 +239,7 @@ async fn a_failing_org_fails_its_own_block_naming_its_keys_while_the_others_pass
     let globex_checks = blocks.org("globex");
     assert_eq!(
         verdicts(&globex_checks),
-        ["ok", "FAIL", "skip", "skip", "skip", "skip"],
+        ["ok", "FAIL", "skip", "skip", "skip", "skip", "skip", "skip"],
         "{}",
         run.stdout
     );
@@ -255,7 +255,7 @@ async fn a_failing_org_fails_its_own_block_naming_its_keys_while_the_others_pass
     let acme_checks = blocks.org("acme");
     assert_eq!(
         verdicts(&acme_checks),
-        ["ok", "ok", "ok", "ok", "FAIL", "ok"],
+        ["ok", "ok", "ok", "ok", "FAIL", "ok", "ok", "ok"],
         "{}",
         run.stdout
     );
@@ -364,7 +364,7 @@ async fn an_org_s_second_oauth_client_is_checked_and_named_as_its_keys() {
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     let blocks = Blocks::of(&run);
     let acme = blocks.org("acme");
-    assert_eq!(verdicts(&acme), ["ok"; 6], "{}", run.stdout);
+    assert_eq!(verdicts(&acme), ["ok"; 8], "{}", run.stdout);
     let token = &acme["token"].1;
     for words in [
         "refused the first OAuth client (client_id in [orgs.acme])",

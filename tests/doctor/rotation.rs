@@ -64,7 +64,7 @@ async fn both_clients_accepted_is_ok_naming_both() {
     let run = scenario.doctor_on_url(&BOTH, &[]).await;
     assert_no_next_secret(&run);
     assert_eq!(run.code, Some(0), "{}", run.stdout);
-    assert_eq!(run.verdicts(), ["ok"; 7]);
+    assert_eq!(run.verdicts(), ["ok"; 9]);
     run.assert(
         "token",
         "ok",
@@ -86,7 +86,7 @@ async fn a_refused_first_client_is_ok_with_the_second_and_a_note_to_finish_the_r
     let run = scenario.doctor_on_url(&BOTH, &[]).await;
     assert_no_next_secret(&run);
     assert_eq!(run.code, Some(0), "{}", run.stdout);
-    assert_eq!(run.verdicts(), ["ok"; 7]);
+    assert_eq!(run.verdicts(), ["ok"; 9]);
     run.assert(
         "token",
         "ok",
@@ -107,7 +107,10 @@ async fn a_refused_second_client_fails_while_the_checks_go_on_with_the_first() {
     let run = scenario.doctor_on_url(&BOTH, &[]).await;
     assert_no_next_secret(&run);
     assert_eq!(run.code, Some(1), "{}", run.stdout);
-    assert_eq!(run.verdicts(), ["ok", "FAIL", "ok", "ok", "ok", "ok", "ok"]);
+    assert_eq!(
+        run.verdicts(),
+        ["ok", "FAIL", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]
+    );
     let token = run.assert(
         "token",
         "FAIL",

@@ -6,14 +6,25 @@ use secrecy::{ExposeSecret, SecretString};
 use super::source::{OrgKey, OrgSource, Read, Reported};
 use crate::inbound_auth::{BasicAuth, InboundAuth};
 
+/// When the environment's one org may run without an inbound credential; each `None` when
+/// its variable is invalid (reported already, and then which rules apply is unknown).
+#[derive(Clone, Copy, Debug)]
+pub struct WithoutCredential {
+    /// `COBROWSE_AUTH_DISABLED`: every call served, credential or not.
+    pub auth_disabled: Option<bool>,
+    /// `COBROWSE_LAMBDA`: with no credential set, only the function's direct invokes are
+    /// served (IAM decided who may invoke it), and every call over HTTP is refused.
+    pub lambda: Option<bool>,
+}
+
 /// The inbound credential: Basic (user name and password) or bearer, or both, each with a
 /// `_NEXT` value beside its current one during a rotation. Running without one must be asked
-/// for (`auth_disabled`, the environment only) and is then the only choice; in an orgs file
-/// the credential is what finds the org, so it is always needed.
+/// for (`without`, the environment only: disabled, where it is then the only choice, or in
+/// Lambda); in an orgs file the credential is what finds the org, so it is always needed.
 pub(super) fn inbound_auth(
     source: &impl OrgSource,
     p: &mut Vec<String>,
-    auth_disabled: Option<Option<bool>>,
+    without: Option<WithoutCredential>,
 ) -> Option<InboundAuth> {
     let name = |key| source.name(key);
     // A value that could not be read (reported already) counts as set, so that it is not
@@ -34,7 +45,7 @@ pub(super) fn inbound_auth(
     let bearer_token = read(OrgKey::AuthBearerToken, p);
     let bearer_token_next = read(OrgKey::AuthBearerTokenNext, p);
     // With AUTH_DISABLED invalid it is unknown which rules apply: its own problem is enough.
-    if auth_disabled == Some(None) {
+    if without.is_some_and(|w| w.auth_disabled.is_none()) {
         return None;
     }
     let passwords = rotation(
@@ -72,11 +83,15 @@ pub(super) fn inbound_auth(
             return None;
         }
     };
-    let disabled = auth_disabled.flatten().unwrap_or(false);
+    let disabled = without.and_then(|w| w.auth_disabled).unwrap_or(false);
+    let lambda = without.map(|w| w.lambda);
     match (basic, bearer_tokens.is_empty(), disabled) {
         (None, true, true) => Some(InboundAuth::Disabled),
+        (None, true, false) if lambda == Some(Some(true)) => Some(InboundAuth::DirectInvokeOnly),
+        // With LAMBDA invalid it is unknown whether a credential is needed.
+        (None, true, false) if lambda == Some(None) => None,
         (None, true, false) => {
-            let or_disabled = if auth_disabled.is_some() {
+            let or_disabled = if without.is_some() {
                 ", or COBROWSE_AUTH_DISABLED=true to run without inbound authentication, never on the internet"
             } else {
                 "; it is how a call finds its org"

@@ -21,6 +21,7 @@ use crate::genesys::{GenesysSettings, OAuthClient, RequestBody};
 use crate::inbound_auth::InboundAuth;
 
 use super::parse::choice;
+pub use inbound::WithoutCredential;
 use inbound::{credential, inbound_auth, secret_credential};
 pub use source::{OrgKey, OrgSource, Read, Reported};
 
@@ -151,16 +152,16 @@ impl OrgDefaults {
 
 /// Reads the org of `source`: every problem found goes to `p`, and the org only when there
 /// was none in it. `own` reads what it sets of the deployment's defaults (or gives the
-/// defaults whole), after where its Genesys is and its credential. `auth_disabled`, only for
-/// the environment's org, is `COBROWSE_AUTH_DISABLED` (`Some(None)`: invalid, reported).
+/// defaults whole), after where its Genesys is and its credential. `without_credential`, only
+/// for the environment's org, says when it may run without one.
 pub fn read(
     source: &impl OrgSource,
     p: &mut Vec<String>,
     own: impl FnOnce(&mut Vec<String>) -> Option<OrgDefaults>,
-    auth_disabled: Option<Option<bool>>,
+    without_credential: Option<WithoutCredential>,
 ) -> Option<OrgSettings> {
     let access = genesys_access(source, p);
-    let inbound_auth = inbound_auth(source, p, auth_disabled);
+    let inbound_auth = inbound_auth(source, p, without_credential);
     let own = own(p)?;
     let name = source.org_name().map(str::to_owned);
     Some(own.org(name, access?, inbound_auth?))

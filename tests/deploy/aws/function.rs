@@ -225,3 +225,57 @@ fn the_image_form_runs_the_image_from_ecr() {
     assert!(!pattern.is_match("public.ecr.aws/acme/cobrowse-proxy:0.1.0"));
     assert!(!pattern.is_match("docker.io/acme/cobrowse-proxy:0.1.0"));
 }
+
+/// The function's environment as the service sees it once CloudFormation has filled the
+/// parameters in and each `_FROM` has been read: plain values in their place.
+fn settings_of(environment: &serde_json::Map<String, Value>, url: bool) -> Vec<(String, String)> {
+    let mut vars = Vec::new();
+    for (name, value) in environment {
+        let Some(name) = name.strip_prefix("COBROWSE_") else {
+            continue;
+        };
+        let value = match value.get("Fn::If") {
+            Some(choice) if url => &choice[1],
+            Some(_) => continue,
+            None => value,
+        };
+        let value = match value {
+            Value::String(text) => text.clone(),
+            Value::Object(_) if value.get("Ref") == Some(&json!("GenesysRegion")) => {
+                "eu-west-1".to_owned()
+            }
+            _ => format!("value-of-{name}"),
+        };
+        let name = name.strip_suffix("_FROM").unwrap_or(name);
+        vars.push((format!("COBROWSE_{name}"), value));
+    }
+    vars
+}
+
+#[test]
+fn the_service_starts_with_the_functions_environment_with_or_without_the_url() {
+    let documented = crate::documented_settings();
+    for path in BOTH {
+        let template = template(path);
+        let environment = environment(&template);
+        for url in [false, true] {
+            let vars = settings_of(environment, url);
+            for (name, _) in &vars {
+                assert!(
+                    documented.contains(name),
+                    "{path}: {name} is not in docs/configuration.md"
+                );
+            }
+            let deployment = cobrowse_proxy::config::Deployment::from_vars(vars.clone())
+                .unwrap_or_else(|err| panic!("{path} (function URL: {url}): {err}"));
+            assert!(deployment.shared.lambda, "{path}");
+            assert!(deployment.shared.listen.ip().is_loopback(), "{path}");
+            let names: Vec<&str> = vars.iter().map(|(name, _)| name.as_str()).collect();
+            assert_eq!(
+                names.contains(&"COBROWSE_AUTH_USERNAME"),
+                url,
+                "{path}: the Basic credential goes with the function URL, and only with it"
+            );
+        }
+    }
+}
