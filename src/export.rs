@@ -5,17 +5,22 @@
 //! edited in `schemas/` but not in Genesys, a timeout shorter than the service's own upstream
 //! budget. Generating the action from the embedded schemas and the service's route keeps the
 //! two in step; `deploy/genesys/` holds one export and a test fails when it goes stale.
+//!
+//! The same action, contract and templates, is exported for either integration an admin may
+//! import it into: Web Services Data Actions, which POSTs to the service's URL, or AWS
+//! Lambda data actions, which invokes the function named by its ARN (`lambda.rs`).
 
 use serde::Serialize;
 use serde_json::Value;
-use url::Url;
 
-use host::unreachable_host;
+use host::base_url;
+use lambda::function_arn;
 
 use crate::contract::{INPUT_SCHEMA, OUTPUT_SCHEMA};
 use crate::routes::START_PATH;
 
 mod host;
+mod lambda;
 
 /// Sends every flow input as one JSON object: nothing hand-built, so nothing to escape.
 pub const REQUEST_TEMPLATE: &str = "${input.rawRequest}";
@@ -36,6 +41,28 @@ pub const BEARER_TOKEN_FIELD: &str = "token";
 /// integration's User Defined credential (`credentials` is Velocity's name for its fields).
 pub const BEARER_AUTHORIZATION: &str = "Bearer ${credentials.token}";
 
+/// The integration the action is imported into, which decides what the request names.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Integration {
+    /// Web Services Data Actions (custom-rest-actions): Genesys POSTs to the service at --url
+    /// over HTTPS, with the integration's credential.
+    #[default]
+    WebServices,
+    /// AWS Lambda data actions (aws-lambda-data-actions): Genesys invokes the function at
+    /// --function-arn by assuming the integration's role; the event is the flow's inputs.
+    AwsLambda,
+}
+
+impl Integration {
+    /// Genesys's name for the integration type, as an exported action carries it.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Integration::WebServices => "custom-rest-actions",
+            Integration::AwsLambda => "aws-lambda-data-actions",
+        }
+    }
+}
+
 /// The credential type of the integration the action is imported into, which decides how
 /// the service's inbound credential reaches it.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,10 +80,17 @@ pub enum Credential {
 /// What the admin chose; everything else in the action is fixed by the service.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ActionOptions {
+    /// The integration type the action is imported into.
+    #[arg(long, value_enum, default_value_t = Integration::WebServices)]
+    pub integration: Integration,
     /// The service's public base URL, as Genesys reaches it: https, host and optional port,
-    /// no path (the action always calls /v1/cobrowse/start).
-    #[arg(long)]
-    pub url: String,
+    /// no path (the action always calls /v1/cobrowse/start). For --integration web-services.
+    #[arg(long, conflicts_with = "function_arn")]
+    pub url: Option<String>,
+    /// The ARN of the Lambda function Genesys invokes (the SAM stack's FunctionArn output),
+    /// arn:aws:lambda:<region>:<account id>:function:<name>. For --integration aws-lambda.
+    #[arg(long, conflicts_with_all = ["credential", "allow_http"])]
+    pub function_arn: Option<String>,
     /// The action's name, as flow designers see it in Architect.
     #[arg(long, default_value = DEFAULT_NAME)]
     pub name: String,
@@ -85,13 +119,25 @@ impl ActionOptions {
     /// The defaults the command line uses, for `url`.
     pub fn for_url(url: &str) -> Self {
         ActionOptions {
-            url: url.to_owned(),
+            integration: Integration::WebServices,
+            url: Some(url.to_owned()),
+            function_arn: None,
             name: DEFAULT_NAME.to_owned(),
             category: DEFAULT_CATEGORY.to_owned(),
             timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
             secure: false,
             credential: Credential::Basic,
             allow_http: false,
+        }
+    }
+
+    /// The defaults the command line uses, for the AWS Lambda integration and `function_arn`.
+    pub fn for_function_arn(function_arn: &str) -> Self {
+        ActionOptions {
+            integration: Integration::AwsLambda,
+            url: None,
+            function_arn: Some(function_arn.to_owned()),
+            ..ActionOptions::for_url("")
         }
     }
 }
@@ -131,13 +177,14 @@ struct Request {
     request_template: &'static str,
 }
 
+/// A Lambda action has none: its request is an invocation, not HTTP, and IAM authorizes it.
 #[derive(Serialize)]
 struct Headers {
-    #[serde(rename = "Content-Type")]
-    content_type: &'static str,
+    #[serde(rename = "Content-Type", skip_serializing_if = "Option::is_none")]
+    content_type: Option<&'static str>,
     /// Genesys fails an action whose reply is not JSON; say so up front.
-    #[serde(rename = "Accept")]
-    accept: &'static str,
+    #[serde(rename = "Accept", skip_serializing_if = "Option::is_none")]
+    accept: Option<&'static str>,
     /// Only for a User Defined credential: Basic Auth sends its own.
     #[serde(rename = "Authorization", skip_serializing_if = "Option::is_none")]
     authorization: Option<&'static str>,
@@ -183,7 +230,7 @@ pub fn export_action_text(options: &ActionOptions) -> Result<String, ExportError
 }
 
 fn action(options: &ActionOptions) -> Result<Action, ExportError> {
-    let base = base_url(&options.url, options.allow_http)?;
+    let (request_url_template, headers) = target(options)?;
     if !(1..=MAX_TIMEOUT_SECONDS).contains(&options.timeout_seconds) {
         return Err(ExportError(format!(
             "--timeout-seconds {} is out of range: Genesys accepts 1 to {MAX_TIMEOUT_SECONDS}",
@@ -193,20 +240,13 @@ fn action(options: &ActionOptions) -> Result<Action, ExportError> {
     Ok(Action {
         name: options.name.clone(),
         category: options.category.clone(),
-        integration_type: "custom-rest-actions",
+        integration_type: options.integration.type_name(),
         action_type: "custom",
         config: ActionConfig {
             request: Request {
-                request_url_template: format!("{base}{START_PATH}"),
+                request_url_template,
                 request_type: "POST",
-                headers: Headers {
-                    content_type: "application/json",
-                    accept: "application/json",
-                    authorization: match options.credential {
-                        Credential::Basic => None,
-                        Credential::Bearer => Some(BEARER_AUTHORIZATION),
-                    },
-                },
+                headers,
                 request_template: REQUEST_TEMPLATE,
             },
             response: Response {
@@ -228,66 +268,47 @@ fn action(options: &ActionOptions) -> Result<Action, ExportError> {
     })
 }
 
+/// What the request names and the headers it sends, for the integration: the service's start
+/// URL with the credential's header, or the function's ARN with none.
+fn target(options: &ActionOptions) -> Result<(String, Headers), ExportError> {
+    match options.integration {
+        Integration::WebServices => {
+            let Some(url) = &options.url else {
+                if options.function_arn.is_some() {
+                    return Err(ExportError(
+                        "--function-arn is for the AWS Lambda integration: add --integration aws-lambda (the default, web-services, takes --url)".to_owned(),
+                    ));
+                }
+                return Err(ExportError(
+                    "--url is missing: pass the service's public base URL, such as https://cobrowse-proxy.example.com (or --integration aws-lambda --function-arn <ARN> for the AWS Lambda integration)".to_owned(),
+                ));
+            };
+            let base = base_url(url, options.allow_http)?;
+            let headers = Headers {
+                content_type: Some("application/json"),
+                accept: Some("application/json"),
+                authorization: match options.credential {
+                    Credential::Basic => None,
+                    Credential::Bearer => Some(BEARER_AUTHORIZATION),
+                },
+            };
+            Ok((format!("{base}{START_PATH}"), headers))
+        }
+        Integration::AwsLambda => {
+            let arn = function_arn(options)?;
+            let none = Headers {
+                content_type: None,
+                accept: None,
+                authorization: None,
+            };
+            Ok((arn, none))
+        }
+    }
+}
+
 /// The schemas are part of the binary and tested, so a parse failure is a build defect.
 fn embedded(schema: &str) -> Value {
     serde_json::from_str(schema).expect("embedded schema is JSON")
-}
-
-/// `scheme://host[:port]` from the admin's `--url`, or why it will not do.
-fn base_url(raw: &str, allow_http: bool) -> Result<String, ExportError> {
-    let parsed = Url::parse(raw.trim());
-    // The refusal quotes the URL, minus any password: error output ends up in CI logs.
-    let shown = match &parsed {
-        Ok(url) if url.password().is_some() => {
-            let mut shown = url.clone();
-            let _ = shown.set_password(Some("***"));
-            shown.to_string()
-        }
-        _ => raw.to_owned(),
-    };
-    let refuse = |why: &str| {
-        Err(ExportError(format!(
-            "--url {shown:?} {why}; pass the service's public base URL, such as https://cobrowse-proxy.example.com"
-        )))
-    };
-    let url = match parsed {
-        Ok(url) => url,
-        Err(err) => return refuse(&format!("is not a URL ({err})")),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http => {}
-        "http" => {
-            return refuse(
-                "is not https: Genesys calls data actions over HTTPS only, so put the service behind TLS (--allow-http exists for tests only)",
-            );
-        }
-        other => return refuse(&format!("has scheme {other:?}, not https")),
-    }
-    let Some(host) = url.host() else {
-        return refuse("has no host");
-    };
-    // The sandbox and the tests serve on this machine; they say so with allow_http.
-    if !allow_http && let Some(what) = unreachable_host(&host) {
-        return refuse(&format!(
-            "names {host}, {what}: Genesys calls data actions from the internet, so the URL needs a public name that resolves to your ingress or load balancer"
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return refuse(
-            "carries credentials: the integration's Basic Auth credential supplies them, and a URL would show them to everyone who can see the action",
-        );
-    }
-    if url.path() != "/" {
-        return refuse(&format!(
-            "has a path ({}): the action always calls {START_PATH} on the base URL",
-            url.path()
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return refuse("has a query or fragment");
-    }
-    Ok(url.origin().ascii_serialization())
 }
 
 #[cfg(test)]
@@ -402,6 +423,49 @@ mod tests {
             assert!(why.contains("https://cobrowse-proxy.example.com"), "{why}");
         }
         assert!(!refusal("https://user:secret@cobrowse.example.com").contains("secret"));
+    }
+
+    const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:cobrowse-proxy";
+
+    #[test]
+    fn the_lambda_action_invokes_the_function_with_the_same_contract_and_templates() {
+        let lambda = export_action(&ActionOptions::for_function_arn(FUNCTION_ARN)).unwrap();
+        assert_eq!(lambda["integrationType"], "aws-lambda-data-actions");
+        let request = &lambda["config"]["request"];
+        assert_eq!(request["requestUrlTemplate"], FUNCTION_ARN);
+        assert_eq!(request["requestType"], "POST");
+        // No credential header, nor any other: IAM authorizes the invocation.
+        assert_eq!(request["headers"], serde_json::json!({}));
+        assert_eq!(request["requestTemplate"], "${input.rawRequest}");
+        assert_eq!(
+            lambda["config"]["response"]["successTemplate"],
+            "${rawResult}"
+        );
+        // Everything else is the web services action.
+        let web = export("https://cobrowse.example.com").unwrap();
+        let mut same = lambda.clone();
+        same["integrationType"] = web["integrationType"].clone();
+        same["config"]["request"] = web["config"]["request"].clone();
+        assert_eq!(same, web);
+    }
+
+    #[test]
+    fn the_lambda_action_needs_a_function_arn_and_takes_no_url_or_credential() {
+        let mut options = ActionOptions::for_function_arn("arn:aws:iam::123456789012:role/x");
+        let why = export_action(&options).unwrap_err().to_string();
+        assert!(
+            why.contains("IAM ARN") && why.contains("FunctionArn"),
+            "{why}"
+        );
+
+        options.function_arn = None;
+        let why = export_action(&options).unwrap_err().to_string();
+        assert!(why.contains("--function-arn is missing"), "{why}");
+
+        options.function_arn = Some(FUNCTION_ARN.to_owned());
+        options.credential = Credential::Bearer;
+        let why = export_action(&options).unwrap_err().to_string();
+        assert!(why.contains("sends no credential"), "{why}");
     }
 
     #[test]

@@ -329,3 +329,30 @@ async fn a_wrong_or_missing_token_field_takes_the_failure_path() {
     }
     assert_eq!(app.requests_to("cobrowse").await, 0);
 }
+
+#[test]
+fn the_lambda_action_invokes_with_the_body_the_web_services_action_posts() {
+    // Genesys's AWS Lambda integration invokes the function with the rendered request
+    // template as the event and maps the function's return value through the success
+    // template, against the same contract: the service answers that event as it answers
+    // POST /v1/cobrowse/start, so it must be that POST's body, for every flow payload.
+    let web = export_action(&ActionOptions::for_url("https://cobrowse.example.com")).unwrap();
+    let lambda = export_action(&ActionOptions::for_function_arn(
+        "arn:aws:lambda:us-east-1:123456789012:function:cobrowse-proxy",
+    ))
+    .unwrap();
+    let body = |action: &Value, payload: &str| {
+        render(
+            action["config"]["request"]["requestTemplate"]
+                .as_str()
+                .unwrap(),
+            "${input.rawRequest}",
+            payload,
+        )
+    };
+    for (name, payload) in flow_payloads() {
+        assert_eq!(body(&lambda, &payload), body(&web, &payload), "{name}");
+    }
+    assert_eq!(lambda["config"]["response"], web["config"]["response"]);
+    assert_eq!(lambda["contract"], web["contract"]);
+}

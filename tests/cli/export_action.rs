@@ -1,6 +1,8 @@
 //! `export-action` refuses a URL Genesys's cloud could never call (this machine, a private
 //! network, a name only a local resolver knows) with a reason, before an admin imports an
 //! action that can only fail; the sandbox's and the tests' own URLs pass with `--allow-http`.
+//! For the AWS Lambda integration it takes a function ARN and nothing else that names where
+//! the action goes.
 
 use std::process::Output;
 
@@ -89,5 +91,106 @@ fn the_sandbox_and_tests_keep_their_local_urls_with_allow_http() {
             action["config"]["request"]["requestUrlTemplate"],
             format!("{url}/v1/cobrowse/start")
         );
+    }
+}
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:eu-west-1:123456789012:function:cobrowse-proxy";
+
+#[test]
+fn the_lambda_action_names_the_function_and_keeps_the_web_services_contract() {
+    let output = export_action(&[
+        "--integration",
+        "aws-lambda",
+        "--function-arn",
+        FUNCTION_ARN,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lambda: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(lambda["integrationType"], "aws-lambda-data-actions");
+    let request = &lambda["config"]["request"];
+    assert_eq!(request["requestUrlTemplate"], FUNCTION_ARN);
+    assert_eq!(request["requestType"], "POST");
+    assert_eq!(request["headers"], serde_json::json!({}));
+    assert_eq!(request["requestTemplate"], "${input.rawRequest}");
+    assert_eq!(
+        lambda["config"]["response"]["successTemplate"],
+        "${rawResult}"
+    );
+
+    let web = export_action(&["--url", "https://cobrowse.example.com"]);
+    let web: Value = serde_json::from_slice(&web.stdout).unwrap();
+    assert_eq!(lambda["contract"], web["contract"]);
+    assert_eq!(lambda["config"]["response"], web["config"]["response"]);
+    assert_eq!(
+        lambda["config"]["timeoutSeconds"],
+        web["config"]["timeoutSeconds"]
+    );
+}
+
+#[test]
+fn what_is_not_a_lambda_function_arn_is_refused_with_what_it_is() {
+    for (arn, what) in [
+        ("arn:aws:iam::123456789012:role/genesys-invoke", "IAM ARN"),
+        ("https://abcd.lambda-url.eu-west-1.on.aws/", "is a URL"),
+        ("cobrowse-proxy", "shape of a function ARN"),
+        (
+            "arn:aws:lambda:eu-west-1:1234:function:cobrowse-proxy",
+            "12-digit",
+        ),
+    ] {
+        let output = export_action(&["--integration", "aws-lambda", "--function-arn", arn]);
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{arn} was taken: {stderr}");
+        assert!(output.stdout.is_empty(), "{arn}: an action was printed");
+        assert!(stderr.contains(what), "{arn}: {stderr}");
+        assert!(stderr.contains("FunctionArn output"), "{arn}: {stderr}");
+    }
+}
+
+#[test]
+fn the_lambda_and_web_services_options_do_not_mix() {
+    for (args, said) in [
+        (
+            &["--integration", "aws-lambda"][..],
+            "--function-arn is missing",
+        ),
+        (
+            &["--function-arn", FUNCTION_ARN][..],
+            "--integration aws-lambda",
+        ),
+        (
+            &[
+                "--integration",
+                "aws-lambda",
+                "--function-arn",
+                FUNCTION_ARN,
+                "--credential",
+                "bearer",
+            ][..],
+            "cannot be used with",
+        ),
+        (
+            &[
+                "--url",
+                "https://cobrowse.example.com",
+                "--function-arn",
+                FUNCTION_ARN,
+            ][..],
+            "cannot be used with",
+        ),
+    ] {
+        let output = export_action(args);
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?} was taken: {stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?}: an action was printed");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
     }
 }

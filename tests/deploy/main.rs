@@ -6,6 +6,7 @@ mod common;
 
 mod action_file;
 mod archy;
+mod aws;
 mod dockerfile;
 mod kubernetes;
 mod kustomize;

@@ -16,8 +16,17 @@ pub const TRIGGER: &str = "genesyscloud_processautomation_trigger";
 
 /// Every `.tf` file in the module, parsed into one body.
 pub fn module() -> Body {
-    let files = files_in("deploy/terraform", ".tf");
-    assert!(files.len() >= 5, "the module is missing files: {files:?}");
+    assert!(
+        files_in("deploy/terraform", ".tf").len() >= 5,
+        "the module is missing files"
+    );
+    module_at("deploy/terraform")
+}
+
+/// Every `.tf` file of the module in `dir`, parsed into one body.
+pub fn module_at(dir: &str) -> Body {
+    let files = files_in(dir, ".tf");
+    assert!(!files.is_empty(), "{dir} has no .tf file");
     let mut blocks = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();

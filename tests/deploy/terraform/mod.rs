@@ -1,4 +1,5 @@
-//! `deploy/terraform/`: the files parse as HCL, and what they create is what the service and
+//! `deploy/terraform/` (and `deploy/aws/terraform/`, the Genesys side of the service on AWS
+//! Lambda, in `lambda.rs`): the files parse as HCL, and what they create is what the service and
 //! `export-action` expect, once Terraform has done its part (variables, locals, `file()`,
 //! `$${`, substitutions). Provider-computed values (ids, the home division's name) stand in
 //! as `"<address>"` strings: what matters is which resource they come from.
@@ -15,5 +16,6 @@ mod access;
 mod action;
 mod credential;
 mod flows;
+mod lambda;
 mod mutual_tls;
 mod variables;

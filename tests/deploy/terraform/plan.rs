@@ -131,6 +131,23 @@ impl Plan {
     /// The plan for the variables' defaults, the required variables an admin sets, and
     /// `overrides`.
     pub fn new(body: &Body, overrides: &[(&str, hcl::Value)]) -> Self {
+        let required = [
+            ("service_url", PLACEHOLDER_URL.into()),
+            ("queue_name", QUEUE.into()),
+            ("basic_auth_username", USERNAME.into()),
+            ("basic_auth_password", PASSWORD.into()),
+        ];
+        Plan::at("deploy/terraform", body, &required, overrides)
+    }
+
+    /// The plan of the module in `dir` (as `path.module`) for the variables' defaults,
+    /// `required` and `overrides`.
+    pub fn at(
+        dir: &str,
+        body: &Body,
+        required: &[(&str, hcl::Value)],
+        overrides: &[(&str, hcl::Value)],
+    ) -> Self {
         let mut variables = BTreeMap::new();
         for variable in blocks(body, "variable") {
             let name = variable.labels()[0].as_str().to_owned();
@@ -138,21 +155,13 @@ impl Plan {
                 variables.insert(name, default.evaluate(&Context::new()).unwrap());
             }
         }
-        for (name, value) in [
-            ("service_url", PLACEHOLDER_URL),
-            ("queue_name", QUEUE),
-            ("basic_auth_username", USERNAME),
-            ("basic_auth_password", PASSWORD),
-        ] {
-            variables.insert(name.to_owned(), value.into());
-        }
-        for (name, value) in overrides {
+        for (name, value) in required.iter().chain(overrides) {
             variables.insert((*name).to_owned(), value.clone());
         }
 
         let mut context = Context::new();
         context.declare_var("var", hcl::Value::Object(variables.into_iter().collect()));
-        let module_dir = repo_path("deploy/terraform");
+        let module_dir = repo_path(dir);
         context.declare_var(
             "path",
             hcl::value!({ module = (module_dir.to_string_lossy().into_owned()) }),
