@@ -124,3 +124,16 @@ fn outside_lambda_a_credential_is_still_required() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn running_without_inbound_authentication_is_refused_in_lambda() {
+    let mut pairs = in_lambda();
+    pairs.push(("AUTH_DISABLED", "true"));
+    let problems = refused(&pairs);
+    assert!(
+        problems.iter().any(|p| p
+            .starts_with("COBROWSE_AUTH_DISABLED=true with COBROWSE_LAMBDA=true")
+            && p.contains("function URL")),
+        "{problems:?}"
+    );
+}

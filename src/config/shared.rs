@@ -146,6 +146,12 @@ fn refuse_in_lambda(p: &mut Vec<String>, raw: &RawEnv, listen: Option<SocketAddr
             "{PREFIX}TLS_CERT and {PREFIX}TLS_KEY are set, but with {PREFIX}LAMBDA=true the AWS Lambda Web Adapter calls the service in plain HTTP on loopback (HTTPS ends at the function URL or API Gateway): unset them"
         ));
     }
+    // Loopback is no protection in Lambda: a function URL or API Gateway reaches it.
+    if raw.auth_disabled.as_deref().and_then(|v| flag(v).ok()) == Some(true) {
+        p.push(format!(
+            "{PREFIX}AUTH_DISABLED=true with {PREFIX}LAMBDA=true would let anyone who reaches a function URL or API Gateway start cobrowse: unset it. In Lambda a direct invoke needs no credential, and with none set every call over HTTP is refused"
+        ));
+    }
     if set(&raw.orgs_file).is_some() {
         p.push(format!(
             "{PREFIX}ORGS_FILE is set, but {PREFIX}LAMBDA=true serves one org: a direct invoke carries no credential to find an org by (and the role Genesys assumes names one org id). Deploy one function per org, each with its org's {PREFIX}GENESYS_* variables, and unset {PREFIX}ORGS_FILE"
