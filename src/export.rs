@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use host::base_url;
 use lambda::function_arn;
+pub use lambda::function_arn_problem;
 
 use crate::contract::{INPUT_SCHEMA, OUTPUT_SCHEMA};
 use crate::routes::START_PATH;

@@ -65,6 +65,10 @@ pub struct Deployment {
     pub orgs: Vec<OrgSettings>,
     /// Where the orgs were read from, when it is `COBROWSE_ORGS_FILE`.
     pub orgs_file: Option<OrgsFile>,
+    /// The secret settings whose value was read from AWS at start-up, each by its name
+    /// without the prefix (`GENESYS_CLIENT_SECRET`) and its `_FROM` value: where the value
+    /// was read (`secretsmanager:<ARN>`), never the value. Doctor names them so.
+    pub read_from_aws: Vec<(&'static str, String)>,
 }
 
 /// `COBROWSE_ORGS_FILE`, read again on SIGHUP and when it changes.
@@ -195,6 +199,7 @@ impl Deployment {
         if let (Some(Some(_)), Some((orgs, _))) = (shared.as_ref().map(|s| &s.tls_client), &orgs) {
             p.extend(missing_tls_client_names(orgs));
         }
+        let read_from_aws = std::mem::take(&mut raw.fetched);
         let deployment = (|| {
             let (orgs, orgs_file) = orgs?;
             Some(Deployment {
@@ -202,6 +207,7 @@ impl Deployment {
                 defaults: defaults?,
                 orgs,
                 orgs_file,
+                read_from_aws,
             })
         })();
         match deployment {

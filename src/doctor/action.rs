@@ -1,36 +1,40 @@
 //! The `data-action` check: a published data action of the `--action-name` has this binary's
-//! input and success contracts and, with `--url`, calls the service's start URL. What differs
-//! is named, with the `export-action` command that makes the action to import.
+//! input and success contracts and calls the service: with `--url`, a web services action
+//! calls its start URL; in AWS Lambda, an AWS Lambda data actions action invokes the function
+//! (`--function-arn`), as `target.rs` judges. What differs is named, with the `export-action`
+//! command that makes the action to import.
+
+mod target;
 
 use serde_json::Value;
 
 use super::access::{is_forbidden, trouble};
-use super::service_url::ServiceUrl;
 use super::setting::SetIn;
 use super::{Check, DATA_ACTION};
-use crate::export;
+use crate::export::Integration;
 use crate::genesys::GenesysError;
 use crate::genesys::admin::{Action, Admin};
 use crate::outcome::genesys_said as said;
+use target::kind_of;
+pub(super) use target::{Target, given_function_arn};
 
-/// The `export-action` command that makes the action to import.
-pub(super) fn export_command(name: &str, url: Option<&ServiceUrl>) -> String {
-    let url = url.map_or("https://<the service's public host>", |u| &u.base);
-    if name == export::DEFAULT_NAME {
-        format!("cobrowse-proxy export-action --url {url} > start-cobrowse.action.json")
-    } else {
-        format!(
-            "cobrowse-proxy export-action --url {url} --name {name:?} > start-cobrowse.action.json"
-        )
+/// The integration an action of `kind` is imported into, as Admin > Integrations names it.
+fn integration_named(kind: Integration) -> &'static str {
+    match kind {
+        Integration::WebServices => "the Web Services Data Actions integration",
+        Integration::AwsLambda => {
+            "the AWS Lambda Data Actions integration (its credential: the role Genesys assumes, the stack's GenesysRoleArn)"
+        }
     }
 }
 
 pub(super) async fn data_action(
     admin: &Admin,
     name: &str,
-    url: Option<&ServiceUrl>,
+    target: Target<'_>,
     set_in: SetIn<'_>,
 ) -> Check {
+    let wanted_kind = target.wanted();
     let no_view = |error: &GenesysError| {
         Check::skip(
             DATA_ACTION,
@@ -40,7 +44,7 @@ pub(super) async fn data_action(
             ),
             format!(
                 "Give the OAuth client's role integrations:action:view (read only) to have doctor compare the action with this binary, or compare it by hand with `{}`.",
-                export_command(name, url)
+                target.export_command(wanted_kind, name, None)
             ),
         )
     };
@@ -77,8 +81,9 @@ pub(super) async fn data_action(
             DATA_ACTION,
             format!("no published data action is named {wanted:?}{similar}."),
             format!(
-                "Import it: `{}`, then Admin > Integrations > Actions > Import, choose the file and the Web Services Data Actions integration, and Save & Publish (a draft is not listed). If the action has another name, pass --action-name.",
-                export_command(name, url)
+                "Import it: `{}`, then Admin > Integrations > Actions > Import, choose the file and {}, and Save & Publish (a draft is not listed). If the action has another name, pass --action-name.",
+                target.export_command(wanted_kind, name, None),
+                integration_named(wanted_kind)
             ),
         );
     }
@@ -87,7 +92,8 @@ pub(super) async fn data_action(
     let several = named.len() > 1;
     let mut ids = Vec::new();
     let mut problems = Vec::new();
-    let (mut contract_differs, mut url_differs) = (false, false);
+    let mut todo: Vec<String> = Vec::new();
+    let mut calls: Vec<String> = Vec::new();
     for listed in &named {
         let id = listed.id.clone().unwrap_or_default();
         let action = match admin.action(&id).await {
@@ -112,6 +118,8 @@ pub(super) async fn data_action(
         } else {
             String::new()
         };
+        let request_url = action.request_url().unwrap_or_default();
+        let mut contract_differs = false;
         for (part, found, expected, file) in [
             (
                 "input",
@@ -133,51 +141,49 @@ pub(super) async fn data_action(
                 ));
             }
         }
-        if let Some(url) = url {
-            let found = action.request_url().unwrap_or_default();
-            if !same_url(found, &url.start) {
-                url_differs = true;
-                problems.push(format!(
-                    "{which}its request URL is {found:?}, not {:?}",
-                    url.start
-                ));
+        if contract_differs {
+            // Re-exported as the action it is (the same integration and target), unless
+            // the deployment cannot be called by that kind.
+            let kind = Some(kind_of(request_url))
+                .filter(|kind| target.fits(*kind))
+                .unwrap_or(wanted_kind);
+            let command = target.export_command(kind, name, Some(request_url.trim()));
+            todo.push(format!(
+                "Re-export the action (`{command}`) and import it again in place of this one (or paste the \
+                 schemas into its Setup > Contracts), publish it, then republish every flow that \
+                 calls it: a flow keeps the contract it was published with."
+            ));
+        }
+        match target.problem(request_url, &which, name) {
+            Some((problem, what_to_do)) => {
+                problems.push(problem);
+                todo.push(what_to_do);
             }
+            None => calls.push(target.calls(request_url)),
         }
     }
     let ids = ids.join("; ");
     if problems.is_empty() {
-        let calls = match url {
-            Some(url) => format!(" and calls {}", url.start),
-            None => " (its request URL was not compared: no --url given)".to_owned(),
-        };
+        calls.dedup();
         return Check::ok(
             DATA_ACTION,
             format!(
-                "data action {wanted:?} ({ids}) has this binary's input and success contracts{calls}."
+                "data action {wanted:?} ({ids}) has this binary's input and success contracts{}.",
+                calls.join(";")
             ),
         );
     }
-    let mut todo = Vec::new();
-    if contract_differs {
-        todo.push(format!(
-            "Re-export the action (`{}`) and import it again in place of this one (or paste the \
-             schemas into its Setup > Contracts), publish it, then republish every flow that \
-             calls it: a flow keeps the contract it was published with.",
-            export_command(name, url)
-        ));
-    }
-    if url_differs && let Some(url) = url {
-        todo.push(format!(
-            "Set the action's request URL to {} (Setup > Configuration, or re-export with --url \
-             {} and import again) and publish it; if the action's URL is the right one, run \
-             doctor with that --url instead.",
-            url.start, url.base
-        ));
+    // Several actions of the name may need the same thing done: said once.
+    let mut said_once: Vec<String> = Vec::new();
+    for what_to_do in todo {
+        if !said_once.contains(&what_to_do) {
+            said_once.push(what_to_do);
+        }
     }
     Check::fail(
         DATA_ACTION,
         format!("data action {wanted:?} ({ids}): {}.", problems.join("; ")),
-        todo.join(" "),
+        said_once.join(" "),
     )
 }
 

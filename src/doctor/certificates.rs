@@ -4,7 +4,8 @@
 //! handshake's own checks (`ClientAuth::would_accept`) and the name the org's must carry
 //! (`client_auth::check_name`). It fails when the service would accept no current certificate
 //! (every call over mutual TLS refused), or when the current one it accepts expires within
-//! [`WARNING_DAYS`] days and no upcoming one it accepts is listed.
+//! [`WARNING_DAYS`] days and no upcoming one it accepts is listed. In AWS Lambda, where no
+//! client certificate reaches the service, it is skipped, saying why.
 
 mod listed;
 
@@ -22,6 +23,16 @@ pub(super) const PERMISSION: &str = "integrations:actionCertificate:view";
 /// How long before the current certificate expires doctor wants the next one accepted.
 const WARNING_DAYS: i64 = 30;
 const BUNDLE: &str = "COBROWSE_TLS_CLIENT_CA";
+
+/// The check in AWS Lambda, where no client certificate reaches the service and
+/// `COBROWSE_TLS_CLIENT_CA` has nothing to check.
+pub(super) fn in_lambda() -> Check {
+    Check::skip(
+        CLIENT_CERTIFICATES,
+        "not checked: in AWS Lambda no data action's client certificate reaches the service: a direct invoke is an AWS API call that IAM authorizes (the role Genesys assumes), and a function URL's TLS ends at AWS.",
+        "Nothing to do here: the role's trust (Genesys's AWS account, your org's id as external id) keeps other callers from invoking the function, and the inbound credential from its function URL (docs/lambda.md).",
+    )
+}
 
 /// What mutual TLS asks of an org's data actions.
 pub(super) struct MutualTls {

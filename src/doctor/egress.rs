@@ -1,7 +1,9 @@
 //! The `egress-ranges` check: the address ranges Genesys publishes for its data actions' calls
 //! in the org's region (`GET /api/v2/ipranges`, service `data-actions`, direction outbound
 //! from Genesys), for an allow-list at the firewall. An address is weaker proof than a
-//! certificate: every org of the region calls from the same ranges, and the check says so.
+//! certificate: every org of the region calls from the same ranges, and the check says so. A
+//! Lambda function serving direct invokes only is reached through AWS's API, from none of
+//! them: the check is skipped, saying why.
 
 use super::access::{is_forbidden, trouble};
 use super::setting::SetIn;
@@ -14,6 +16,16 @@ use crate::outcome::genesys_said as said;
 pub(super) const DATA_ACTIONS: &str = "data-actions";
 
 const WEAKER: &str = "An address is weaker proof than a certificate: every Genesys org in the region calls from these ranges, so an allow-list keeps out the rest of the internet, not other orgs; the credential and mutual TLS (docs/security.md) tell the org's data actions apart.";
+
+/// The check for a Lambda function that serves direct invokes only: Genesys reaches it
+/// through AWS's API, from no range an allow-list could name, and nothing else reaches it.
+pub(super) fn direct_invokes_only() -> Check {
+    Check::skip(
+        EGRESS_RANGES,
+        "not needed: the service runs in AWS Lambda and serves direct invokes only, which the AWS Lambda data actions integration makes through AWS's API with the role it assumes, not from these ranges to an address of yours: there is no firewall to open.",
+        "Nothing to do here: the role's trust (Genesys's AWS account, your org's id as external id) decides who may invoke the function (docs/lambda.md).",
+    )
+}
 
 pub(super) async fn egress_ranges(admin: &Admin, region: Option<&str>, set_in: SetIn<'_>) -> Check {
     let asked = "GET /api/v2/ipranges";

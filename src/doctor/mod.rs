@@ -6,10 +6,12 @@
 //! org and OAuth client that token is; the permissions to start cobrowse and to read
 //! conversations, asked on a conversation id made up for the purpose (Genesys answers 404 when
 //! the permission is held, so nothing can start); the registered data action has this binary's
-//! contracts (and, with `--url`, calls that URL); the data actions' client certificates, and
-//! whether `COBROWSE_TLS_CLIENT_CA` accepts them; the address ranges they call from; and, with
-//! `--url`, the service answers `GET /healthz` from here. A check that cannot run because an
-//! earlier one failed is `skip`.
+//! contracts (and, with `--url`, calls that URL; in AWS Lambda, invokes the function, the one
+//! `--function-arn` names); the data actions' client certificates, and whether
+//! `COBROWSE_TLS_CLIENT_CA` accepts them; the address ranges they call from; and, with `--url`,
+//! the service answers `GET /healthz` from here. A check that cannot run because an earlier
+//! one failed, or that does not apply to a Lambda function (which Genesys invokes through
+//! AWS's API, with no URL or certificate of its own), is `skip`.
 //!
 //! `crate::genesys::admin` sends the requests and reports what Genesys answered; every word an
 //! admin reads about it, and what to do, is here: `token.rs` for the token (of each OAuth
@@ -40,10 +42,10 @@ use crate::export::{self, ExportError};
 use crate::genesys::GenesysSettings;
 use crate::genesys::region::REGIONS;
 use access::org;
-use action::data_action;
+use action::{Target, data_action, given_function_arn};
 use certificates::client_certificates;
 use egress::egress_ranges;
-use orgs::{Chosen, Org, chosen};
+use orgs::{Chosen, Deployed, Org, chosen};
 use permissions::{read_permission, start_permission};
 pub use report::{Check, Format, Report, Status};
 use service_url::{ServiceUrl, healthz, service_url};
@@ -80,6 +82,11 @@ pub struct DoctorOptions {
     /// <url>/v1/cobrowse/start.
     #[arg(long)]
     pub url: Option<String>,
+    /// With COBROWSE_LAMBDA=true: the ARN of the Lambda function Genesys's AWS Lambda data
+    /// actions integration invokes (the stack's FunctionArn output): checks that the data
+    /// action invokes it.
+    #[arg(long, value_name = "ARN")]
+    pub function_arn: Option<String>,
     /// Accept an http:// --url. Only for tests: Genesys calls data actions over HTTPS only.
     #[arg(long)]
     pub allow_http: bool,
@@ -95,14 +102,22 @@ pub struct DoctorOptions {
     pub org: Option<String>,
 }
 
-/// Runs every check. `Err` only when `--url` is not one the service could be reached at: the
-/// command line is wrong, and nothing was checked.
+/// Runs every check. `Err` only when `--url` is not one the service could be reached at, or
+/// `--function-arn` not a Lambda function's ARN: the command line is wrong, and nothing was
+/// checked.
 pub async fn run(
     deployment: Result<Deployment, ConfigError>,
     options: &DoctorOptions,
 ) -> Result<Report, ExportError> {
     let url = service_url(options)?;
+    let function_arn = given_function_arn(options)?;
+    let given = Given {
+        url: url.as_ref(),
+        function_arn: function_arn.as_deref(),
+    };
     let mut checks = Vec::new();
+    // A Lambda function runs one org, of the environment: an orgs file is always a server's.
+    let mut deployed = None;
     match chosen(deployment, options.org.as_deref()) {
         Err(refused) => {
             checks.push(refused);
@@ -113,19 +128,24 @@ pub async fn run(
             );
         }
         Ok(Chosen::OneOrg(org)) => {
+            let set_in = SetIn::Environment {
+                from_aws: &org.read_from_aws,
+            };
             checks.push(Check::ok(
                 CONFIGURATION,
                 format!(
-                    "the {PREFIX}* settings are usable: {}",
-                    configuration(&org.genesys, SetIn::Environment)
+                    "the {PREFIX}* settings are usable: {}{}",
+                    configuration(&org.genesys, set_in),
+                    org.lambda_and_aws()
                 ),
             ));
-            genesys_checks(&mut checks, &org, SetIn::Environment, options, url.as_ref()).await;
+            deployed = Some(org.deployed);
+            genesys_checks(&mut checks, &org, set_in, options, given).await;
         }
         Ok(Chosen::Orgs { summary, orgs }) => {
             checks.push(Check::ok(CONFIGURATION, summary));
             let blocks: Vec<Vec<Check>> = futures_util::stream::iter(&orgs)
-                .map(|(name, org)| org_checks(name, org, options, url.as_ref()))
+                .map(|(name, org)| org_checks(name, org, options, given))
                 .buffered(ORGS_AT_ONCE)
                 .collect()
                 .await;
@@ -133,15 +153,17 @@ pub async fn run(
         }
     }
     checks.push(match &url {
-        None => Check::skip(
-            SERVICE_URL,
-            "not checked: no --url given.",
-            "Pass --url with the service's public https base URL (as in the data action) to check \
-             that it answers from here and that the action calls it.",
-        ),
+        None => service_url::not_checked(deployed),
         Some(url) => healthz(&url.base).await,
     });
     Ok(Report { checks })
+}
+
+/// What the admin gave on the command line of what the data action calls.
+#[derive(Clone, Copy)]
+struct Given<'a> {
+    url: Option<&'a ServiceUrl>,
+    function_arn: Option<&'a str>,
 }
 
 /// Genesys in the region, its URLs, and whether a start first reads the conversation.
@@ -161,7 +183,7 @@ async fn org_checks(
     name: &str,
     org: &Org,
     options: &DoctorOptions,
-    url: Option<&ServiceUrl>,
+    given: Given<'_>,
 ) -> Vec<Check> {
     let set_in = SetIn::OrgsFile(name);
     let mut checks = vec![Check::ok(
@@ -171,7 +193,7 @@ async fn org_checks(
             configuration(&org.genesys, set_in)
         ),
     )];
-    genesys_checks(&mut checks, org, set_in, options, url).await;
+    genesys_checks(&mut checks, org, set_in, options, given).await;
     for check in &mut checks {
         check.org = Some(name.to_owned());
     }
@@ -200,7 +222,7 @@ async fn genesys_checks(
     checked: &Org,
     set_in: SetIn<'_>,
     options: &DoctorOptions,
-    url: Option<&ServiceUrl>,
+    given: Given<'_>,
 ) {
     let genesys = &checked.genesys;
     let (token, admin) = token(genesys, set_in).await;
@@ -229,11 +251,24 @@ async fn genesys_checks(
     let nobody = AgentId::parse(&Uuid::new_v4().to_string()).expect("a v4 UUID is an id");
     checks.push(start_permission(&admin, nowhere, nobody, set_in).await);
     checks.push(read_permission(&admin, genesys, nowhere, set_in).await);
-    checks.push(data_action(&admin, &options.action_name, url, set_in).await);
+    let target = Target {
+        deployed: checked.deployed,
+        url: given.url,
+        function_arn: given.function_arn,
+    };
+    checks.push(data_action(&admin, &options.action_name, target, set_in).await);
     let mutual_tls = &checked.mutual_tls;
-    checks.push(client_certificates(&admin, mutual_tls, set_in).await);
+    checks.push(match checked.deployed {
+        Deployed::Lambda { .. } if mutual_tls.bundle.is_none() => certificates::in_lambda(),
+        _ => client_certificates(&admin, mutual_tls, set_in).await,
+    });
     let region = region_name(&genesys.login_url, mutual_tls.name.as_deref());
-    checks.push(egress_ranges(&admin, region, set_in).await);
+    checks.push(match checked.deployed {
+        Deployed::Lambda {
+            function_url: false,
+        } => egress::direct_invokes_only(),
+        _ => egress_ranges(&admin, region, set_in).await,
+    });
 }
 
 /// The org's region by name (`eu-west-1`): its login URL's, else that of the data-actions

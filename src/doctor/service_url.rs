@@ -1,12 +1,16 @@
 //! The service's own URL, as the admin gives it with `--url`: refused as `export-action`
 //! refuses it, the start URL the data action must call (which `action.rs` compares), and the
-//! `service-url` check, which asks the service for `GET /healthz` from where doctor runs.
+//! `service-url` check, which asks the service for `GET /healthz` from where doctor runs
+//! (skipped without `--url`, saying why: for a Lambda function, that it has no URL of its own
+//! but a function URL).
 
 use std::time::Duration;
 
 use serde_json::Value;
 
+use super::orgs::Deployed;
 use super::{Check, DoctorOptions, SERVICE_URL};
+use crate::config::PREFIX;
 use crate::export::{self, ActionOptions, ExportError};
 use crate::genesys::transport::{MAX_ANSWER_BYTES, describe};
 use crate::routes::START_PATH;
@@ -37,6 +41,34 @@ pub(super) fn service_url(options: &DoctorOptions) -> Result<Option<ServiceUrl>,
         .expect("the exported URL ends in the start path")
         .to_owned();
     Ok(Some(ServiceUrl { base, start }))
+}
+
+/// The check without `--url`: a server's URL is not known, and a Lambda function
+/// (`deployed`, when the configuration is usable) is invoked through AWS's API, with no URL
+/// unless it serves a function URL.
+pub(super) fn not_checked(deployed: Option<Deployed>) -> Check {
+    let Some(Deployed::Lambda { function_url }) = deployed else {
+        return Check::skip(
+            SERVICE_URL,
+            "not checked: no --url given.",
+            "Pass --url with the service's public https base URL (as in the data action) to check \
+             that it answers from here and that the action calls it.",
+        );
+    };
+    let why = if function_url {
+        format!(
+            "not checked: the service runs in AWS Lambda ({PREFIX}LAMBDA=true), which the AWS Lambda data actions integration invokes through AWS's API, and no --url names its function URL to ask for GET /healthz."
+        )
+    } else {
+        format!(
+            "not checked: the service runs in AWS Lambda ({PREFIX}LAMBDA=true) and serves direct invokes only (no inbound credential is set), which the AWS Lambda data actions integration makes through AWS's API: there is no URL to ask for GET /healthz."
+        )
+    };
+    Check::skip(
+        SERVICE_URL,
+        why,
+        "Invoke the function as Genesys does, with `aws lambda invoke` (docs/lambda.md, step 3); with a function URL (EnableFunctionUrl=true), pass it as --url to check that it answers from here.",
+    )
 }
 
 /// `GET <base>/healthz`, from here: DNS, the TLS certificate and routing to the service. No

@@ -30,8 +30,9 @@ pub(super) fn function_arn(options: &ActionOptions) -> Result<String, ExportErro
     Ok(arn.to_owned())
 }
 
-/// Why `arn` is not a Lambda function ARN, or `None` when it is one.
-fn function_arn_problem(arn: &str) -> Option<String> {
+/// Why `arn` is not a Lambda function ARN, or `None` when it is one (doctor judges an
+/// imported action's request URL by it too).
+pub fn function_arn_problem(arn: &str) -> Option<String> {
     if arn.starts_with("https://") || arn.starts_with("http://") {
         return Some(
             "is a URL: a function URL is called by a web services data action (--integration web-services --url <the function URL>), not by the AWS Lambda integration".to_owned(),

@@ -146,6 +146,7 @@ impl Sandbox {
             defaults,
             orgs: vec![org],
             orgs_file: None,
+            read_from_aws: Vec::new(),
         };
         let application = Application::build(&deployment)?;
         let scheme = if mutual_tls.is_some() {

@@ -30,7 +30,17 @@ pub const REAL_CONVERSATION: &str = "5e0b6a9a-3c8e-4f57-9f0e-2c1d3b4a5f60";
 pub fn action_as_stored(id: &str, name: &str, url: &str) -> Value {
     let mut options = ActionOptions::for_url(url);
     options.allow_http = true;
-    let exported = export_action(&options).unwrap();
+    stored(id, name, &options)
+}
+
+/// [`action_as_stored`], for the action `export-action --integration aws-lambda
+/// --function-arn <arn>` makes: the function's ARN as its request URL, no header.
+pub fn lambda_action_as_stored(id: &str, name: &str, arn: &str) -> Value {
+    stored(id, name, &ActionOptions::for_function_arn(arn))
+}
+
+fn stored(id: &str, name: &str, options: &ActionOptions) -> Value {
+    let exported = export_action(options).unwrap();
     let document = |schema: &Value, id: &str| {
         let mut schema = schema.clone();
         schema["id"] = json!(id);
@@ -292,6 +302,19 @@ pub async fn mount_action(genesys: &MockServer, action: Value) {
         .with_priority(2)
         .mount(genesys)
         .await;
+}
+
+/// `GET /api/v2/integrations/actions/{id}` answers `action` (of its `id`) in place of the
+/// healthy org's: the action the org imported instead (once per scenario and id: the first
+/// mounted is the one answered).
+pub async fn imported(genesys: &MockServer, action: Value) {
+    let id = action["id"].as_str().unwrap().to_owned();
+    answer(
+        genesys,
+        path(format!("/api/v2/integrations/actions/{id}")),
+        ResponseTemplate::new(200).set_body_json(action),
+    )
+    .await;
 }
 
 /// `route` answers `template`, ahead of the healthy org's mocks.

@@ -99,10 +99,20 @@ pub fn vars(genesys: &str, overrides: &[(&str, &str)]) -> Vec<(String, String)> 
 /// Runs `cobrowse-proxy doctor args` with only `vars` (without their prefix) in its
 /// environment; whatever it printed, no secret is in it.
 pub async fn doctor(vars: Vec<(String, String)>, args: &[&str]) -> Run {
+    doctor_beside(vars, &[], args).await
+}
+
+/// [`doctor`], with `others` in its environment as they are (`AWS_*`, named in full).
+pub async fn doctor_beside(
+    vars: Vec<(String, String)>,
+    others: &[(&str, &str)],
+    args: &[&str],
+) -> Run {
     let mut command = Command::new(BINARY);
     command
         .env_clear()
         .envs(prefixed(vars))
+        .envs(others.iter().copied())
         .arg("doctor")
         .args(args);
     let output = tokio::task::spawn_blocking(move || command.output())
