@@ -8,7 +8,8 @@
 //! `sandbox_mutual_tls.rs`), the URLs
 //! `export-action` refuses (`export_action.rs`), an egress proxy (`egress_proxy.rs`), and the
 //! service as an AWS Lambda function behind the real Web Adapter (`lambda.rs`, fed events by
-//! `lambda_runtime.rs`).
+//! `lambda_runtime.rs`), and the roots it trusts for Genesys's HTTPS, read once
+//! (`trusted_roots.rs`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -33,4 +34,5 @@ mod shutdown;
 mod stalled_log;
 mod startup;
 mod tls_renewal;
+mod trusted_roots;
 mod version;
