@@ -46,13 +46,10 @@ pub fn answer_floor(budget: Duration) -> Duration {
     (budget / 5).max(MIN_ANSWER_TIME).min(budget / 2)
 }
 
-/// What reqwest would set up for each client by itself, built once: the platform's verifier
-/// (the roots of `SSL_CERT_FILE`, `SSL_CERT_DIR` or the system's store, as reqwest reads them),
-/// TLS 1.2 and 1.3, HTTP/1.1 offered by ALPN (reqwest is built without HTTP/2). Built by
-/// reqwest, every client read and parsed each root again, a few milliseconds every time:
-/// three times at start-up (the check in [`Transport::new`], then each server thread's), most
-/// of the start-up's CPU and so of an AWS Lambda cold start (docs/performance.md#aws-lambda).
-/// The clients share the verifier, which only reads.
+/// What reqwest sets up per client, built once and shared: the platform's verifier (the roots
+/// of `SSL_CERT_FILE`, `SSL_CERT_DIR` or the system's store), TLS 1.2 and 1.3, HTTP/1.1 by
+/// ALPN. Left to reqwest, each thread's client read and parsed every root again, four times by
+/// the end of the first call: half the CPU of an AWS Lambda cold start (docs/performance.md).
 fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let mut config = rustls::ClientConfig::builder()
