@@ -46,6 +46,19 @@ pub fn answer_floor(budget: Duration) -> Duration {
     (budget / 5).max(MIN_ANSWER_TIME).min(budget / 2)
 }
 
+/// What reqwest sets up per client, built once and shared: the platform's verifier (the roots
+/// of `SSL_CERT_FILE`, `SSL_CERT_DIR` or the system's store), TLS 1.2 and 1.3, HTTP/1.1 by
+/// ALPN. Left to reqwest, each thread's client read and parsed every root again, four times by
+/// the end of the first call: half the CPU of an AWS Lambda cold start (docs/performance.md).
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let mut config = rustls::ClientConfig::builder()
+        .with_platform_verifier()?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 /// The HTTP clients (one per thread) with an org's request limit, cloned cheaply (everything
 /// is reference-counted inside): every org's `Transport` is a `with_limit` of one shared.
 #[derive(Clone)]
@@ -54,6 +67,8 @@ pub struct Transport {
     /// the thread that opened it: shared across threads, every Genesys call would wake the
     /// other thread twice, once to send and once to hand the answer back.
     http: Arc<ThreadLocal<reqwest::Client>>,
+    /// The TLS set-up every thread's client is built with: see [`tls_config`].
+    tls: rustls::ClientConfig,
     connect_timeout: Duration,
     /// [`answer_floor`] of the budget: the least time left a request is sent with.
     floor: Duration,
@@ -84,6 +99,7 @@ impl Transport {
         }
         let transport = Transport {
             http: Arc::new(ThreadLocal::new()),
+            tls: tls_config().expect("the platform's trusted roots load"),
             connect_timeout,
             floor,
             metrics,
@@ -109,6 +125,7 @@ impl Transport {
     pub fn http(&self) -> &reqwest::Client {
         self.http.get_or(|| {
             reqwest::Client::builder()
+                .tls_backend_preconfigured(self.tls.clone())
                 .connect_timeout(self.connect_timeout)
                 // Genesys answers where it is asked. Following a redirect would send a start
                 // again (a 307 keeps the method, body and token) or turn it into a GET (a

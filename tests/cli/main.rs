@@ -7,9 +7,10 @@
 //! value no session can be (`redis_value.rs`), the sandbox (`sandbox.rs`; with mutual TLS,
 //! `sandbox_mutual_tls.rs`), the URLs
 //! `export-action` refuses (`export_action.rs`), an egress proxy (`egress_proxy.rs`), the
-//! secret settings read from AWS at start-up (`secrets_from.rs`), and the service as an AWS
+//! secret settings read from AWS at start-up (`secrets_from.rs`), the service as an AWS
 //! Lambda function behind the real Web Adapter (`lambda.rs`, fed events by
-//! `lambda_runtime.rs`).
+//! `lambda_runtime.rs`), and the roots it trusts for Genesys's HTTPS, read once
+//! (`trusted_roots.rs`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -35,4 +36,5 @@ mod shutdown;
 mod stalled_log;
 mod startup;
 mod tls_renewal;
+mod trusted_roots;
 mod version;

@@ -28,7 +28,7 @@ fn scripts_named_in_docs() -> BTreeSet<String> {
 #[test]
 fn every_benchmark_the_docs_run_exists() {
     let named = scripts_named_in_docs();
-    for script in ["benches/run.sh", "benches/tls.sh"] {
+    for script in ["benches/run.sh", "benches/tls.sh", "benches/lambda.sh"] {
         assert!(named.contains(script), "no page runs {script}");
     }
     let missing: Vec<_> = named
