@@ -2,7 +2,7 @@
 //! stdout collected (`Running`), stopped by a signal, its log lines read as strict JSON; a
 //! Genesys for it to call, and a start posted to it as Genesys's data action does.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -35,7 +35,7 @@ pub struct Running {
     pub child: Child,
     pub port: u16,
     pub lines: Arc<Mutex<Vec<String>>>,
-    pub reader: std::thread::JoinHandle<()>,
+    pub reader: Option<std::thread::JoinHandle<()>>,
     /// Logging in JSON (the default), not `COBROWSE_LOG_FORMAT=pretty`.
     pub json: bool,
 }
@@ -44,16 +44,23 @@ impl Running {
     /// Sends `stop_signal`, waits for the process to exit and for every line it wrote to
     /// be read; returns its exit status, stderr and stdout lines. In JSON format, every line
     /// must be one JSON object that names each key once.
-    pub fn stop(self, stop_signal: &str) -> (std::process::ExitStatus, String, Vec<String>) {
+    pub fn stop(mut self, stop_signal: &str) -> (std::process::ExitStatus, String, Vec<String>) {
         signal(&self.child, stop_signal);
-        let output = self.child.wait_with_output().unwrap();
-        self.reader.join().unwrap();
+        // stdout is the reader thread's; stderr is read to its end, then the exit awaited.
+        let mut stderr = Vec::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_end(&mut stderr).unwrap();
+        }
+        let status = self.child.wait().unwrap();
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
         let lines = std::mem::take(&mut *self.lines.lock().unwrap());
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let stderr = String::from_utf8_lossy(&stderr).into_owned();
         if self.json {
             events(&lines).for_each(drop);
         }
-        (output.status, stderr, lines)
+        (status, stderr, lines)
     }
 
     /// The service's URL for `path` (`/metrics`, ...).
@@ -103,8 +110,19 @@ pub fn spawn(mut command: Command) -> Running {
         child,
         port,
         lines,
-        reader,
+        reader: Some(reader),
         json,
+    }
+}
+
+/// A test that fails before `stop` leaves no `serve` behind: it is killed (a stopped one has
+/// been waited for already, and the kill is then a no-op).
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
