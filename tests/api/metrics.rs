@@ -25,6 +25,14 @@ pub fn value_of(metrics: &str, series: &str) -> f64 {
         .unwrap()
 }
 
+/// How many client certificates a `/metrics` page counts as refused for `reason` (none
+/// before the first).
+pub fn certificate_refusals(metrics: &str, reason: &str) -> u64 {
+    let series =
+        format!("cobrowse_proxy_tls_client_certificate_refusals_total{{reason=\"{reason}\"}}");
+    sample(metrics, &series).map_or(0, |n| n.parse().unwrap())
+}
+
 #[tokio::test]
 async fn the_limits_are_exposed_next_to_the_figures_they_bound() {
     let app = spawn_app_with(&[

@@ -108,9 +108,7 @@ impl Served {
             .text()
             .await
             .unwrap();
-        let series =
-            format!("cobrowse_proxy_tls_client_certificate_refusals_total{{reason=\"{reason}\"}}");
-        crate::metrics::sample(&page, &series).map_or(0, |n| n.parse().unwrap())
+        crate::metrics::certificate_refusals(&page, reason)
     }
 }
 

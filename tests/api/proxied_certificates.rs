@@ -81,9 +81,7 @@ async fn refusals(app: &TestApp, reason: &str) -> u64 {
         .text()
         .await
         .unwrap();
-    let series =
-        format!("cobrowse_proxy_tls_client_certificate_refusals_total{{reason=\"{reason}\"}}");
-    crate::metrics::sample(&page, &series).map_or(0, |n| n.parse().unwrap())
+    crate::metrics::certificate_refusals(&page, reason)
 }
 
 /// The starts Genesys received.
