@@ -13,12 +13,16 @@
 //! that may have reached Genesys (an offer the flow is told not to retry) where not sending
 //! it is a clean "nothing was sent".
 
+mod client_tls;
+
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::RequestBuilder;
 use thread_local::ThreadLocal;
+
+use client_tls::tls_config;
 
 use tokio::time::{Instant, sleep_until, timeout_at};
 
@@ -44,19 +48,6 @@ const MIN_ANSWER_TIME: Duration = Duration::from_millis(500);
 /// budget still lets the first request go). 2 s of the default 10 s budget, 500 ms of 2 s.
 pub fn answer_floor(budget: Duration) -> Duration {
     (budget / 5).max(MIN_ANSWER_TIME).min(budget / 2)
-}
-
-/// What reqwest sets up per client, built once and shared: the platform's verifier (the roots
-/// of `SSL_CERT_FILE`, `SSL_CERT_DIR` or the system's store), TLS 1.2 and 1.3, HTTP/1.1 by
-/// ALPN. Left to reqwest, each thread's client read and parsed every root again, four times by
-/// the end of the first call: half the CPU of an AWS Lambda cold start (docs/performance.md).
-fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-    let mut config = rustls::ClientConfig::builder()
-        .with_platform_verifier()?
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
 }
 
 /// The HTTP clients (one per thread) with an org's request limit, cloned cheaply (everything

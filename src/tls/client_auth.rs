@@ -12,7 +12,10 @@
 //! checks ([`super::forwarded`]). The caller never learns which check failed: the log line
 //! and `tls_client_certificate_refusals_total{reason}` tell the admin.
 
+mod refusal;
 mod would_accept;
+
+pub use refusal::Refusal;
 
 use std::any::Any;
 use std::fmt;
@@ -29,57 +32,11 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{ClientCertVerifierBuilder, VerifierBuilderError, WebPkiClientVerifier};
-use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore};
+use rustls::{DigitallySignedStruct, DistinguishedName, Error, RootCertStore};
 
 use super::{TlsError, expiry, pem_problem, provider};
 use crate::genesys::region::REGIONS;
 use crate::metrics::ClientCertificateLabels;
-
-/// Why a client certificate was refused: the `reason` label and log field. Alerts and log
-/// queries match these names: never rename one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    NoCertificate,
-    UntrustedChain,
-    Expired,
-    Revoked,
-    NotForClientAuth,
-    WrongName,
-    WrongRegionForOrg,
-    HeaderFromUntrustedPeer,
-}
-
-impl Refusal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Refusal::NoCertificate => "no_certificate",
-            Refusal::UntrustedChain => "untrusted_chain",
-            Refusal::Expired => "expired",
-            Refusal::Revoked => "revoked",
-            Refusal::NotForClientAuth => "not_for_client_auth",
-            Refusal::WrongName => "wrong_name",
-            Refusal::WrongRegionForOrg => "wrong_region_for_org",
-            Refusal::HeaderFromUntrustedPeer => "header_from_untrusted_peer",
-        }
-    }
-
-    /// The refusal of a certificate webpki did not accept.
-    pub(super) fn of(error: &Error) -> Refusal {
-        match error {
-            Error::InvalidCertificate(
-                CertificateError::Expired
-                | CertificateError::ExpiredContext { .. }
-                | CertificateError::NotValidYet
-                | CertificateError::NotValidYetContext { .. },
-            ) => Refusal::Expired,
-            Error::InvalidCertificate(CertificateError::Revoked) => Refusal::Revoked,
-            Error::InvalidCertificate(
-                CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. },
-            ) => Refusal::NotForClientAuth,
-            _ => Refusal::UntrustedChain,
-        }
-    }
-}
 
 /// The CAs (and CRLs) client certificates are checked against, and the proxies trusted to
 /// pass one in a header. `Debug` lists nothing.
